@@ -1,0 +1,188 @@
+// Package dockerhub decodes Docker Hub push webhooks into CloudEvents.
+//
+// Hub has sent two shapes over the years (see FORMATS.md): the legacy one
+// with an images array and float timestamps, and the current one with
+// integer timestamps and a tag. Real deliveries also drop dockerfile, send
+// images: [] and add media_type. All are accepted; fields we do not know
+// are kept in data.payload, never rejected.
+package dockerhub
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/sinks"
+)
+
+// SourceName is the path element of Docker Hub's webhook URL.
+const SourceName = "dockerhub"
+
+// TypePush is the CloudEvent type of a push to a Docker Hub repository.
+const TypePush = "com.docker.hub.push"
+
+// Types lists every CloudEvent type this package produces.
+var Types = []string{TypePush}
+
+// SchemaName is the name of the JSON Schema of a push event's data.
+const SchemaName = "dockerhub.push"
+
+// Source decodes Docker Hub deliveries.
+type Source struct {
+	schemaBase string
+}
+
+// New returns a decoder whose events point their dataschema at the schemas
+// served under schemaBase (for example http://127.0.0.1:8080/schemas/).
+func New(schemaBase string) *Source {
+	return &Source{schemaBase: schemaBase}
+}
+
+// Name implements adapter.Source.
+func (*Source) Name() string { return SourceName }
+
+// delivery is the part of a Hub payload hubwire reads; the rest is kept
+// verbatim in data.payload.
+type delivery struct {
+	CallbackURL string `json:"callback_url"`
+	PushData    *struct {
+		Images    []string       `json:"images"`
+		PushedAt  adapter.Number `json:"pushed_at"`
+		Pusher    string         `json:"pusher"`
+		Tag       string         `json:"tag"`
+		MediaType string         `json:"media_type"`
+	} `json:"push_data"`
+	Repository *struct {
+		RepoName  string `json:"repo_name"`
+		Namespace string `json:"namespace"`
+		Name      string `json:"name"`
+		RepoURL   string `json:"repo_url"`
+		IsPrivate *bool  `json:"is_private"`
+	} `json:"repository"`
+}
+
+// Data is the data of a com.docker.hub.push event.
+type Data struct {
+	adapter.Facts
+	// Images are the image ids of the legacy shape; empty in current deliveries.
+	Images []string `json:"images,omitempty"`
+	// MediaType is the config media type of what was pushed (an image, a
+	// Helm chart, …), when Hub says.
+	MediaType string `json:"media_type,omitempty"`
+	RepoURL   string `json:"repo_url,omitempty"`
+	// Payload is the delivery as received, without callback_url.
+	Payload json.RawMessage `json:"payload"`
+}
+
+// Decode implements adapter.Source.
+func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
+	var top map[string]json.RawMessage
+	var d delivery
+	if err := adapter.DecodeJSON(body, &top, &d); err != nil {
+		return nil, err
+	}
+	if d.Repository == nil {
+		return nil, adapter.Errorf("repository", "is required: a Docker Hub push names its repository in repository.repo_name")
+	}
+	if d.PushData == nil {
+		return nil, adapter.Errorf("push_data", "is required: a Docker Hub push carries pushed_at and pusher in push_data")
+	}
+	namespace, name, err := repoName(d.Repository.RepoName, d.Repository.Namespace, d.Repository.Name)
+	if err != nil {
+		return nil, err
+	}
+	pushed, err := unixTime(d.PushData.PushedAt)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := adapter.PayloadWithout(top, "callback_url")
+	if err != nil {
+		return nil, err
+	}
+
+	repository := namespace + "/" + name
+	p := d.PushData
+	facts := adapter.Facts{
+		Registry:   SourceName,
+		Repository: repository,
+		Namespace:  namespace,
+		Name:       name,
+		Tag:        p.Tag,
+		Actor:      p.Pusher,
+		Action:     "push",
+		OccurredAt: pushed,
+	}
+	subject := repository
+	if p.Tag != "" {
+		subject += ":" + p.Tag
+	}
+	e, err := adapter.NewEvent(adapter.Spec{
+		// A multi-arch push sends one delivery per config media type;
+		// those are different artifacts, so the media type is part of
+		// what identifies the occurrence.
+		ID:           adapter.EventID(SourceName, repository, p.Tag, strconv.FormatInt(pushed.UnixMicro(), 10), p.Pusher, p.MediaType),
+		Source:       "https://hub.docker.com/r/" + repository,
+		Type:         TypePush,
+		Subject:      subject,
+		Schema:       s.schemaBase + SchemaName + ".json",
+		PartitionKey: repository,
+		Facts:        facts,
+		Data: Data{
+			Facts:     facts,
+			Images:    p.Images,
+			MediaType: p.MediaType,
+			RepoURL:   d.Repository.RepoURL,
+			Payload:   payload,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &adapter.Decoded{
+		Event:       e,
+		Address:     sinks.Address{Source: SourceName, Kind: "push", Namespace: namespace, Name: name},
+		CallbackURL: d.CallbackURL,
+	}, nil
+}
+
+// repoName finds the repository's namespace and name: repo_name when
+// present ("library/nginx", or "nginx" for an official image), otherwise
+// namespace and name.
+func repoName(repoName, namespace, name string) (string, string, error) {
+	if repoName != "" {
+		if ns, n, ok := strings.Cut(repoName, "/"); ok {
+			if ns == "" || n == "" {
+				return "", "", adapter.Errorf("repository.repo_name", "%q is not namespace/name", repoName)
+			}
+			return ns, n, nil
+		}
+		return "library", repoName, nil
+	}
+	if namespace != "" && name != "" {
+		return namespace, name, nil
+	}
+	return "", "", adapter.Errorf("repository.repo_name", "is required (or both repository.namespace and repository.name)")
+}
+
+// maxUnix is the last second of year 9999, the last an RFC 3339 time holds.
+const maxUnix = 253402300799
+
+// unixTime reads Hub's pushed_at: integer seconds now, float seconds
+// (1.417566161e+09) in the legacy shape.
+func unixTime(n adapter.Number) (time.Time, error) {
+	if n == "" {
+		return time.Time{}, adapter.Errorf("push_data.pushed_at", "is required: the time of the push in seconds since 1970")
+	}
+	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil && i >= 0 && i <= maxUnix {
+		return time.Unix(i, 0).UTC(), nil
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || math.IsNaN(f) || f < 0 || f > maxUnix {
+		return time.Time{}, adapter.Errorf("push_data.pushed_at", "%s is not a time in seconds since 1970", n)
+	}
+	// Microseconds: as much as a float64 of today's seconds holds exactly.
+	return time.UnixMicro(int64(math.Round(f * 1e6))).UTC(), nil
+}

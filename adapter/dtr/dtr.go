@@ -1,0 +1,290 @@
+// Package dtr decodes Docker Trusted Registry (Mirantis Secure Registry 2.x)
+// webhooks into CloudEvents: all fifteen event types, and the REPO_EVENT
+// envelope some versions use for repository events.
+//
+// DTR documents its payloads "clipped for brevity", and five of its types
+// not at all, so every field is optional here except what an event cannot
+// do without, and every field is kept in data.payload.
+package dtr
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/sinks"
+)
+
+// SourceName is the path element of DTR's webhook URL.
+const SourceName = "dtr"
+
+// Source decodes DTR deliveries.
+type Source struct {
+	schemaBase string
+}
+
+// New returns a decoder whose events point their dataschema at the schemas
+// served under schemaBase (for example http://127.0.0.1:8080/schemas/).
+func New(schemaBase string) *Source {
+	return &Source{schemaBase: schemaBase}
+}
+
+// Name implements adapter.Source.
+func (*Source) Name() string { return SourceName }
+
+type envelope struct {
+	Type      string    `json:"type"`
+	CreatedAt string    `json:"createdAt"`
+	Location  string    `json:"location"`
+	Contents  *contents `json:"contents"`
+}
+
+// contents holds every field any DTR type is known to send.
+type contents struct {
+	Namespace    string `json:"namespace"`
+	Repository   string `json:"repository"`
+	Tag          string `json:"tag"`
+	Digest       string `json:"digest"`
+	ImageName    string `json:"imageName"`
+	OS           string `json:"os"`
+	Architecture string `json:"architecture"`
+	Author       string `json:"author"`
+	Event        string `json:"event"`
+	// Error is a message in the documented shape; anything else is kept
+	// as its JSON text.
+	Error       json.RawMessage `json:"error"`
+	ScanSummary *struct {
+		Critical         adapter.Number `json:"critical"`
+		Major            adapter.Number `json:"major"`
+		Minor            adapter.Number `json:"minor"`
+		LastScanStatus   adapter.Number `json:"last_scan_status"`
+		CheckCompletedAt string         `json:"check_completed_at"`
+	} `json:"scanSummary"`
+	ScannerVersion   adapter.Text `json:"scanner_version"`
+	ScannerUpdatedAt string       `json:"scanner_updated_at"`
+	DBVersion        adapter.Text `json:"db_version"`
+	DBUpdatedAt      string       `json:"db_updated_at"`
+	Success          *bool        `json:"success"`
+}
+
+// Data is the data of every com.docker.dtr.* event; which of the optional
+// parts are present depends on the type (see the type's JSON Schema).
+type Data struct {
+	adapter.Facts
+	ImageName    string `json:"image_name,omitempty"`
+	OS           string `json:"os,omitempty"`
+	Architecture string `json:"architecture,omitempty"`
+	// Location is DTR's path of the thing the event is about.
+	Location string `json:"location,omitempty"`
+	// Scan is the summary of a completed scan.
+	Scan *Scan `json:"scan,omitempty"`
+	// Error is why a scan failed.
+	Error string `json:"error,omitempty"`
+	// Scanner describes a completed update of the vulnerability database.
+	Scanner *Scanner `json:"scanner,omitempty"`
+	// Payload is the delivery as received.
+	Payload json.RawMessage `json:"payload"`
+}
+
+// Scan is the summary of a completed vulnerability scan.
+type Scan struct {
+	Critical int64 `json:"critical"`
+	Major    int64 `json:"major"`
+	Minor    int64 `json:"minor"`
+	// Status is DTR's last_scan_status in words ("completed"); StatusCode
+	// is the number DTR sent.
+	Status           string `json:"status,omitempty"`
+	StatusCode       *int64 `json:"status_code,omitempty"`
+	CheckCompletedAt string `json:"check_completed_at,omitempty"`
+}
+
+// Scanner describes a completed update of DTR's vulnerability database.
+type Scanner struct {
+	Version   string `json:"version,omitempty"`
+	UpdatedAt string `json:"updated_at,omitempty"`
+	DBVersion string `json:"db_version,omitempty"`
+	DBUpdated string `json:"db_updated_at,omitempty"`
+	Success   *bool  `json:"success,omitempty"`
+}
+
+// scanStatus names DTR's last_scan_status values.
+var scanStatus = []string{"failed", "unscanned", "scanning", "pending", "scanned", "checking", "completed"}
+
+// Decode implements adapter.Source.
+func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
+	var top map[string]json.RawMessage
+	var env envelope
+	if err := adapter.DecodeJSON(body, &top, &env); err != nil {
+		return nil, err
+	}
+	if env.Type == "" {
+		return nil, adapter.Errorf("type", "is required; known types: %s", strings.Join(EventTypes(), ", "))
+	}
+	if env.Contents == nil {
+		return nil, adapter.Errorf("contents", "is required: the DTR envelope is {type, createdAt, contents}")
+	}
+	c := env.Contents
+	dtrType := env.Type
+	if dtrType == repoEvent {
+		switch c.Event {
+		case "REPO_CREATED", "REPO_UPDATED", "REPO_DELETED":
+			dtrType = c.Event
+		default:
+			return nil, adapter.Errorf("contents.event", "%q is not a repository event; a REPO_EVENT names one of REPO_CREATED, REPO_UPDATED, REPO_DELETED", c.Event)
+		}
+	}
+	k, ok := kinds[dtrType]
+	if !ok {
+		return nil, adapter.Errorf("type", "unknown DTR event type %q; known types: %s", env.Type, strings.Join(EventTypes(), ", "))
+	}
+	if env.CreatedAt == "" {
+		return nil, adapter.Errorf("createdAt", "is required: the time of the event, RFC 3339")
+	}
+	created, err := time.Parse(time.RFC3339Nano, env.CreatedAt)
+	if err != nil {
+		return nil, adapter.Errorf("createdAt", "%q is not an RFC 3339 time", env.CreatedAt)
+	}
+	canonical, err := canonicalJSON(top["contents"])
+	if err != nil {
+		return nil, err
+	}
+	payload, err := adapter.PayloadWithout(top)
+	if err != nil {
+		return nil, err
+	}
+
+	image := parseImageName(c.ImageName)
+	namespace, name := first(c.Namespace, image.namespace), first(c.Repository, image.name)
+	if k.Repository && (namespace == "" || name == "") {
+		field := "contents.namespace"
+		if namespace != "" {
+			field = "contents.repository"
+		}
+		return nil, adapter.Errorf(field, "is required for %s (or contents.imageName as namespace/repository:tag)", dtrType)
+	}
+	facts := adapter.Facts{
+		Registry:   SourceName,
+		Namespace:  namespace,
+		Name:       name,
+		Tag:        first(c.Tag, image.tag),
+		Digest:     first(c.Digest, image.digest),
+		Actor:      c.Author,
+		Action:     strings.TrimPrefix(k.CEType, typePrefix),
+		OccurredAt: created.UTC(),
+	}
+	data := Data{
+		ImageName:    c.ImageName,
+		OS:           c.OS,
+		Architecture: c.Architecture,
+		Location:     env.Location,
+		Payload:      payload,
+	}
+	// The parts of data that belong to one type only, so that each type's
+	// schema can say exactly what its data holds.
+	switch dtrType {
+	case "SCAN_COMPLETED":
+		if c.ScanSummary != nil {
+			data.Scan = scan(c)
+		}
+	case "SCAN_FAILED":
+		data.Error = errorText(c.Error)
+	}
+	addr := sinks.Address{Source: SourceName, Kind: strings.ToLower(dtrType), Namespace: namespace, Name: name}
+	source, subject, partition := "urn:hubwire:dtr", "scanner", "scanner"
+	if k.Repository {
+		facts.Repository = namespace + "/" + name
+		source = "urn:hubwire:dtr:" + facts.Repository
+		partition = facts.Repository
+		switch {
+		case facts.Tag != "":
+			subject = facts.Repository + ":" + facts.Tag
+		case facts.Digest != "":
+			subject = facts.Repository + "@" + facts.Digest
+		default:
+			subject = facts.Repository
+		}
+	} else {
+		data.Scanner = &Scanner{
+			Version:   string(c.ScannerVersion),
+			UpdatedAt: c.ScannerUpdatedAt,
+			DBVersion: string(c.DBVersion),
+			DBUpdated: c.DBUpdatedAt,
+			Success:   c.Success,
+		}
+	}
+	data.Facts = facts
+
+	e, err := adapter.NewEvent(adapter.Spec{
+		ID:           adapter.EventID(SourceName, dtrType, env.CreatedAt, canonical),
+		Source:       source,
+		Type:         k.CEType,
+		Subject:      subject,
+		Schema:       s.schemaBase + SchemaName(k.CEType) + ".json",
+		PartitionKey: partition,
+		Facts:        facts,
+		Data:         data,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &adapter.Decoded{Event: e, Address: addr}, nil
+}
+
+func scan(c *contents) *Scan {
+	sum := c.ScanSummary
+	out := &Scan{
+		Critical:         integer(sum.Critical),
+		Major:            integer(sum.Major),
+		Minor:            integer(sum.Minor),
+		CheckCompletedAt: sum.CheckCompletedAt,
+	}
+	if sum.LastScanStatus != "" {
+		code := integer(sum.LastScanStatus)
+		out.StatusCode = &code
+		if code >= 0 && code < int64(len(scanStatus)) {
+			out.Status = scanStatus[code]
+		}
+	}
+	return out
+}
+
+// integer reads a count DTR sends as a JSON number; out-of-range values
+// saturate rather than wrap.
+func integer(n adapter.Number) int64 {
+	return int64(max(min(n.Float(), 1<<62), -(1 << 62)))
+}
+
+// errorText renders SCAN_FAILED's error: a string as is, anything else as
+// its JSON text.
+func errorText(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// canonicalJSON re-encodes raw with sorted keys and no insignificant
+// space, so that the same contents always hash the same.
+func canonicalJSON(raw json.RawMessage) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return "", adapter.Errorf("contents", "is not valid JSON: %v", err)
+	}
+	out, err := json.Marshal(v)
+	return string(out), err
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,44 @@
+package dtr
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"testing"
+
+	"github.com/hubwire/hubwire/adapter"
+)
+
+// FuzzDecode checks that no body makes the decoder panic, that every
+// refusal is a FieldError the receiver can answer with 400, and that every
+// event it accepts is a valid CloudEvent with JSON data and a stable id.
+// The samples are its seed corpus, run by every go test.
+func FuzzDecode(f *testing.F) {
+	entries, _ := fs.ReadDir(Samples, "samples")
+	for _, e := range entries {
+		f.Add(sample(f, e.Name()))
+	}
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		src := New(schemaBase)
+		d, err := src.Decode(body)
+		if err != nil {
+			var fe *adapter.FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("refusal is not a FieldError: %v", err)
+			}
+			return
+		}
+		if err := d.Event.Validate(); err != nil {
+			t.Fatalf("invalid CloudEvent: %v", err)
+		}
+		if !json.Valid(d.Event.Data()) {
+			t.Fatalf("data is not JSON: %q", d.Event.Data())
+		}
+		again, err := src.Decode(body)
+		if err != nil || again.Event.ID() != d.Event.ID() {
+			t.Fatalf("second decode: %v, id %s then %s", err, d.Event.ID(), again.Event.ID())
+		}
+	})
+}

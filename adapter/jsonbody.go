@@ -1,0 +1,128 @@
+package adapter
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// DecodeJSON unmarshals a delivery body into v (and, when top is not nil,
+// its top-level fields into top), answering every failure with a
+// *FieldError that names the field and what was expected of it.
+func DecodeJSON(body []byte, top *map[string]json.RawMessage, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &FieldError{Problem: "body is empty; expected a JSON object"}
+	}
+	if top != nil {
+		if err := json.Unmarshal(body, top); err != nil {
+			return jsonError(err)
+		}
+		if *top == nil { // the body was the literal null
+			return &FieldError{Problem: "body must be a JSON object, not null"}
+		}
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return jsonError(err)
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return &FieldError{Problem: fmt.Sprintf("body is not valid JSON: %s (at byte %d)", syntax.Error(), syntax.Offset)}
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return &FieldError{Problem: fmt.Sprintf("body must be a JSON object, not %s", typ.Value)}
+		}
+		return &FieldError{Field: typ.Field, Problem: fmt.Sprintf("must be %s, not %s", describe(typ.Type.Kind().String()), typ.Value)}
+	case errors.As(err, new(*FieldError)):
+		return err
+	default:
+		return &FieldError{Problem: "body is not valid JSON: " + err.Error()}
+	}
+}
+
+func describe(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	case "int", "int64", "float64", "uint64":
+		return "a number"
+	}
+	return "a " + kind
+}
+
+// isNumber reports whether s is a JSON number literal (no NaN, no hex).
+func isNumber(s string) bool {
+	if s == "" || !(s[0] == '-' || s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil && json.Valid([]byte(s))
+}
+
+// Float returns n's value; 0 when n is empty.
+func (n Number) Float() float64 {
+	f, _ := strconv.ParseFloat(string(n), 64)
+	return f
+}
+
+// Text is a JSON string that some senders write as a number (a version
+// "3" or 3). It keeps the text as sent.
+type Text string
+
+// UnmarshalJSON accepts a string, a number, or null.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	switch {
+	case s == "null":
+		return nil
+	case strings.HasPrefix(s, `"`):
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	case !isNumber(s):
+		return &json.UnmarshalTypeError{Value: s, Type: reflect.TypeFor[string]()}
+	}
+	*t = Text(s)
+	return nil
+}
+
+// Number is a JSON number that registries sometimes send as a string
+// (Docker Hub's legacy comment_count "0") or in exponent form (its legacy
+// pushed_at 1.417566161e+09). It keeps the text as sent.
+type Number string
+
+// UnmarshalJSON accepts a number, a string holding a number, or null.
+func (n *Number) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if s == "null" {
+		return nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		s = strings.TrimSpace(s)
+	}
+	if !isNumber(s) {
+		// An UnmarshalTypeError gets the field's path filled in by
+		// encoding/json; any other error would lose it.
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[float64]()}
+	}
+	*n = Number(s)
+	return nil
+}

@@ -1,0 +1,52 @@
+// Package sinks defines what hubwire needs of a broker. One package per
+// broker implements it (sinks/nats, sinks/kafka); none of them knows which
+// registry an event came from.
+package sinks
+
+import (
+	"context"
+	"errors"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+)
+
+// Address is where an event belongs, in terms every broker can map onto its
+// own keyspace: NATS makes it a subject, Kafka a record key.
+type Address struct {
+	// Source is the registry kind the event came from ("dockerhub", "dtr").
+	Source string
+	// Kind is the event kind within its source ("push", "tag_push").
+	Kind string
+	// Namespace and Name name the repository; both are empty for events
+	// that belong to no repository (a DTR scanner update).
+	Namespace string
+	Name      string
+}
+
+// Receipt says where a published event is stored.
+type Receipt struct {
+	// Broker is "nats" or "kafka".
+	Broker string `json:"broker"`
+	// Stream is the JetStream stream or Kafka topic holding the event.
+	Stream string `json:"stream"`
+	// Seq is the stream sequence (NATS) or offset (Kafka).
+	Seq uint64 `json:"seq"`
+	// Duplicate is true when the broker already held an event with this id
+	// and stored nothing new.
+	Duplicate bool `json:"duplicate"`
+}
+
+// Sink is a broker that stores events durably.
+type Sink interface {
+	// Publish stores e and returns only once the broker acknowledged it:
+	// a nil error means the event is durable.
+	Publish(ctx context.Context, addr Address, e *event.Event) (Receipt, error)
+	// Ready reports whether the broker can take events now.
+	Ready(ctx context.Context) error
+	// Close releases the sink's connections.
+	Close() error
+}
+
+// ErrUnavailable marks a publish that failed because the broker could not
+// be reached or did not answer in time; the sender should try again later.
+var ErrUnavailable = errors.New("broker unavailable")
