@@ -73,12 +73,10 @@ func NewEvent(s Spec) (event.Event, error) {
 			e.SetExtension(name, value)
 		}
 	}
-	data, err := json.Marshal(s.Data)
-	if err != nil {
+	// Handing the SDK the value (not bytes) marks the data as JSON, so that
+	// structured mode writes "data": {…} rather than "data_base64".
+	if err := e.SetData(event.ApplicationJSON, s.Data); err != nil {
 		return e, fmt.Errorf("encoding data of %s: %w", s.Type, err)
-	}
-	if err := e.SetData(event.ApplicationJSON, data); err != nil {
-		return e, err
 	}
 	if err := e.Validate(); err != nil {
 		return e, fmt.Errorf("event %s is not a valid CloudEvent: %w", s.Type, err)

@@ -47,6 +47,6 @@ type Sink interface {
 	Close() error
 }
 
-// ErrUnavailable marks a publish that failed because the broker could not
-// be reached or did not answer in time; the sender should try again later.
-var ErrUnavailable = errors.New("broker unavailable")
+// ErrTooLarge marks an event the broker will never take because of its
+// size; retrying cannot help.
+var ErrTooLarge = errors.New("event too large for the broker")

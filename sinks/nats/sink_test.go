@@ -1,0 +1,265 @@
+package nats
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	cejs "github.com/cloudevents/sdk-go/protocol/nats_jetstream/v2"
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/nats-io/nats-server/v2/server"
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hubwire/hubwire/sinks"
+)
+
+func startServer(t *testing.T) *server.Server {
+	t.Helper()
+	srv, err := StartServer(ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 8 << 20, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	return srv
+}
+
+var testStream = StreamConfig{Name: "TEST_EVENTS", SubjectPrefix: "hubwire.events", MaxAge: time.Hour, Duplicates: 2 * time.Minute}
+
+func newSink(t *testing.T, srv *server.Server, mode Mode) *Sink {
+	t.Helper()
+	nc, err := ConnectInProcess(srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(context.Background(), nc, Config{Stream: testStream, Mode: mode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func testEvent(id, subject string) *event.Event {
+	e := event.New()
+	e.SetID(id)
+	e.SetSource("urn:hubwire:dtr:foo/bar")
+	e.SetType("com.docker.dtr.tag.push")
+	e.SetSubject(subject)
+	e.SetTime(time.Date(2019, 5, 15, 19, 39, 40, 607337713, time.UTC))
+	e.SetDataSchema("http://127.0.0.1:8080/schemas/dtr.tag.push.json")
+	e.SetExtension("partitionkey", "foo/bar")
+	e.SetExtension("tag", "latest")
+	e.SetData(event.ApplicationJSON, json.RawMessage(`{"registry":"dtr","note":"a \"quoted\" 100% value"}`))
+	return &e
+}
+
+// readAll reads every message of the stream with a plain client over TCP.
+func readAll(t *testing.T, srv *server.Server, want int) []*natsgo.Msg {
+	t.Helper()
+	nc, err := natsgo.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := js.OrderedConsumer(ctx, testStream.Name, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []*natsgo.Msg
+	for len(msgs) < want {
+		m, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err != nil {
+			t.Fatalf("after %d of %d messages: %v", len(msgs), want, err)
+		}
+		msgs = append(msgs, &natsgo.Msg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()})
+	}
+	if extra, err := c.Next(jetstream.FetchMaxWait(200 * time.Millisecond)); err == nil {
+		t.Fatalf("more messages than %d: %s", want, extra.Subject())
+	}
+	return msgs
+}
+
+func TestPublishBinaryDecodesWithTheSDK(t *testing.T) {
+	srv := startServer(t)
+	s := newSink(t, srv, Binary)
+	sent := testEvent("id-1", "foo/bar:latest")
+	r, err := s.Publish(context.Background(), sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "foo", Name: "bar"}, sent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r != (sinks.Receipt{Broker: "nats", Stream: testStream.Name, Seq: 1}) {
+		t.Errorf("receipt %+v", r)
+	}
+	msg := readAll(t, srv, 1)[0]
+	if msg.Subject != "hubwire.events.dtr.tag_push.foo.bar" {
+		t.Errorf("subject %q", msg.Subject)
+	}
+	if msg.Header.Get("Nats-Msg-Id") != "id-1" || msg.Header.Get("ce-type") != "com.docker.dtr.tag.push" || msg.Header.Get("ce-partitionkey") != "foo/bar" {
+		t.Errorf("headers %v", msg.Header)
+	}
+	// The stock SDK binding, with nothing of ours in between.
+	got, err := binding.ToEvent(context.Background(), cejs.NewMessage(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSame(t, sent, got)
+}
+
+func TestPublishStructured(t *testing.T) {
+	srv := startServer(t)
+	s := newSink(t, srv, Structured)
+	sent := testEvent("id-2", "foo/bar:latest")
+	if _, err := s.Publish(context.Background(), sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "foo", Name: "bar"}, sent); err != nil {
+		t.Fatal(err)
+	}
+	msg := readAll(t, srv, 1)[0]
+	if ct := msg.Header.Get("Content-Type"); ct != structuredContentType {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if msg.Header.Get("ce-id") != "" {
+		t.Error("structured message carries binary headers")
+	}
+	if !strings.Contains(string(msg.Data), `"data":{"registry":"dtr"`) {
+		t.Errorf("JSON data not written as JSON: %s", msg.Data)
+	}
+	got, err := binding.ToEvent(context.Background(), cejs.NewMessage(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSame(t, sent, got)
+}
+
+func TestPercentEncodedHeadersRoundTrip(t *testing.T) {
+	srv := startServer(t)
+	s := newSink(t, srv, Binary)
+	sent := testEvent("id-3", `odd repo/with space:"tag"%é`)
+	if _, err := s.Publish(context.Background(), sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "odd repo", Name: "with.dot"}, sent); err != nil {
+		t.Fatal(err)
+	}
+	msg := readAll(t, srv, 1)[0]
+	if h := msg.Header.Get("ce-subject"); h != `odd%20repo/with%20space:%22tag%22%25%C3%A9` {
+		t.Errorf("ce-subject header %q", h)
+	}
+	if msg.Subject != "hubwire.events.dtr.tag_push.odd%20repo.with%2Edot" {
+		t.Errorf("subject %q", msg.Subject)
+	}
+	got, err := ToEvent(context.Background(), msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSame(t, sent, got)
+}
+
+func assertSame(t *testing.T, sent *event.Event, got *event.Event) {
+	t.Helper()
+	a, _ := json.Marshal(sent)
+	b, _ := json.Marshal(got)
+	if string(a) != string(b) {
+		t.Errorf("decoded event differs:\n sent %s\n  got %s", a, b)
+	}
+}
+
+func TestDuplicateIDStoredOnce(t *testing.T) {
+	srv := startServer(t)
+	s := newSink(t, srv, Binary)
+	addr := sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "foo", Name: "bar"}
+	first, err := s.Publish(context.Background(), addr, testEvent("same", "foo/bar:1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.Publish(context.Background(), addr, testEvent("same", "foo/bar:1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Duplicate || !second.Duplicate || second.Seq != first.Seq {
+		t.Errorf("first %+v second %+v", first, second)
+	}
+	readAll(t, srv, 1)
+}
+
+func TestPublishFailsWhenServerIsGone(t *testing.T) {
+	srv := startServer(t)
+	s := newSink(t, srv, Binary)
+	if err := s.Ready(context.Background()); err != nil {
+		t.Fatalf("not ready: %v", err)
+	}
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := s.Publish(ctx, sinks.Address{Source: "dtr", Kind: "x"}, testEvent("gone", "x")); err == nil {
+		t.Error("publish to a stopped server succeeded")
+	}
+	if err := s.Ready(ctx); err == nil {
+		t.Error("ready with the server stopped")
+	}
+}
+
+func TestEventLargerThanMaxPayload(t *testing.T) {
+	srv, err := StartServer(ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 4096, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	s := newSink(t, srv, Binary)
+	e := testEvent("big", "x")
+	e.SetData(event.ApplicationJSON, json.RawMessage(`{"pad":"`+strings.Repeat("x", 5000)+`"}`))
+	_, err = s.Publish(context.Background(), sinks.Address{Source: "dtr", Kind: "x"}, e)
+	if !errors.Is(err, sinks.ErrTooLarge) {
+		t.Errorf("want ErrTooLarge, got %v", err)
+	}
+}
+
+func TestStreamConfigErrors(t *testing.T) {
+	srv := startServer(t)
+	nc, err := ConnectInProcess(srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	bad := testStream
+	bad.Duplicates = 2 * time.Hour
+	_, err = New(context.Background(), nc, Config{Stream: bad})
+	if err == nil || !strings.Contains(err.Error(), "longer than max age") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestStreamSettingsUpdatedOnRestart(t *testing.T) {
+	srv := startServer(t)
+	newSink(t, srv, Binary)
+	nc, _ := ConnectInProcess(srv)
+	changed := testStream
+	changed.MaxAge = 48 * time.Hour
+	s, err := New(context.Background(), nc, Config{Stream: changed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	info, err := s.js.Stream(context.Background(), testStream.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.CachedInfo().Config.MaxAge != 48*time.Hour {
+		t.Errorf("max age %v", info.CachedInfo().Config.MaxAge)
+	}
+}
+
+func TestPortInUse(t *testing.T) {
+	srv := startServer(t)
+	addr := strings.TrimPrefix(srv.ClientURL(), "nats://")
+	_, err := StartServer(ServerConfig{Addr: addr, DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err == nil || !strings.Contains(err.Error(), "--nats-addr") {
+		t.Errorf("got %v", err)
+	}
+}
