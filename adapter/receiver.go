@@ -1,0 +1,268 @@
+package adapter
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hubwire/hubwire/sinks"
+)
+
+// Config configures a Receiver.
+type Config struct {
+	// Sources are the registries the receiver accepts, each at
+	// /hooks/<name>/<token>.
+	Sources []Source
+	// Sink stores the events; the receiver answers 202 only after it did.
+	Sink sinks.Sink
+	// Token authenticates deliveries: in the path, as a Bearer token, or
+	// as the access_token query parameter.
+	Token string
+	// MaxBodyBytes bounds a delivery (413 above it).
+	MaxBodyBytes int64
+	// PublishTimeout bounds the wait for the broker (503 after it).
+	PublishTimeout time.Duration
+	// Schemas are served under /schemas/.
+	Schemas fs.FS
+	Logger  *slog.Logger
+}
+
+// Receiver is the HTTP side of hubwire: it takes webhook deliveries,
+// decodes them, stores them through the sink, and answers with the
+// contract of the README ("The receiver's answers").
+type Receiver struct {
+	cfg     Config
+	sources map[string]Source
+	token   [sha256.Size]byte
+}
+
+// NewReceiver checks cfg and returns a Receiver.
+func NewReceiver(cfg Config) (*Receiver, error) {
+	if cfg.Sink == nil || len(cfg.Sources) == 0 {
+		return nil, errors.New("receiver needs a sink and at least one source")
+	}
+	if err := CheckToken(cfg.Token); err != nil {
+		return nil, err
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		return nil, fmt.Errorf("body limit %d: must be positive", cfg.MaxBodyBytes)
+	}
+	if cfg.PublishTimeout <= 0 {
+		return nil, fmt.Errorf("publish timeout %v: must be positive", cfg.PublishTimeout)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	r := &Receiver{cfg: cfg, sources: map[string]Source{}, token: sha256.Sum256([]byte(cfg.Token))}
+	for _, s := range cfg.Sources {
+		r.sources[s.Name()] = s
+	}
+	return r, nil
+}
+
+// retryAfterSeconds is what a 503 asks the sender to wait: long enough for
+// a broker to come back from a restart, short enough not to pile up.
+const retryAfterSeconds = "5"
+
+// Accepted is the body of a 202 answer.
+type Accepted struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Source  string `json:"source"`
+	Subject string `json:"subject,omitempty"`
+	sinks.Receipt
+}
+
+// ErrorBody is the body of every error answer.
+type ErrorBody struct {
+	Error string `json:"error"`
+	// Field names the offending field of a 400.
+	Field string `json:"field,omitempty"`
+}
+
+func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	switch {
+	case strings.HasPrefix(req.URL.Path, "/hooks/"):
+		r.hook(w, req)
+	case req.URL.Path == "/healthz":
+		if onlyGet(w, req) {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		}
+	case req.URL.Path == "/readyz":
+		if onlyGet(w, req) {
+			r.ready(w, req)
+		}
+	case strings.HasPrefix(req.URL.Path, "/schemas/"):
+		if onlyGet(w, req) {
+			r.schema(w, req)
+		}
+	default:
+		notFound(w)
+	}
+}
+
+func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
+	start := time.Now()
+	sourceName, pathToken, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/hooks/"), "/")
+	src, known := r.sources[sourceName]
+	// A wrong token gets the same answer as an unknown path, and the
+	// path (which holds the token) is never logged: only the route, and
+	// only for a known source (a misconfigured /hooks/<token> must not
+	// put the token in the log).
+	route := "/hooks/" + sourceName
+	if !known {
+		route = "/hooks/?"
+	}
+	log := r.cfg.Logger.With("route", route, "remote", req.RemoteAddr)
+	if !known || !r.authorized(req, pathToken) {
+		log.Info("webhook refused", "status", http.StatusNotFound, "reason", "unknown source or token")
+		notFound(w)
+		return
+	}
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, ErrorBody{Error: fmt.Sprintf("method %s not allowed: webhooks are delivered with POST", req.Method)})
+		return
+	}
+	status, body, evID := r.deliver(req, src)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+	}
+	writeJSON(w, status, body)
+	attrs := []any{"status", status, "duration", time.Since(start).Round(time.Microsecond)}
+	if evID != "" {
+		attrs = append(attrs, "event_id", evID)
+	}
+	if eb, ok := body.(ErrorBody); ok {
+		attrs = append(attrs, "error", eb.Error)
+	}
+	log.Info("webhook", attrs...)
+}
+
+// deliver runs one delivery through decode and publish and returns the
+// answer; the event id once there is one.
+func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
+	if ct := req.Header.Get("Content-Type"); !isJSON(ct) {
+		return http.StatusUnsupportedMediaType, ErrorBody{Error: fmt.Sprintf("Content-Type %q is not JSON: send the body as Content-Type: application/json", ct)}, ""
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, r.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("body larger than the limit of %d bytes", tooBig.Limit)}, ""
+		}
+		return http.StatusBadRequest, ErrorBody{Error: "reading body: " + err.Error()}, ""
+	}
+	d, err := src.Decode(body)
+	if err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return http.StatusBadRequest, ErrorBody{Error: fe.Error(), Field: fe.Field}, ""
+		}
+		return http.StatusBadRequest, ErrorBody{Error: err.Error()}, ""
+	}
+	e := &d.Event
+	ctx, cancel := context.WithTimeout(req.Context(), r.cfg.PublishTimeout)
+	defer cancel()
+	receipt, err := r.cfg.Sink.Publish(ctx, d.Address, e)
+	if err != nil {
+		r.cfg.Logger.Warn("publish failed", "event_id", e.ID(), "error", err)
+		if errors.Is(err, sinks.ErrTooLarge) {
+			return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("event %s is larger than the broker accepts", e.ID())}, e.ID()
+		}
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not accept it in time; nothing was published, retry later", e.ID())}, e.ID()
+	}
+	return http.StatusAccepted, Accepted{ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(), Receipt: receipt}, e.ID()
+}
+
+// authorized checks the token in the path, an Authorization: Bearer
+// header, or the access_token query parameter (the ways the CloudEvents
+// webhook spec allows), each in constant time.
+func (r *Receiver) authorized(req *http.Request, pathToken string) bool {
+	candidates := []string{pathToken, req.URL.Query().Get("access_token")}
+	if scheme, tok, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		candidates = append(candidates, strings.TrimSpace(tok))
+	}
+	ok := 0
+	for _, c := range candidates {
+		sum := sha256.Sum256([]byte(c))
+		ok |= subtle.ConstantTimeCompare(sum[:], r.token[:]) & boolInt(c != "")
+	}
+	return ok == 1
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (r *Receiver) ready(w http.ResponseWriter, req *http.Request) {
+	ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
+	defer cancel()
+	if err := r.cfg.Sink.Ready(ctx); err != nil {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (r *Receiver) schema(w http.ResponseWriter, req *http.Request) {
+	name := strings.TrimPrefix(req.URL.Path, "/schemas/")
+	b, err := fs.ReadFile(r.cfg.Schemas, name)
+	if err != nil || strings.Contains(name, "/") || !strings.HasSuffix(name, ".json") {
+		notFound(w)
+		return
+	}
+	w.Header().Set("Content-Type", "application/schema+json")
+	w.Write(b)
+}
+
+// isJSON accepts what a registry may send: no Content-Type at all (Docker
+// Hub does not document one), application/json, or any +json type.
+func isJSON(ct string) bool {
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json")
+}
+
+func onlyGet(w http.ResponseWriter, req *http.Request) bool {
+	if req.Method == http.MethodGet || req.Method == http.MethodHead {
+		return true
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	writeError(w, http.StatusMethodNotAllowed, ErrorBody{Error: fmt.Sprintf("method %s not allowed here: use GET", req.Method)})
+	return false
+}
+
+func notFound(w http.ResponseWriter) {
+	writeError(w, http.StatusNotFound, ErrorBody{Error: "not found"})
+}
+
+func writeError(w http.ResponseWriter, status int, body ErrorBody) {
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(body)
+}

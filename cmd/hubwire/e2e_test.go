@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	cejs "github.com/cloudevents/sdk-go/protocol/nats_jetstream/v2"
+	"github.com/cloudevents/sdk-go/v2/binding"
+
+	"github.com/hubwire/hubwire/schemas"
+	natssink "github.com/hubwire/hubwire/sinks/nats"
+)
+
+// TestEverySampleBecomesOneCloudEvent posts every sample delivery over
+// HTTP, reads the stream back with a NATS client, decodes each message with
+// the CloudEvents SDK and checks it against what the receiver answered and
+// against its data schema.
+func TestEverySampleBecomesOneCloudEvent(t *testing.T) {
+	for _, mode := range []string{"binary", "structured"} {
+		t.Run(mode, func(t *testing.T) {
+			inst := startHubwire(t, t.TempDir(), "--ce-mode", mode)
+			validator, err := schemas.NewValidator(inst.publicURL + "/schemas/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			fx := fixtures(t)
+			accepted := map[string]map[string]any{}
+			for _, f := range fx {
+				a := post(t, inst.webhookURL(f.source), "application/json", f.body)
+				if a.status != http.StatusAccepted {
+					t.Fatalf("%s/%s: %d %v", f.source, f.name, a.status, a.body)
+				}
+				id := a.body["id"].(string)
+				_, seen := accepted[id]
+				if a.body["duplicate"] != seen || a.body["broker"] != "nats" || a.body["stream"] != "HUBWIRE_EVENTS" {
+					t.Errorf("%s/%s: answer %v", f.source, f.name, a.body)
+				}
+				if !seen {
+					a.body["fixture"] = f.source + "/" + f.name
+					accepted[id] = a.body
+				}
+			}
+			// The three docs' copies of the 2014 Hub push are one occurrence.
+			if want := len(fx) - 2; len(accepted) != want {
+				t.Errorf("%d distinct ids for %d fixtures, want %d", len(accepted), len(fx), want)
+			}
+
+			msgs := readStream(t, inst.natsURL, "HUBWIRE_EVENTS", len(accepted))
+			for _, msg := range msgs {
+				e, err := binding.ToEvent(context.Background(), cejs.NewMessage(msg))
+				if err != nil {
+					t.Fatalf("SDK cannot decode %s: %v", msg.Subject, err)
+				}
+				a, ok := accepted[e.ID()]
+				if !ok {
+					t.Fatalf("stream holds event %s that no answer named", e.ID())
+				}
+				name := a["fixture"].(string)
+				delete(accepted, e.ID())
+				if err := e.Validate(); err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+				if e.Type() != a["type"] || e.Source() != a["source"] || e.Subject() != a["subject"] || msg.Header.Get("Nats-Msg-Id") != e.ID() {
+					t.Errorf("%s: event %s %s %s does not match the answer %v", name, e.Type(), e.Source(), e.Subject(), a)
+				}
+				// time is when it happened at the registry: every sample is
+				// years old, so a receive time would show.
+				if e.Time().IsZero() || e.Time().After(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) {
+					t.Errorf("%s: time %v is not the registry's", name, e.Time())
+				}
+				if e.DataContentType() != "application/json" || !strings.HasPrefix(e.DataSchema(), inst.publicURL+"/schemas/") {
+					t.Errorf("%s: datacontenttype %q dataschema %q", name, e.DataContentType(), e.DataSchema())
+				}
+				repo, _ := e.Extensions()["repository"].(string)
+				if pk := e.Extensions()["partitionkey"]; pk == nil || (repo != "" && pk != repo) {
+					t.Errorf("%s: partitionkey %v, repository %q", name, pk, repo)
+				}
+				source, _, _ := strings.Cut(name, "/")
+				if !strings.HasPrefix(msg.Subject, "hubwire.events."+source+".") || strings.Count(msg.Subject, ".") != 5 {
+					t.Errorf("%s: NATS subject %s", name, msg.Subject)
+				}
+				if repo != "" && !strings.HasSuffix(msg.Subject, "."+natssink.Token(strings.Split(repo, "/")[0])+"."+natssink.Token(strings.SplitN(repo, "/", 2)[1])) {
+					t.Errorf("%s: NATS subject %s does not end in the repository %s", name, msg.Subject, repo)
+				}
+				if bytes.Contains(msg.Data, []byte("callback_url")) || bytes.Contains(msg.Data, []byte("/hook/")) {
+					t.Errorf("%s: the callback URL left hubwire: %s", name, msg.Data)
+				}
+				if err := validator.Validate(e.DataSchema(), e.Data()); err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+				var data map[string]any
+				json.Unmarshal(e.Data(), &data)
+				if data["payload"] == nil || data["occurred_at"] == nil {
+					t.Errorf("%s: data without payload or occurred_at: %s", name, e.Data())
+				}
+			}
+			if len(accepted) != 0 {
+				t.Errorf("answered 202 but not in the stream: %v", accepted)
+			}
+		})
+	}
+}
+
+func TestSchemasServedAsEmbedded(t *testing.T) {
+	inst := startHubwire(t, t.TempDir())
+	for _, name := range schemas.Names() {
+		resp, err := http.Get(inst.publicURL + "/schemas/" + name + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want, _ := fs.ReadFile(schemas.FS(), name+".json")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/schema+json" || !bytes.Equal(got, want) {
+			t.Errorf("%s: %d %s", name, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+	}
+	resp, err := http.Get(inst.publicURL + "/schemas/nope.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("unknown schema: %d", resp.StatusCode)
+	}
+}
+
+func TestDuplicateDeliveryStoredOnce(t *testing.T) {
+	inst := startHubwire(t, t.TempDir())
+	body := fixtures(t)[0]
+	first := post(t, inst.webhookURL(body.source), "application/json", body.body)
+	second := post(t, inst.webhookURL(body.source), "", body.body)
+	if first.status != 202 || second.status != 202 {
+		t.Fatalf("answers %d %d", first.status, second.status)
+	}
+	if first.body["duplicate"] != false || second.body["duplicate"] != true || first.body["id"] != second.body["id"] || first.body["seq"] != second.body["seq"] {
+		t.Errorf("first %v second %v", first.body, second.body)
+	}
+	readStream(t, inst.natsURL, "HUBWIRE_EVENTS", 1)
+}
+
+func TestTokenAndEventsKeptAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	fx := fixtures(t)
+	first := startHubwire(t, dir)
+	if !first.tokenCreated {
+		t.Error("first start did not generate a token")
+	}
+	if a := post(t, first.webhookURL(fx[3].source), "application/json", fx[3].body); a.status != 202 {
+		t.Fatalf("%d %v", a.status, a.body)
+	}
+	if err := first.stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	second := startHubwire(t, dir)
+	if second.tokenCreated || second.token != first.token {
+		t.Errorf("token changed across restarts: %s then %s", first.token, second.token)
+	}
+	a := post(t, second.webhookURL(fx[4].source), "application/json", fx[4].body)
+	if a.status != 202 || a.body["seq"] != float64(2) {
+		t.Errorf("after restart: %d %v", a.status, a.body)
+	}
+	readStream(t, second.natsURL, "HUBWIRE_EVENTS", 2)
+}
+
+func TestTokenAlsoAsBearerAndQuery(t *testing.T) {
+	inst := startHubwire(t, t.TempDir(), "--token", "a-token-of-our-own-choosing")
+	body := fixtures(t)[0]
+	hook := inst.publicURL + "/hooks/" + body.source
+
+	req, _ := http.NewRequest(http.MethodPost, hook, bytes.NewReader(body.body))
+	req.Header.Set("Authorization", "Bearer a-token-of-our-own-choosing")
+	if a := do(t, req); a.status != 202 {
+		t.Errorf("Bearer: %d %v", a.status, a.body)
+	}
+	if a := post(t, hook+"?access_token=a-token-of-our-own-choosing", "application/json", body.body); a.status != 202 {
+		t.Errorf("access_token: %d %v", a.status, a.body)
+	}
+	if a := post(t, hook+"/a-token-of-our-own-choosing", "application/json", body.body); a.status != 202 {
+		t.Errorf("path: %d %v", a.status, a.body)
+	}
+}
+
+// TestGracefulShutdownFinishesInFlight stops hubwire while a delivery is
+// half sent: the delivery is still answered 202, and its event is in the
+// stream on the next start.
+func TestGracefulShutdownFinishesInFlight(t *testing.T) {
+	dir := t.TempDir()
+	inst := startHubwire(t, dir)
+	body := fixtures(t)[0]
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPost, inst.webhookURL(body.source), pr)
+	req.Header.Set("Content-Type", "application/json")
+	req.ContentLength = int64(len(body.body))
+	result := make(chan answer, 1)
+	go func() { result <- do(t, req) }()
+	pw.Write(body.body[:10])
+
+	stopped := make(chan error, 1)
+	time.Sleep(100 * time.Millisecond) // let the request reach the handler
+	go func() { stopped <- inst.stop(context.Background()) }()
+	time.Sleep(100 * time.Millisecond) // let shutdown begin
+	if _, err := http.Get(inst.publicURL + "/healthz"); err == nil {
+		t.Error("new connections still accepted during shutdown")
+	}
+	pw.Write(body.body[10:])
+	pw.Close()
+
+	if a := <-result; a.status != 202 {
+		t.Fatalf("in-flight delivery: %d %v", a.status, a.body)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	again := startHubwire(t, dir)
+	readStream(t, again.natsURL, "HUBWIRE_EVENTS", 1)
+}

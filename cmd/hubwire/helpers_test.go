@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	natsgo "github.com/nats-io/nats.go"
+
+	"github.com/hubwire/hubwire/adapter/dockerhub"
+	"github.com/hubwire/hubwire/adapter/dtr"
+)
+
+func noEnv(string) string { return "" }
+
+// startHubwire runs hubwire serve in-process on free loopback ports, as
+// the command would with these flags.
+func startHubwire(t *testing.T, dataDir string, flags ...string) *instance {
+	t.Helper()
+	args := append([]string{"--http-addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0", "--data-dir", dataDir}, flags...)
+	cfg, err := parseServe(args, io.Discard, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inst.stop(context.Background()) })
+	return inst
+}
+
+type fixture struct {
+	source, name string
+	body         []byte
+}
+
+// fixtures are every sample delivery of both registries.
+func fixtures(t *testing.T) []fixture {
+	t.Helper()
+	var out []fixture
+	for source, fsys := range map[string]fs.FS{dockerhub.SourceName: dockerhub.Samples, dtr.SourceName: dtr.Samples} {
+		entries, err := fs.ReadDir(fsys, "samples")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			b, err := fs.ReadFile(fsys, "samples/"+e.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fixture{source, e.Name(), b})
+		}
+	}
+	if len(out) < 20 {
+		t.Fatalf("only %d fixtures", len(out))
+	}
+	return out
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+func post(t *testing.T, url, contentType string, body []byte) answer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return do(t, req)
+}
+
+func do(t *testing.T, req *http.Request) answer {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	a := answer{status: resp.StatusCode, header: resp.Header}
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(raw, &a.body); err != nil {
+		t.Fatalf("%s %s: %d with a body that is not JSON: %q", req.Method, req.URL.Path, resp.StatusCode, raw)
+	}
+	return a
+}
+
+// readStream reads every message of the events stream with a plain NATS
+// client over TCP, as a consumer would, and fails if there are more than
+// want.
+func readStream(t *testing.T, natsURL, stream string, want int) []*natsgo.Msg {
+	t.Helper()
+	nc, err := natsgo.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{"hubwire.events.>"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []*natsgo.Msg
+	for len(msgs) < want {
+		m, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err != nil {
+			t.Fatalf("read %d of %d events: %v", len(msgs), want, err)
+		}
+		msgs = append(msgs, &natsgo.Msg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()})
+	}
+	if m, err := c.Next(jetstream.FetchMaxWait(300 * time.Millisecond)); err == nil {
+		t.Fatalf("stream holds more than %d events; one more on %s", want, m.Subject())
+	}
+	return msgs
+}
+
+func contains(s any, sub string) bool {
+	str, _ := s.(string)
+	return strings.Contains(str, sub)
+}

@@ -1,0 +1,65 @@
+// Command hubwire receives container registry webhooks, turns each into a
+// CloudEvent, and publishes it to NATS JetStream.
+//
+// This package only reads flags and the environment and wires the parts
+// together; the work is done in adapter/ and sinks/.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `hubwire: container registry webhooks as CloudEvents on NATS JetStream.
+
+Usage:
+  hubwire serve [flags]    receive webhooks and publish them (see hubwire serve --help)
+  hubwire version          print the version
+  hubwire help             print this help
+
+With no flags, serve runs an embedded NATS server with JetStream (data in
+./hubwire-data, consumers connect to nats://127.0.0.1:4222) and the webhook
+receiver on http://127.0.0.1:8080, and prints the URLs to paste into Docker
+Hub or DTR.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run is main with its dependencies passed in, so that tests run the real
+// command in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stdout, stderr, getenv)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "hubwire", version())
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "hubwire: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil:
+		fmt.Fprintln(stderr, "hubwire:", err)
+		return 1
+	}
+	return 0
+}
