@@ -1,0 +1,34 @@
+# hubwire: the two commands a new user needs are `make run` and `make test`.
+GO ?= go
+
+.PHONY: run build test vet fmt-check fuzz clean
+
+## run: start hubwire with the embedded NATS JetStream (data in ./hubwire-data)
+run:
+	$(GO) run ./cmd/hubwire serve
+
+## build: build the binary into bin/hubwire
+build:
+	$(GO) build -o bin/hubwire ./cmd/hubwire
+
+## test: formatting, go vet, then every test (with the race detector),
+## including the seed corpus of every fuzz target
+test: fmt-check vet
+	$(GO) test -race -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+
+## fuzz: run each fuzz target for FUZZTIME (default 30s)
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./adapter/dockerhub -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPercentRoundTrip$$' -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf bin
