@@ -3,9 +3,9 @@ GO ?= go
 
 .PHONY: run build test vet fmt-check fuzz clean
 
-## run: start hubwire with the embedded NATS JetStream (data in ./hubwire-data)
-run:
-	$(GO) run ./cmd/hubwire serve
+## run: build and start hubwire with the embedded NATS JetStream (data in ./hubwire-data)
+run: build
+	./bin/hubwire serve
 
 ## build: build the binary into bin/hubwire
 build:
