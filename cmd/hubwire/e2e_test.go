@@ -16,6 +16,7 @@ import (
 
 	"github.com/hubwire/hubwire/schemas"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
+	"github.com/hubwire/hubwire/sinks/nats/natstest"
 )
 
 // TestEverySampleBecomesOneCloudEvent posts every sample delivery over
@@ -52,7 +53,7 @@ func TestEverySampleBecomesOneCloudEvent(t *testing.T) {
 				t.Errorf("%d distinct ids for %d fixtures, want %d", len(accepted), len(fx), want)
 			}
 
-			msgs := readStream(t, inst.natsURL, "HUBWIRE_EVENTS", len(accepted))
+			msgs := natstest.ReadStream(t, inst.natsURL, "HUBWIRE_EVENTS", len(accepted))
 			for _, msg := range msgs {
 				e, err := binding.ToEvent(context.Background(), cejs.NewMessage(msg))
 				if err != nil {
@@ -143,7 +144,7 @@ func TestDuplicateDeliveryStoredOnce(t *testing.T) {
 	if first.body["duplicate"] != false || second.body["duplicate"] != true || first.body["id"] != second.body["id"] || first.body["seq"] != second.body["seq"] {
 		t.Errorf("first %v second %v", first.body, second.body)
 	}
-	readStream(t, inst.natsURL, "HUBWIRE_EVENTS", 1)
+	natstest.ReadStream(t, inst.natsURL, "HUBWIRE_EVENTS", 1)
 }
 
 func TestTokenAndEventsKeptAcrossRestarts(t *testing.T) {
@@ -167,7 +168,7 @@ func TestTokenAndEventsKeptAcrossRestarts(t *testing.T) {
 	if a.status != 202 || a.body["seq"] != float64(2) {
 		t.Errorf("after restart: %d %v", a.status, a.body)
 	}
-	readStream(t, second.natsURL, "HUBWIRE_EVENTS", 2)
+	natstest.ReadStream(t, second.natsURL, "HUBWIRE_EVENTS", 2)
 }
 
 func TestTokenAlsoAsBearerAndQuery(t *testing.T) {
@@ -220,5 +221,5 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := startHubwire(t, dir)
-	readStream(t, again.natsURL, "HUBWIRE_EVENTS", 1)
+	natstest.ReadStream(t, again.natsURL, "HUBWIRE_EVENTS", 1)
 }

@@ -10,11 +10,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
-
-	natsgo "github.com/nats-io/nats.go"
 
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
@@ -98,40 +93,6 @@ func do(t *testing.T, req *http.Request) answer {
 		t.Fatalf("%s %s: %d with a body that is not JSON: %q", req.Method, req.URL.Path, resp.StatusCode, raw)
 	}
 	return a
-}
-
-// readStream reads every message of the events stream with a plain NATS
-// client over TCP, as a consumer would, and fails if there are more than
-// want.
-func readStream(t *testing.T, natsURL, stream string, want int) []*natsgo.Msg {
-	t.Helper()
-	nc, err := natsgo.Connect(natsURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{"hubwire.events.>"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var msgs []*natsgo.Msg
-	for len(msgs) < want {
-		m, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
-		if err != nil {
-			t.Fatalf("read %d of %d events: %v", len(msgs), want, err)
-		}
-		msgs = append(msgs, &natsgo.Msg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()})
-	}
-	if m, err := c.Next(jetstream.FetchMaxWait(300 * time.Millisecond)); err == nil {
-		t.Fatalf("stream holds more than %d events; one more on %s", want, m.Subject())
-	}
-	return msgs
 }
 
 func contains(s any, sub string) bool {

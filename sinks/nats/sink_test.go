@@ -14,10 +14,9 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats-server/v2/server"
-	natsgo "github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hubwire/hubwire/sinks"
+	"github.com/hubwire/hubwire/sinks/nats/natstest"
 )
 
 func startServer(t *testing.T) *server.Server {
@@ -60,35 +59,6 @@ func testEvent(id, subject string) *event.Event {
 	return &e
 }
 
-// readAll reads every message of the stream with a plain client over TCP.
-func readAll(t *testing.T, srv *server.Server, want int) []*natsgo.Msg {
-	t.Helper()
-	nc, err := natsgo.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := js.OrderedConsumer(ctx, testStream.Name, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var msgs []*natsgo.Msg
-	for len(msgs) < want {
-		m, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
-		if err != nil {
-			t.Fatalf("after %d of %d messages: %v", len(msgs), want, err)
-		}
-		msgs = append(msgs, &natsgo.Msg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()})
-	}
-	if extra, err := c.Next(jetstream.FetchMaxWait(200 * time.Millisecond)); err == nil {
-		t.Fatalf("more messages than %d: %s", want, extra.Subject())
-	}
-	return msgs
-}
-
 func TestPublishBinaryDecodesWithTheSDK(t *testing.T) {
 	srv := startServer(t)
 	s := newSink(t, srv, Binary)
@@ -100,7 +70,7 @@ func TestPublishBinaryDecodesWithTheSDK(t *testing.T) {
 	if r != (sinks.Receipt{Broker: "nats", Stream: testStream.Name, Seq: 1}) {
 		t.Errorf("receipt %+v", r)
 	}
-	msg := readAll(t, srv, 1)[0]
+	msg := natstest.ReadStream(t, srv.ClientURL(), testStream.Name, 1)[0]
 	if msg.Subject != "hubwire.events.dtr.tag_push.foo.bar" {
 		t.Errorf("subject %q", msg.Subject)
 	}
@@ -122,7 +92,7 @@ func TestPublishStructured(t *testing.T) {
 	if _, err := s.Publish(context.Background(), sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "foo", Name: "bar"}, sent); err != nil {
 		t.Fatal(err)
 	}
-	msg := readAll(t, srv, 1)[0]
+	msg := natstest.ReadStream(t, srv.ClientURL(), testStream.Name, 1)[0]
 	if ct := msg.Header.Get("Content-Type"); ct != structuredContentType {
 		t.Errorf("Content-Type %q", ct)
 	}
@@ -146,7 +116,7 @@ func TestPercentEncodedHeadersRoundTrip(t *testing.T) {
 	if _, err := s.Publish(context.Background(), sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "odd repo", Name: "with.dot"}, sent); err != nil {
 		t.Fatal(err)
 	}
-	msg := readAll(t, srv, 1)[0]
+	msg := natstest.ReadStream(t, srv.ClientURL(), testStream.Name, 1)[0]
 	if h := msg.Header.Get("ce-subject"); h != `odd%20repo/with%20space:%22tag%22%25%C3%A9` {
 		t.Errorf("ce-subject header %q", h)
 	}
@@ -184,7 +154,7 @@ func TestDuplicateIDStoredOnce(t *testing.T) {
 	if first.Duplicate || !second.Duplicate || second.Seq != first.Seq {
 		t.Errorf("first %+v second %+v", first, second)
 	}
-	readAll(t, srv, 1)
+	natstest.ReadStream(t, srv.ClientURL(), testStream.Name, 1)
 }
 
 func TestPublishFailsWhenServerIsGone(t *testing.T) {
