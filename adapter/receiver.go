@@ -131,7 +131,7 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 	}
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, ErrorBody{Error: fmt.Sprintf("method %s not allowed: webhooks are delivered with POST", req.Method)})
+		writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: fmt.Sprintf("method %s not allowed: webhooks are delivered with POST", req.Method)})
 		return
 	}
 	status, body, evID := r.deliver(req, src)
@@ -221,8 +221,12 @@ func (r *Receiver) ready(w http.ResponseWriter, req *http.Request) {
 
 func (r *Receiver) schema(w http.ResponseWriter, req *http.Request) {
 	name := strings.TrimPrefix(req.URL.Path, "/schemas/")
+	if strings.Contains(name, "/") || !strings.HasSuffix(name, ".json") {
+		notFound(w)
+		return
+	}
 	b, err := fs.ReadFile(r.cfg.Schemas, name)
-	if err != nil || strings.Contains(name, "/") || !strings.HasSuffix(name, ".json") {
+	if err != nil {
 		notFound(w)
 		return
 	}
@@ -248,17 +252,14 @@ func onlyGet(w http.ResponseWriter, req *http.Request) bool {
 		return true
 	}
 	w.Header().Set("Allow", "GET, HEAD")
-	writeError(w, http.StatusMethodNotAllowed, ErrorBody{Error: fmt.Sprintf("method %s not allowed here: use GET", req.Method)})
+	writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: fmt.Sprintf("method %s not allowed here: use GET", req.Method)})
 	return false
 }
 
 func notFound(w http.ResponseWriter) {
-	writeError(w, http.StatusNotFound, ErrorBody{Error: "not found"})
+	writeJSON(w, http.StatusNotFound, ErrorBody{Error: "not found"})
 }
 
-func writeError(w http.ResponseWriter, status int, body ErrorBody) {
-	writeJSON(w, status, body)
-}
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -222,4 +225,27 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	}
 	again := startHubwire(t, dir)
 	natstest.ReadStream(t, again.natsURL, "HUBWIRE_EVENTS", 1)
+}
+
+// TestExternalBroker points hubwire at a NATS server it did not start, as
+// --broker does for a cluster, and reads the event back from that server.
+func TestExternalBroker(t *testing.T) {
+	external, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { external.Shutdown(); external.WaitForShutdown() }()
+	dir := t.TempDir()
+	inst := startHubwire(t, dir, "--broker", external.ClientURL(), "--stream", "REGISTRY")
+	if inst.nats != nil {
+		t.Fatal("started an embedded server despite --broker")
+	}
+	f := fixtures(t)[0]
+	if a := post(t, inst.webhookURL(f.source), "application/json", f.body); a.status != 202 || a.body["stream"] != "REGISTRY" {
+		t.Fatalf("%d %v", a.status, a.body)
+	}
+	natstest.ReadStream(t, external.ClientURL(), "REGISTRY", 1)
+	if _, err := os.Stat(filepath.Join(dir, "jetstream")); err == nil {
+		t.Error("an embedded store was created in the data dir despite --broker")
+	}
 }

@@ -43,7 +43,7 @@ func Connect(urls string, opts ...natsgo.Option) (*natsgo.Conn, error) {
 	}, opts...)
 	nc, err := natsgo.Connect(urls, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to NATS at %s: %w", urls, err)
+		return nil, fmt.Errorf("connecting to NATS at %s: %w (is the server running and reachable? check --broker)", urls, err)
 	}
 	return nc, nil
 }
