@@ -260,7 +260,6 @@ func notFound(w http.ResponseWriter) {
 	writeJSON(w, http.StatusNotFound, ErrorBody{Error: "not found"})
 }
 
-
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
