@@ -19,6 +19,7 @@ import (
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/schemas"
+	"github.com/hubwire/hubwire/sinks"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
 )
 
@@ -37,7 +38,7 @@ type serveConfig struct {
 	natsAddr        string
 	broker          string
 	token           string
-	ceMode          natssink.Mode
+	ceMode          sinks.Mode
 	stream          string
 	maxAge          time.Duration
 	dupWindow       time.Duration
@@ -59,7 +60,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	f.StringVar(&c.natsAddr, "nats-addr", "127.0.0.1:4222", "`host:port` where the embedded NATS server listens for consumers")
 	f.StringVar(&c.broker, "broker", "", "external broker `URLs` instead of the embedded server:\nnats://host:4222[,nats://host2:4222]")
 	f.StringVar(&c.token, "token", "", "webhook `token` to use instead of the generated one (16 or more\nletters, digits, - . _ ~)")
-	f.StringVar(&mode, "ce-mode", string(natssink.Binary), "CloudEvents content `mode`: binary (ce- headers, data as the body)\nor structured (the whole event as JSON)")
+	f.StringVar(&mode, "ce-mode", string(sinks.Binary), "CloudEvents content `mode`: binary (ce- headers, data as the body)\nor structured (the whole event as JSON)")
 	f.StringVar(&c.stream, "stream", "HUBWIRE_EVENTS", "JetStream stream `name` for the events")
 	f.DurationVar(&c.maxAge, "max-age", 30*24*time.Hour, "how long the stream keeps events (`duration`; 0 keeps them forever)")
 	f.DurationVar(&c.dupWindow, "duplicate-window", 10*time.Minute, "`duration` within which a repeated delivery of the same event is\ndropped by the stream")
@@ -72,7 +73,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		return c, err
 	}
 	var err error
-	if c.ceMode, err = natssink.ParseMode(mode); err != nil {
+	if c.ceMode, err = sinks.ParseMode(mode); err != nil {
 		return c, fmt.Errorf("--ce-mode: %w", err)
 	}
 	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {

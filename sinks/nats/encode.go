@@ -4,74 +4,35 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
-	"github.com/cloudevents/sdk-go/v2/types"
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hubwire/hubwire/sinks"
 )
-
-// Mode is a CloudEvents content mode.
-type Mode string
-
-// The two content modes of the CloudEvents NATS binding.
-const (
-	// Binary puts every attribute in a ce-<name> header and the data,
-	// as is, in the body.
-	Binary Mode = "binary"
-	// Structured puts the whole event, as JSON, in the body.
-	Structured Mode = "structured"
-)
-
-// ParseMode reads a --ce-mode value.
-func ParseMode(s string) (Mode, error) {
-	switch Mode(s) {
-	case Binary, Structured:
-		return Mode(s), nil
-	}
-	return "", fmt.Errorf("CloudEvents mode %q: want binary or structured", s)
-}
-
-// structuredContentType marks a structured-mode message.
-const structuredContentType = "application/cloudevents+json; charset=UTF-8"
 
 // Message encodes e for subject in mode. Either way the event id goes in
 // Nats-Msg-Id, so that JetStream drops a second copy of the same event
 // within the stream's duplicate window.
-func Message(subject string, e *event.Event, mode Mode) (*natsgo.Msg, error) {
+func Message(subject string, e *event.Event, mode sinks.Mode) (*natsgo.Msg, error) {
 	msg := natsgo.NewMsg(subject)
 	msg.Header.Set(jetstream.MsgIDHeader, e.ID())
-	if mode == Structured {
+	if mode == sinks.Structured {
 		body, err := json.Marshal(e)
 		if err != nil {
 			return nil, fmt.Errorf("encoding event %s: %w", e.ID(), err)
 		}
-		msg.Header.Set("Content-Type", structuredContentType)
+		msg.Header.Set("Content-Type", sinks.StructuredContentType)
 		msg.Data = body
 		return msg, nil
 	}
-	set := func(name, value string) {
-		if value != "" {
-			msg.Header.Set("ce-"+name, PercentEncode(value))
-		}
+	attrs, err := sinks.Attributes(e)
+	if err != nil {
+		return nil, err
 	}
-	set("specversion", e.SpecVersion())
-	set("id", e.ID())
-	set("source", e.Source())
-	set("type", e.Type())
-	set("subject", e.Subject())
-	if t := e.Time(); !t.IsZero() {
-		set("time", t.UTC().Format(time.RFC3339Nano))
-	}
-	set("datacontenttype", e.DataContentType())
-	set("dataschema", e.DataSchema())
-	for name, v := range e.Extensions() {
-		s, err := types.ToString(v)
-		if err != nil {
-			return nil, fmt.Errorf("extension %s of event %s: %w", name, e.ID(), err)
-		}
-		set(name, s)
+	for _, a := range attrs {
+		msg.Header.Set("ce-"+a.Name, PercentEncode(a.Value))
 	}
 	msg.Data = e.Data()
 	return msg, nil

@@ -20,7 +20,7 @@ import (
 // Config configures the sink.
 type Config struct {
 	Stream StreamConfig
-	Mode   Mode
+	Mode   sinks.Mode
 }
 
 // Sink publishes events to a JetStream stream.
@@ -57,7 +57,7 @@ func ConnectInProcess(srv *server.Server) (*natsgo.Conn, error) {
 // sink owns nc from then on and closes it in Close.
 func New(ctx context.Context, nc *natsgo.Conn, cfg Config) (*Sink, error) {
 	if cfg.Mode == "" {
-		cfg.Mode = Binary
+		cfg.Mode = sinks.Binary
 	}
 	if cfg.Stream.SubjectPrefix == "" {
 		cfg.Stream.SubjectPrefix = DefaultSubjectPrefix

@@ -31,7 +31,7 @@ func startServer(t *testing.T) *server.Server {
 
 var testStream = StreamConfig{Name: "TEST_EVENTS", SubjectPrefix: "hubwire.events", MaxAge: time.Hour, Duplicates: 2 * time.Minute}
 
-func newSink(t *testing.T, srv *server.Server, mode Mode) *Sink {
+func newSink(t *testing.T, srv *server.Server, mode sinks.Mode) *Sink {
 	t.Helper()
 	nc, err := ConnectInProcess(srv)
 	if err != nil {
@@ -61,7 +61,7 @@ func testEvent(id, subject string) *event.Event {
 
 func TestPublishBinaryDecodesWithTheSDK(t *testing.T) {
 	srv := startServer(t)
-	s := newSink(t, srv, Binary)
+	s := newSink(t, srv, sinks.Binary)
 	sent := testEvent("id-1", "foo/bar:latest")
 	r, err := s.Publish(context.Background(), sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "foo", Name: "bar"}, sent)
 	if err != nil {
@@ -87,13 +87,13 @@ func TestPublishBinaryDecodesWithTheSDK(t *testing.T) {
 
 func TestPublishStructured(t *testing.T) {
 	srv := startServer(t)
-	s := newSink(t, srv, Structured)
+	s := newSink(t, srv, sinks.Structured)
 	sent := testEvent("id-2", "foo/bar:latest")
 	if _, err := s.Publish(context.Background(), sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "foo", Name: "bar"}, sent); err != nil {
 		t.Fatal(err)
 	}
 	msg := natstest.ReadStream(t, srv.ClientURL(), testStream.Name, 1)[0]
-	if ct := msg.Header.Get("Content-Type"); ct != structuredContentType {
+	if ct := msg.Header.Get("Content-Type"); ct != sinks.StructuredContentType {
 		t.Errorf("Content-Type %q", ct)
 	}
 	if msg.Header.Get("ce-id") != "" {
@@ -111,7 +111,7 @@ func TestPublishStructured(t *testing.T) {
 
 func TestPercentEncodedHeadersRoundTrip(t *testing.T) {
 	srv := startServer(t)
-	s := newSink(t, srv, Binary)
+	s := newSink(t, srv, sinks.Binary)
 	sent := testEvent("id-3", `odd repo/with space:"tag"%é`)
 	if _, err := s.Publish(context.Background(), sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "odd repo", Name: "with.dot"}, sent); err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func assertSame(t *testing.T, sent *event.Event, got *event.Event) {
 
 func TestDuplicateIDStoredOnce(t *testing.T) {
 	srv := startServer(t)
-	s := newSink(t, srv, Binary)
+	s := newSink(t, srv, sinks.Binary)
 	addr := sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "foo", Name: "bar"}
 	first, err := s.Publish(context.Background(), addr, testEvent("same", "foo/bar:1"))
 	if err != nil {
@@ -159,7 +159,7 @@ func TestDuplicateIDStoredOnce(t *testing.T) {
 
 func TestPublishFailsWhenServerIsGone(t *testing.T) {
 	srv := startServer(t)
-	s := newSink(t, srv, Binary)
+	s := newSink(t, srv, sinks.Binary)
 	if err := s.Ready(context.Background()); err != nil {
 		t.Fatalf("not ready: %v", err)
 	}
@@ -181,7 +181,7 @@ func TestEventLargerThanMaxPayload(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	s := newSink(t, srv, Binary)
+	s := newSink(t, srv, sinks.Binary)
 	e := testEvent("big", "x")
 	e.SetData(event.ApplicationJSON, json.RawMessage(`{"pad":"`+strings.Repeat("x", 5000)+`"}`))
 	_, err = s.Publish(context.Background(), sinks.Address{Source: "dtr", Kind: "x"}, e)
@@ -207,7 +207,7 @@ func TestStreamConfigErrors(t *testing.T) {
 
 func TestStreamSettingsUpdatedOnRestart(t *testing.T) {
 	srv := startServer(t)
-	newSink(t, srv, Binary)
+	newSink(t, srv, sinks.Binary)
 	nc, _ := ConnectInProcess(srv)
 	changed := testStream
 	changed.MaxAge = 48 * time.Hour
