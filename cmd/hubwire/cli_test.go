@@ -26,7 +26,7 @@ func TestEnvironmentAndFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.httpAddr != "127.0.0.1:9999" || cfg.ceMode != "structured" || cfg.maxAge != 48*time.Hour {
+	if cfg.httpAddr != "127.0.0.1:9999" || cfg.broker.mode != "structured" || cfg.broker.stream.MaxAge != 48*time.Hour {
 		t.Errorf("environment not applied: %+v", cfg)
 	}
 	cfg, err = parseServe([]string{"--http-addr", "127.0.0.1:7777"}, io.Discard, env(map[string]string{"HUBWIRE_HTTP_ADDR": "127.0.0.1:9999"}))
@@ -34,7 +34,7 @@ func TestEnvironmentAndFlags(t *testing.T) {
 		t.Errorf("flag did not win over the environment: %v %+v", err, cfg)
 	}
 	cfg, err = parseServe(nil, io.Discard, noEnv)
-	if err != nil || cfg.httpAddr != "127.0.0.1:8080" || cfg.natsAddr != "127.0.0.1:4222" || cfg.dataDir != "./hubwire-data" || cfg.ceMode != "binary" || cfg.maxBodyBytes != 1<<20 {
+	if err != nil || cfg.httpAddr != "127.0.0.1:8080" || cfg.broker.natsAddr != "127.0.0.1:4222" || cfg.dataDir != "./hubwire-data" || cfg.broker.mode != "binary" || cfg.maxBodyBytes != 1<<20 {
 		t.Errorf("defaults: %v %+v", err, cfg)
 	}
 }
@@ -55,8 +55,13 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 		{[]string{"--http-addr", "8080"}, nil, "--http-addr \"8080\": want host:port"},
 		{[]string{"--token", "short"}, nil, "--token: webhook token is 5 characters"},
 		{[]string{"--public-url", "hooks.example.com"}, nil, "--public-url \"hooks.example.com\": want an absolute http(s) URL"},
-		{[]string{"--broker", "kafka://k:9092"}, nil, "Kafka is not supported by this version"},
+		{[]string{"--broker", "nats://n:4222,kafka://k:9092"}, nil, "mixes NATS and Kafka"},
 		{[]string{"--broker", "redis://r:6379"}, nil, `scheme "redis" is not a broker`},
+		{[]string{"--broker", "kafka://k:9092", "--kafka-sasl", "GSSAPI", "--kafka-user", "u"}, nil, `SASL mechanism "GSSAPI": want one of PLAIN`},
+		{[]string{"--broker", "kafka://k:9092", "--kafka-sasl", "PLAIN"}, nil, "needs a user name"},
+		{[]string{"--broker", "kafka://k:9092", "--kafka-create-topics", "--kafka-partitions", "0"}, nil, "must be at least 1"},
+		{[]string{"--stream-replicas", "0"}, nil, "replicas"},
+		{nil, map[string]string{"HUBWIRE_KAFKA_CREATE_TOPICS": "maybe"}, `HUBWIRE_KAFKA_CREATE_TOPICS="maybe"`},
 		{[]string{"--log-level", "loud"}, nil, `--log-level "loud"`},
 		{[]string{"--log-format", "xml"}, nil, `--log-format "xml"`},
 		{[]string{"--max-body-bytes", "0"}, nil, "--max-body-bytes 0: must be positive"},
@@ -77,7 +82,10 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	}
 	for _, want := range []string{"--http-addr", "HUBWIRE_HTTP_ADDR", "--data-dir", "HUBWIRE_DATA_DIR", "--nats-addr", "HUBWIRE_NATS_ADDR",
 		"--broker", "HUBWIRE_BROKER", "--token", "HUBWIRE_TOKEN", "--ce-mode", "HUBWIRE_CE_MODE", "--public-url", "--max-age",
-		"--duplicate-window", "--max-body-bytes", "--publish-timeout", "--shutdown-timeout", "default: 127.0.0.1:8080"} {
+		"--duplicate-window", "--max-body-bytes", "--publish-timeout", "--shutdown-timeout", "default: 127.0.0.1:8080",
+		"--kafka-topic", "--kafka-acks-topic", "--kafka-create-topics", "--kafka-partitions", "--kafka-replication-factor",
+		"--kafka-tls", "--kafka-sasl", "--kafka-user", "--kafka-password", "--stream-replicas", "--nats-creds", "--nats-nkey",
+		"--nats-user", "--nats-password", "--nats-token", "--nats-tls-ca", "HUBWIRE_KAFKA_SASL"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q", want)
 		}

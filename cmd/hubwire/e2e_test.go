@@ -56,7 +56,7 @@ func TestEverySampleBecomesOneCloudEvent(t *testing.T) {
 				t.Errorf("%d distinct ids for %d fixtures, want %d", len(accepted), len(fx), want)
 			}
 
-			msgs := natstest.ReadStream(t, inst.natsURL, "HUBWIRE_EVENTS", len(accepted))
+			msgs := natstest.ReadStream(t, inst.broker.embedded.ClientURL(), "HUBWIRE_EVENTS", len(accepted))
 			for _, msg := range msgs {
 				e, err := binding.ToEvent(context.Background(), cejs.NewMessage(msg))
 				if err != nil {
@@ -147,7 +147,7 @@ func TestDuplicateDeliveryStoredOnce(t *testing.T) {
 	if first.body["duplicate"] != false || second.body["duplicate"] != true || first.body["id"] != second.body["id"] || first.body["seq"] != second.body["seq"] {
 		t.Errorf("first %v second %v", first.body, second.body)
 	}
-	natstest.ReadStream(t, inst.natsURL, "HUBWIRE_EVENTS", 1)
+	natstest.ReadStream(t, inst.broker.embedded.ClientURL(), "HUBWIRE_EVENTS", 1)
 }
 
 func TestTokenAndEventsKeptAcrossRestarts(t *testing.T) {
@@ -171,7 +171,7 @@ func TestTokenAndEventsKeptAcrossRestarts(t *testing.T) {
 	if a.status != 202 || a.body["seq"] != float64(2) {
 		t.Errorf("after restart: %d %v", a.status, a.body)
 	}
-	natstest.ReadStream(t, second.natsURL, "HUBWIRE_EVENTS", 2)
+	natstest.ReadStream(t, second.broker.embedded.ClientURL(), "HUBWIRE_EVENTS", 2)
 }
 
 func TestTokenAlsoAsBearerAndQuery(t *testing.T) {
@@ -224,7 +224,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := startHubwire(t, dir)
-	natstest.ReadStream(t, again.natsURL, "HUBWIRE_EVENTS", 1)
+	natstest.ReadStream(t, again.broker.embedded.ClientURL(), "HUBWIRE_EVENTS", 1)
 }
 
 // TestExternalBroker points hubwire at a NATS server it did not start, as
@@ -237,7 +237,7 @@ func TestExternalBroker(t *testing.T) {
 	defer func() { external.Shutdown(); external.WaitForShutdown() }()
 	dir := t.TempDir()
 	inst := startHubwire(t, dir, "--broker", external.ClientURL(), "--stream", "REGISTRY")
-	if inst.nats != nil {
+	if inst.broker.embedded != nil {
 		t.Fatal("started an embedded server despite --broker")
 	}
 	f := fixtures(t)[0]

@@ -12,15 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	natsgo "github.com/nats-io/nats.go"
-
 	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/schemas"
 	"github.com/hubwire/hubwire/sinks"
-	natssink "github.com/hubwire/hubwire/sinks/nats"
 )
 
 const serveSummary = `Receive container registry webhooks and publish each as a CloudEvent to
@@ -29,19 +25,16 @@ NATS JetStream, answering the registry 202 only once the event is stored.
 With no flags it runs an embedded NATS server with JetStream on a file store
 under --data-dir, and prints the webhook URLs (with a token it generates on
 first start and keeps in the data directory) to paste into Docker Hub or DTR.
-Consumers subscribe to hubwire.events.> on the NATS server.`
+Consumers subscribe to hubwire.events.> on the NATS server.
+
+With --broker it publishes to an external NATS (cluster) or to Kafka instead.`
 
 type serveConfig struct {
 	httpAddr        string
 	publicURL       string
 	dataDir         string
-	natsAddr        string
-	broker          string
+	broker          brokerConfig
 	token           string
-	ceMode          sinks.Mode
-	stream          string
-	maxAge          time.Duration
-	dupWindow       time.Duration
 	maxBodyBytes    int64
 	publishTimeout  time.Duration
 	shutdownTimeout time.Duration
@@ -57,23 +50,19 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	f.StringVar(&c.httpAddr, "http-addr", "127.0.0.1:8080", "`host:port` the webhook receiver listens on (0.0.0.0:8080 to take\ndeliveries from other machines; loopback by default)")
 	f.StringVar(&c.publicURL, "public-url", "", "`URL` under which registries reach the receiver, used in the printed\nwebhook URLs and in each event's dataschema (default http://<http-addr>)")
 	f.StringVar(&c.dataDir, "data-dir", "./hubwire-data", "`directory` for the embedded JetStream store and the generated token")
-	f.StringVar(&c.natsAddr, "nats-addr", "127.0.0.1:4222", "`host:port` where the embedded NATS server listens for consumers")
-	f.StringVar(&c.broker, "broker", "", "external broker `URLs` instead of the embedded server:\nnats://host:4222[,nats://host2:4222]")
 	f.StringVar(&c.token, "token", "", "webhook `token` to use instead of the generated one (16 or more\nletters, digits, - . _ ~)")
 	f.StringVar(&mode, "ce-mode", string(sinks.Binary), "CloudEvents content `mode`: binary (ce- headers, data as the body)\nor structured (the whole event as JSON)")
-	f.StringVar(&c.stream, "stream", "HUBWIRE_EVENTS", "JetStream stream `name` for the events")
-	f.DurationVar(&c.maxAge, "max-age", 30*24*time.Hour, "how long the stream keeps events (`duration`; 0 keeps them forever)")
-	f.DurationVar(&c.dupWindow, "duplicate-window", 10*time.Minute, "`duration` within which a repeated delivery of the same event is\ndropped by the stream")
 	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest delivery accepted, in `bytes` (413 above it)")
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
 	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight deliveries may take to\nfinish (`duration`)")
 	f.StringVar(&level, "log-level", "info", "log `level`: debug, info, warn or error")
 	f.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
+	c.broker.register(f)
 	if err := f.parse(args, getenv); err != nil {
 		return c, err
 	}
 	var err error
-	if c.ceMode, err = sinks.ParseMode(mode); err != nil {
+	if c.broker.mode, err = sinks.ParseMode(mode); err != nil {
 		return c, fmt.Errorf("--ce-mode: %w", err)
 	}
 	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
@@ -106,32 +95,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		}
 		c.publicURL = strings.TrimSuffix(c.publicURL, "/")
 	}
-	if c.broker != "" {
-		if err := checkBroker(c.broker); err != nil {
-			return c, fmt.Errorf("--broker: %w", err)
-		}
-	}
-	stream := natssink.StreamConfig{Name: c.stream, MaxAge: c.maxAge, Duplicates: c.dupWindow}
-	if err := stream.Check(); err != nil {
-		return c, fmt.Errorf("--stream, --max-age, --duplicate-window: %w", err)
-	}
-	return c, nil
-}
-
-// checkBroker accepts a comma-separated list of NATS server URLs.
-func checkBroker(broker string) error {
-	for _, u := range strings.Split(broker, ",") {
-		parsed, err := url.Parse(strings.TrimSpace(u))
-		switch {
-		case err != nil || parsed.Host == "":
-			return fmt.Errorf("%q is not a broker URL; want nats://host:4222", u)
-		case parsed.Scheme == "kafka":
-			return fmt.Errorf("%q: Kafka is not supported by this version; use nats://", u)
-		case parsed.Scheme != "nats" && parsed.Scheme != "tls":
-			return fmt.Errorf("%q: scheme %q is not a broker this version speaks; want nats://host:4222", u, parsed.Scheme)
-		}
-	}
-	return nil
+	return c, c.broker.check()
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -170,9 +134,7 @@ func newLogger(w io.Writer, cfg serveConfig) *slog.Logger {
 type instance struct {
 	cfg          serveConfig
 	log          *slog.Logger
-	nats         *server.Server // nil with an external broker
-	natsURL      string
-	sink         *natssink.Sink
+	broker       *openedBroker
 	http         *http.Server
 	httpAddr     net.Addr
 	httpErr      chan error
@@ -197,34 +159,7 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		}
 	}
 
-	var nc *natsgo.Conn
-	if cfg.broker == "" {
-		inst.nats, err = natssink.StartServer(natssink.ServerConfig{
-			Addr:    cfg.natsAddr,
-			DataDir: cfg.dataDir,
-			// The event holds the delivery plus its normalized facts, and
-			// JSON escaping can grow it; leave room well above the body limit.
-			MaxPayload: int32(min(4*cfg.maxBodyBytes+64<<10, 64<<20)),
-			Logger:     log,
-		})
-		if err != nil {
-			return nil, err
-		}
-		inst.natsURL = inst.nats.ClientURL()
-		nc, err = natssink.ConnectInProcess(inst.nats)
-	} else {
-		inst.natsURL = cfg.broker
-		nc, err = natssink.Connect(cfg.broker)
-	}
-	if err != nil {
-		return nil, err
-	}
-	inst.sink, err = natssink.New(ctx, nc, natssink.Config{
-		Stream: natssink.StreamConfig{Name: cfg.stream, MaxAge: cfg.maxAge, Duplicates: cfg.dupWindow},
-		Mode:   cfg.ceMode,
-	})
-	if err != nil {
-		nc.Close()
+	if inst.broker, err = cfg.broker.open(ctx, cfg.dataDir, cfg.maxBodyBytes, log); err != nil {
 		return nil, err
 	}
 
@@ -240,7 +175,7 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 	schemaBase := inst.publicURL + "/schemas/"
 	recv, err := adapter.NewReceiver(adapter.Config{
 		Sources:        []adapter.Source{dockerhub.New(schemaBase), dtr.New(schemaBase)},
-		Sink:           inst.sink,
+		Sink:           inst.broker.sink,
 		Token:          inst.token,
 		MaxBodyBytes:   cfg.maxBodyBytes,
 		PublishTimeout: cfg.publishTimeout,
@@ -284,19 +219,14 @@ func (inst *instance) webhookURL(source string) string {
 // describe prints what a user needs to connect a registry and a consumer.
 func (inst *instance) describe(w io.Writer) {
 	fmt.Fprintf(w, "hubwire %s is ready.\n\n", version())
-	if inst.nats != nil {
-		fmt.Fprintf(w, "Events:    embedded NATS JetStream at %s, stream %s, subjects hubwire.events.>\n", inst.natsURL, inst.cfg.stream)
-		fmt.Fprintf(w, "           stored under %s\n", inst.cfg.dataDir)
-	} else {
-		fmt.Fprintf(w, "Events:    NATS JetStream at %s, stream %s, subjects hubwire.events.>\n", inst.natsURL, inst.cfg.stream)
-	}
+	fmt.Fprintf(w, "Events:    %s\n", inst.broker.where)
 	if inst.tokenCreated {
 		fmt.Fprintf(w, "Token:     generated and kept in %s/%s\n", inst.cfg.dataDir, adapter.TokenFile)
 	}
 	fmt.Fprintf(w, "\nWebhook URLs (they hold the secret token: keep them private):\n")
 	fmt.Fprintf(w, "  Docker Hub:  %s\n", inst.webhookURL(dockerhub.SourceName))
 	fmt.Fprintf(w, "  DTR:         %s\n", inst.webhookURL(dtr.SourceName))
-	fmt.Fprintf(w, "\nWatch the events:  nats --server %s sub 'hubwire.events.>'\n", inst.natsURL)
+	fmt.Fprintf(w, "\nWatch the events:  %s\n", inst.broker.watch)
 	fmt.Fprintf(w, "Schemas:           %s/schemas/<name>.json\n", inst.publicURL)
 }
 
@@ -310,12 +240,12 @@ func (inst *instance) stop(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("HTTP receiver did not finish in time: %w", err))
 		}
 	}
-	if inst.sink != nil {
-		inst.sink.Close()
-	}
-	if inst.nats != nil {
-		inst.nats.Shutdown()
-		inst.nats.WaitForShutdown()
+	if b := inst.broker; b != nil {
+		b.sink.Close()
+		if b.embedded != nil {
+			b.embedded.Shutdown()
+			b.embedded.WaitForShutdown()
+		}
 	}
 	return errors.Join(errs...)
 }

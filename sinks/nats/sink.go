@@ -62,6 +62,9 @@ func New(ctx context.Context, nc *natsgo.Conn, cfg Config) (*Sink, error) {
 	if cfg.Stream.SubjectPrefix == "" {
 		cfg.Stream.SubjectPrefix = DefaultSubjectPrefix
 	}
+	if cfg.Stream.Replicas == 0 {
+		cfg.Stream.Replicas = 1
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hubwire/hubwire/sinks"
 	"github.com/hubwire/hubwire/sinks/nats/natstest"
@@ -231,5 +232,52 @@ func TestPortInUse(t *testing.T) {
 	_, err := StartServer(ServerConfig{Addr: addr, DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err == nil || !strings.Contains(err.Error(), "--nats-addr") {
 		t.Errorf("got %v", err)
+	}
+}
+
+func TestStreamWithOtherSubjectsIsAnError(t *testing.T) {
+	srv := startServer(t)
+	nc, err := ConnectInProcess(srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: testStream.Name, Subjects: []string{"orders.>"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(context.Background(), nc, Config{Stream: testStream})
+	if err == nil || !strings.Contains(err.Error(), "exists with subjects [orders.>]") || !strings.Contains(err.Error(), "choose another --stream") {
+		t.Errorf("got %v", err)
+	}
+	// Untouched: still the other stream's subjects, nothing recreated.
+	s, err := js.Stream(context.Background(), testStream.Name)
+	if err != nil || s.CachedInfo().Config.Subjects[0] != "orders.>" {
+		t.Errorf("existing stream changed: %v", err)
+	}
+}
+
+func TestUpdateKeepsOperatorSettings(t *testing.T) {
+	srv := startServer(t)
+	newSink(t, srv, sinks.Binary)
+	nc, _ := ConnectInProcess(srv)
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	s, _ := js.Stream(context.Background(), testStream.Name)
+	cfg := s.CachedInfo().Config
+	cfg.MaxMsgs = 12345
+	if _, err := js.UpdateStream(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	changed := testStream
+	changed.Duplicates = 5 * time.Minute
+	sink, err := New(context.Background(), nc, Config{Stream: changed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	s, _ = js.Stream(context.Background(), testStream.Name)
+	if got := s.CachedInfo().Config; got.MaxMsgs != 12345 || got.Duplicates != 5*time.Minute {
+		t.Errorf("after update: max msgs %d, duplicates %v", got.MaxMsgs, got.Duplicates)
 	}
 }

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	natsgo "github.com/nats-io/nats.go"
+
+	"github.com/hubwire/hubwire/sinks"
+	kafkasink "github.com/hubwire/hubwire/sinks/kafka"
+	natssink "github.com/hubwire/hubwire/sinks/nats"
+)
+
+// brokerConfig is everything the flags say about where events go.
+type brokerConfig struct {
+	url      string // --broker; empty for the embedded NATS server
+	kind     string // "embedded", "nats" or "kafka", from url
+	natsAddr string
+	mode     sinks.Mode
+
+	stream   natssink.StreamConfig
+	natsAuth struct {
+		creds, nkey, user, password, token string
+		tls                                sinks.TLSFiles
+	}
+
+	kafka struct {
+		topic, acksTopic        string
+		create                  bool
+		partitions, replication int
+		tls                     bool
+		tlsFiles                sinks.TLSFiles
+		sasl, user, password    string
+	}
+}
+
+func (b *brokerConfig) register(f *flags) {
+	f.StringVar(&b.url, "broker", "", "external broker `URLs` instead of the embedded NATS server:\nnats://host:4222[,nats://host2:4222] or kafka://host:9092[,host2:9092]")
+	f.StringVar(&b.natsAddr, "nats-addr", "127.0.0.1:4222", "`host:port` where the embedded NATS server listens for consumers")
+	f.StringVar(&b.stream.Name, "stream", "HUBWIRE_EVENTS", "JetStream stream `name` for the events")
+	f.DurationVar(&b.stream.MaxAge, "max-age", 30*24*time.Hour, "how long the stream keeps events (`duration`; 0 keeps them forever)")
+	f.DurationVar(&b.stream.Duplicates, "duplicate-window", 10*time.Minute, "`duration` within which a repeated delivery of the same event is\ndropped by the stream")
+	f.IntVar(&b.stream.Replicas, "stream-replicas", 1, "`replicas` of the stream on a NATS cluster (3 for a three-node cluster)")
+	f.StringVar(&b.natsAuth.creds, "nats-creds", "", "NATS credentials `file` (JWT and nkey seed)")
+	f.StringVar(&b.natsAuth.nkey, "nats-nkey", "", "NATS nkey seed `file`")
+	f.StringVar(&b.natsAuth.user, "nats-user", "", "NATS `user` name (with --nats-password)")
+	f.StringVar(&b.natsAuth.password, "nats-password", "", "NATS `password`")
+	f.StringVar(&b.natsAuth.token, "nats-token", "", "NATS authentication `token`")
+	f.StringVar(&b.natsAuth.tls.CA, "nats-tls-ca", "", "PEM `file` of the CA that signed the NATS servers' certificates\n(turns TLS on)")
+	f.StringVar(&b.natsAuth.tls.Cert, "nats-tls-cert", "", "PEM client certificate `file` for NATS (with --nats-tls-key)")
+	f.StringVar(&b.natsAuth.tls.Key, "nats-tls-key", "", "PEM client key `file` for NATS")
+
+	f.StringVar(&b.kafka.topic, "kafka-topic", "hubwire.events", "Kafka `topic` for the events")
+	f.StringVar(&b.kafka.acksTopic, "kafka-acks-topic", "hubwire.acks", "Kafka `topic` for consumers' acknowledgements")
+	f.BoolVar(&b.kafka.create, "kafka-create-topics", false, "create the Kafka topics when they are missing (otherwise a missing\nevents topic stops hubwire at start)")
+	f.IntVar(&b.kafka.partitions, "kafka-partitions", 6, "`partitions` of topics hubwire creates")
+	f.IntVar(&b.kafka.replication, "kafka-replication-factor", 1, "replication `factor` of topics hubwire creates (3 on a real cluster)")
+	f.BoolVar(&b.kafka.tls, "kafka-tls", false, "connect to Kafka over TLS")
+	f.StringVar(&b.kafka.tlsFiles.CA, "kafka-tls-ca", "", "PEM `file` of the CA that signed the brokers' certificates\n(turns TLS on)")
+	f.StringVar(&b.kafka.tlsFiles.Cert, "kafka-tls-cert", "", "PEM client certificate `file` for Kafka (with --kafka-tls-key)")
+	f.StringVar(&b.kafka.tlsFiles.Key, "kafka-tls-key", "", "PEM client key `file` for Kafka")
+	f.StringVar(&b.kafka.sasl, "kafka-sasl", "", "SASL `mechanism`: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+	f.StringVar(&b.kafka.user, "kafka-user", "", "SASL `user` name")
+	f.StringVar(&b.kafka.password, "kafka-password", "", "SASL `password`")
+}
+
+// check validates the flags and works out which broker they name.
+func (b *brokerConfig) check() error {
+	b.kind = "embedded"
+	if b.url != "" {
+		kinds := map[string]bool{}
+		for _, u := range strings.Split(b.url, ",") {
+			parsed, err := url.Parse(strings.TrimSpace(u))
+			if err != nil || parsed.Host == "" {
+				return fmt.Errorf("--broker: %q is not a broker URL; want nats://host:4222 or kafka://host:9092", u)
+			}
+			switch parsed.Scheme {
+			case "nats", "tls":
+				kinds["nats"] = true
+			case "kafka":
+				kinds["kafka"] = true
+			default:
+				return fmt.Errorf("--broker: %q: scheme %q is not a broker hubwire speaks; want nats:// or kafka://", u, parsed.Scheme)
+			}
+		}
+		if len(kinds) > 1 {
+			return errors.New("--broker: mixes NATS and Kafka URLs; name the servers of one broker")
+		}
+		for k := range kinds {
+			b.kind = k
+		}
+	}
+	if b.kind != "kafka" {
+		if err := b.stream.Check(); err != nil {
+			return fmt.Errorf("--stream, --max-age, --duplicate-window, --stream-replicas: %w", err)
+		}
+	}
+	if b.kind == "kafka" {
+		if b.kafka.topic == "" {
+			return errors.New("--kafka-topic is empty")
+		}
+		if b.kafka.create && (b.kafka.partitions < 1 || b.kafka.replication < 1) {
+			return fmt.Errorf("--kafka-partitions %d, --kafka-replication-factor %d: both must be at least 1", b.kafka.partitions, b.kafka.replication)
+		}
+		if _, err := b.kafkaAuth().Transport(); err != nil {
+			return fmt.Errorf("--kafka-sasl: %w", err)
+		}
+	}
+	return nil
+}
+
+func (b *brokerConfig) kafkaAuth() kafkasink.Auth {
+	return kafkasink.Auth{SASLMechanism: b.kafka.sasl, User: b.kafka.user, Password: b.kafka.password}
+}
+
+// kafkaBrokers lists host:port of each kafka:// URL.
+func (b *brokerConfig) kafkaBrokers() []string {
+	var hosts []string
+	for _, u := range strings.Split(b.url, ",") {
+		parsed, _ := url.Parse(strings.TrimSpace(u))
+		hosts = append(hosts, parsed.Host)
+	}
+	return hosts
+}
+
+// openedBroker is a connected sink, and the embedded server behind it if
+// hubwire runs one.
+type openedBroker struct {
+	sink     sinks.Sink
+	embedded *server.Server
+	// where tells the user where events are and how to watch them.
+	where, watch string
+}
+
+// open starts or connects to the broker.
+func (b *brokerConfig) open(ctx context.Context, dataDir string, maxBody int64, log *slog.Logger) (*openedBroker, error) {
+	switch b.kind {
+	case "kafka":
+		return b.openKafka(ctx, log)
+	case "nats":
+		opts, err := b.natsOptions()
+		if err != nil {
+			return nil, err
+		}
+		nc, err := natssink.Connect(b.url, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return b.openNATS(ctx, nc, nil, "NATS JetStream at "+b.url, b.url)
+	}
+	srv, err := natssink.StartServer(natssink.ServerConfig{
+		Addr:    b.natsAddr,
+		DataDir: dataDir,
+		// The event holds the delivery plus its normalized facts, and
+		// JSON escaping can grow it; leave room well above the body limit.
+		MaxPayload: int32(min(4*maxBody+64<<10, 64<<20)),
+		Logger:     log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	nc, err := natssink.ConnectInProcess(srv)
+	if err != nil {
+		srv.Shutdown()
+		return nil, err
+	}
+	return b.openNATS(ctx, nc, srv, fmt.Sprintf("embedded NATS JetStream at %s (stored under %s)", srv.ClientURL(), dataDir), srv.ClientURL())
+}
+
+func (b *brokerConfig) openNATS(ctx context.Context, nc *natsgo.Conn, srv *server.Server, where, serverURL string) (*openedBroker, error) {
+	sink, err := natssink.New(ctx, nc, natssink.Config{Stream: b.stream, Mode: b.mode})
+	if err != nil {
+		nc.Close()
+		if srv != nil {
+			srv.Shutdown()
+			srv.WaitForShutdown()
+		}
+		return nil, err
+	}
+	return &openedBroker{
+		sink:     sink,
+		embedded: srv,
+		where:    fmt.Sprintf("%s, stream %s, subjects %s.>", where, b.stream.Name, natssink.DefaultSubjectPrefix),
+		watch:    fmt.Sprintf("nats --server %s sub '%s.>'", serverURL, natssink.DefaultSubjectPrefix),
+	}, nil
+}
+
+func (b *brokerConfig) natsOptions() ([]natsgo.Option, error) {
+	a := b.natsAuth
+	var opts []natsgo.Option
+	if a.creds != "" {
+		opts = append(opts, natsgo.UserCredentials(a.creds))
+	}
+	if a.nkey != "" {
+		opt, err := natsgo.NkeyOptionFromSeed(a.nkey)
+		if err != nil {
+			return nil, fmt.Errorf("--nats-nkey: %w", err)
+		}
+		opts = append(opts, opt)
+	}
+	if a.user != "" {
+		opts = append(opts, natsgo.UserInfo(a.user, a.password))
+	}
+	if a.token != "" {
+		opts = append(opts, natsgo.Token(a.token))
+	}
+	if a.tls != (sinks.TLSFiles{}) {
+		cfg, err := a.tls.Config()
+		if err != nil {
+			return nil, fmt.Errorf("--nats-tls-*: %w", err)
+		}
+		opts = append(opts, natsgo.Secure(cfg))
+	}
+	return opts, nil
+}
+
+func (b *brokerConfig) openKafka(ctx context.Context, log *slog.Logger) (*openedBroker, error) {
+	auth := b.kafkaAuth()
+	if b.kafka.tls || b.kafka.tlsFiles != (sinks.TLSFiles{}) {
+		cfg, err := b.kafka.tlsFiles.Config()
+		if err != nil {
+			return nil, fmt.Errorf("--kafka-tls-*: %w", err)
+		}
+		auth.TLS = cfg
+	}
+	transport, err := auth.Transport()
+	if err != nil {
+		return nil, err
+	}
+	brokers := b.kafkaBrokers()
+	sink, err := kafkasink.New(ctx, kafkasink.Config{
+		Brokers:           brokers,
+		Topic:             b.kafka.topic,
+		AcksTopic:         b.kafka.acksTopic,
+		Mode:              b.mode,
+		CreateTopics:      b.kafka.create,
+		Partitions:        b.kafka.partitions,
+		ReplicationFactor: b.kafka.replication,
+		Transport:         transport,
+		Logger:            log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &openedBroker{
+		sink:  sink,
+		where: fmt.Sprintf("Kafka at %s, topic %s (key = repository)", strings.Join(brokers, ","), b.kafka.topic),
+		watch: fmt.Sprintf("kcat -C -b %s -t %s -f '%%k %%h\\n%%s\\n'", brokers[0], b.kafka.topic),
+	}, nil
+}
