@@ -17,6 +17,8 @@ import (
 
 func noEnv(string) string { return "" }
 
+var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 // startHubwire runs hubwire serve in-process on free loopback ports, as
 // the command would with these flags.
 func startHubwire(t *testing.T, dataDir string, flags ...string) *instance {
@@ -26,7 +28,7 @@ func startHubwire(t *testing.T, dataDir string, flags ...string) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inst, err := start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	inst, err := start(context.Background(), cfg, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}
