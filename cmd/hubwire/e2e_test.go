@@ -16,6 +16,7 @@ import (
 
 	cejs "github.com/cloudevents/sdk-go/protocol/nats_jetstream/v2"
 	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/hubwire/hubwire/schemas"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
@@ -247,5 +248,41 @@ func TestExternalBroker(t *testing.T) {
 	natstest.ReadStream(t, external.ClientURL(), "REGISTRY", 1)
 	if _, err := os.Stat(filepath.Join(dir, "jetstream")); err == nil {
 		t.Error("an embedded store was created in the data dir despite --broker")
+	}
+}
+
+// TestExternalBrokerAuth connects to a NATS server that requires a user
+// and password, or a token, with the --nats-* flags.
+func TestExternalBrokerAuth(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		opts      server.Options
+		good, bad []string
+	}{
+		{"user and password", server.Options{Username: "hub", Password: "wire"}, []string{"--nats-user", "hub", "--nats-password", "wire"}, []string{"--nats-user", "hub", "--nats-password", "nope"}},
+		{"token", server.Options{Authorization: "s3cret-token"}, []string{"--nats-token", "s3cret-token"}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := tt.opts
+			opts.Host, opts.Port, opts.JetStream, opts.StoreDir, opts.NoLog, opts.NoSigs = "127.0.0.1", server.RANDOM_PORT, true, t.TempDir(), true, true
+			srv, err := server.NewServer(&opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			go srv.Start()
+			defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+			if !srv.ReadyForConnections(10 * time.Second) {
+				t.Fatal("server did not start")
+			}
+			inst := startHubwire(t, t.TempDir(), append([]string{"--broker", srv.ClientURL()}, tt.good...)...)
+			f := fixtures(t)[0]
+			if a := post(t, inst.webhookURL(f.source), "application/json", f.body); a.status != 202 {
+				t.Errorf("%d %v", a.status, a.body)
+			}
+			cfg, _ := parseServe(append([]string{"--broker", srv.ClientURL(), "--data-dir", t.TempDir()}, tt.bad...), io.Discard, noEnv)
+			if _, err := start(context.Background(), cfg, quietLog); err == nil || !strings.Contains(err.Error(), "Authorization") {
+				t.Errorf("wrong credentials: %v", err)
+			}
+		})
 	}
 }
