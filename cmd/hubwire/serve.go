@@ -40,33 +40,40 @@ type serveConfig struct {
 	shutdownTimeout time.Duration
 	logLevel        slog.Level
 	logFormat       string
+
+	// The flags' text, before parsing.
+	modeText, levelText string
 }
 
-func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
-	var c serveConfig
-	var mode, level string
-	f := newFlags("serve", serveSummary)
-	f.SetOutput(stderr)
+// register defines every flag of serve on f.
+func (c *serveConfig) register(f *flags) {
 	f.StringVar(&c.httpAddr, "http-addr", "127.0.0.1:8080", "`host:port` the webhook receiver listens on (0.0.0.0:8080 to take\ndeliveries from other machines; loopback by default)")
 	f.StringVar(&c.publicURL, "public-url", "", "`URL` under which registries reach the receiver, used in the printed\nwebhook URLs and in each event's dataschema (default http://<http-addr>)")
 	f.StringVar(&c.dataDir, "data-dir", "./hubwire-data", "`directory` for the embedded JetStream store and the generated token")
 	f.StringVar(&c.token, "token", "", "webhook `token` to use instead of the generated one (16 or more\nletters, digits, - . _ ~)")
-	f.StringVar(&mode, "ce-mode", string(sinks.Binary), "CloudEvents content `mode`: binary (ce- headers, data as the body)\nor structured (the whole event as JSON)")
+	f.StringVar(&c.modeText, "ce-mode", string(sinks.Binary), "CloudEvents content `mode`: binary (ce- headers, data as the body)\nor structured (the whole event as JSON)")
 	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest delivery accepted, in `bytes` (413 above it)")
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
 	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight deliveries may take to\nfinish (`duration`)")
-	f.StringVar(&level, "log-level", "info", "log `level`: debug, info, warn or error")
+	f.StringVar(&c.levelText, "log-level", "info", "log `level`: debug, info, warn or error")
 	f.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
 	c.broker.register(f)
+}
+
+func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
+	var c serveConfig
+	f := newFlags("serve", serveSummary)
+	f.SetOutput(stderr)
+	c.register(f)
 	if err := f.parse(args, getenv); err != nil {
 		return c, err
 	}
 	var err error
-	if c.broker.mode, err = sinks.ParseMode(mode); err != nil {
+	if c.broker.mode, err = sinks.ParseMode(c.modeText); err != nil {
 		return c, fmt.Errorf("--ce-mode: %w", err)
 	}
-	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
-		return c, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	if err := c.logLevel.UnmarshalText([]byte(c.levelText)); err != nil {
+		return c, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.levelText)
 	}
 	switch {
 	case c.logFormat != "text" && c.logFormat != "json":
