@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -157,6 +158,9 @@ func (s *Sink) topicPartitions(ctx context.Context, topic string) ([]int, error)
 		if len(ids) == 0 {
 			return nil, kafkago.UnknownTopicOrPartition
 		}
+		// In id order, so that a key maps to the partition the Java
+		// client's murmur2 partitioner would choose.
+		slices.Sort(ids)
 		return ids, nil
 	}
 	return nil, kafkago.UnknownTopicOrPartition
