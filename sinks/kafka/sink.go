@@ -183,6 +183,9 @@ func (s *Sink) Publish(ctx context.Context, _ sinks.Address, e *event.Event) (si
 	}
 	select {
 	case r := <-p.result:
+		if errors.Is(r.err, kafkago.MessageSizeTooLarge) {
+			r.err = fmt.Errorf("%w: %w", sinks.ErrTooLarge, r.err)
+		}
 		if r.err != nil {
 			return sinks.Receipt{}, fmt.Errorf("publishing event %s to Kafka topic %s: %w", e.ID(), s.cfg.Topic, r.err)
 		}
@@ -297,7 +300,9 @@ func latestDeadline(ps []*pending) (context.Context, context.CancelFunc) {
 	for _, p := range ps {
 		d, ok := p.ctx.Deadline()
 		if !ok {
-			return context.WithCancel(context.Background())
+			// A caller without a deadline still must not hold the
+			// flusher, and every partition behind it, forever.
+			d = time.Now().Add(30 * time.Second)
 		}
 		if d.After(latest) {
 			latest = d

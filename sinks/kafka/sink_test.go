@@ -286,3 +286,18 @@ func TestSASL(t *testing.T) {
 		t.Errorf("unknown mechanism: %v", err)
 	}
 }
+
+func TestRecordTooLargeForTheTopic(t *testing.T) {
+	c := cluster(t)
+	if err := c.CreateTopic(topic, 1, map[string]string{"max.message.bytes": "2000"}); err != nil {
+		t.Fatal(err)
+	}
+	s := newSink(t, c, Config{})
+	e := testEvent("acme/api", 1)
+	e.SetData(event.ApplicationJSON, json.RawMessage(`{"pad":"`+strings.Repeat("x", 5000)+`"}`))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := s.Publish(ctx, sinks.Address{}, e); !errors.Is(err, sinks.ErrTooLarge) {
+		t.Errorf("want ErrTooLarge, got %v", err)
+	}
+}
