@@ -286,3 +286,30 @@ func TestExternalBrokerAuth(t *testing.T) {
 		})
 	}
 }
+
+// TestExternalBrokerTLS connects to a NATS server that requires TLS,
+// trusting its certificate through --nats-tls-ca.
+func TestExternalBrokerTLS(t *testing.T) {
+	serverTLS, caFile := selfSignedTLS(t)
+	opts := &server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+		TLSConfig: serverTLS, TLS: true}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("server did not start")
+	}
+	url := strings.Replace(srv.ClientURL(), "nats://", "tls://", 1)
+	inst := startHubwire(t, t.TempDir(), "--broker", url, "--nats-tls-ca", caFile)
+	f := fixtures(t)[0]
+	if a := post(t, inst.webhookURL(f.source), "application/json", f.body); a.status != 202 {
+		t.Errorf("over TLS: %d %v", a.status, a.body)
+	}
+	cfg, _ := parseServe([]string{"--broker", url, "--data-dir", t.TempDir()}, io.Discard, noEnv)
+	if _, err := start(context.Background(), cfg, quietLog); err == nil {
+		t.Error("connected without trusting the server's certificate")
+	}
+}

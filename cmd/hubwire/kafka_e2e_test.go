@@ -166,3 +166,24 @@ func TestKafkaMissingTopicStopsStart(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestKafkaTLS connects to a broker that speaks only TLS, trusting its
+// certificate through --kafka-tls-ca; without it, start fails.
+func TestKafkaTLS(t *testing.T) {
+	serverTLS, caFile := selfSignedTLS(t)
+	c := kafkaCluster(t, kfake.TLS(serverTLS), kfake.SeedTopics(1, "hubwire.events"))
+	inst := startHubwire(t, t.TempDir(), "--broker", kafkaBroker(c), "--kafka-tls-ca", caFile)
+	f := fixtures(t)[0]
+	if a := post(t, inst.webhookURL(f.source), "application/json", f.body); a.status != 202 {
+		t.Errorf("over TLS: %d %v", a.status, a.body)
+	}
+	cfg, err := parseServe([]string{"--broker", kafkaBroker(c), "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0"}, nil, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := start(ctx, cfg, quietLog); err == nil {
+		t.Error("started without TLS against a TLS-only broker")
+	}
+}
