@@ -34,7 +34,11 @@ type Config struct {
 	PublishTimeout time.Duration
 	// Schemas are served under /schemas/.
 	Schemas fs.FS
-	Logger  *slog.Logger
+	// Recorder, when set, is told of every stored event before the 202.
+	Recorder Recorder
+	// API serves /api/ to callers that present the token.
+	API    http.Handler
+	Logger *slog.Logger
 }
 
 // Receiver is the HTTP side of hubwire: it takes webhook deliveries,
@@ -102,6 +106,12 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		if onlyGet(w, req) {
 			r.ready(w, req)
 		}
+	case strings.HasPrefix(req.URL.Path, "/api/") && r.cfg.API != nil:
+		if !r.authorized(req, "") {
+			notFound(w)
+			return
+		}
+		r.cfg.API.ServeHTTP(w, req)
 	case strings.HasPrefix(req.URL.Path, "/schemas/"):
 		if onlyGet(w, req) {
 			r.schema(w, req)
@@ -181,6 +191,14 @@ func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
 			return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("event %s is larger than the broker accepts", e.ID())}, e.ID()
 		}
 		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not accept it in time; nothing was published, retry later", e.ID())}, e.ID()
+	}
+	if r.cfg.Recorder != nil {
+		if err := r.cfg.Recorder.Received(ctx, src.Name(), d, receipt); err != nil {
+			// The event is stored; a retry is dropped as a duplicate and
+			// writes the record then.
+			r.cfg.Logger.Warn("delivery record not written", "event_id", e.ID(), "error", err)
+			return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s is stored but its delivery record could not be written; retry", e.ID())}, e.ID()
+		}
 	}
 	return http.StatusAccepted, Accepted{ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(), Receipt: receipt}, e.ID()
 }
@@ -265,4 +283,11 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(body)
+}
+
+// Recorder keeps the delivery record of each event the receiver stored
+// (the reply subscriber, which needs the callback_url hubwire keeps out
+// of the event).
+type Recorder interface {
+	Received(ctx context.Context, source string, d *Decoded, stored sinks.Receipt) error
 }

@@ -25,10 +25,7 @@ type brokerConfig struct {
 	mode     sinks.Mode
 
 	stream   natssink.StreamConfig
-	natsAuth struct {
-		creds, nkey, user, password, token string
-		tls                                sinks.TLSFiles
-	}
+	natsAuth natsAuth
 
 	kafka struct {
 		topic, acksTopic        string
@@ -47,14 +44,7 @@ func (b *brokerConfig) register(f *flags) {
 	f.DurationVar(&b.stream.MaxAge, "max-age", 30*24*time.Hour, "how long the stream keeps events (`duration`; 0 keeps them forever)")
 	f.DurationVar(&b.stream.Duplicates, "duplicate-window", 10*time.Minute, "`duration` within which a repeated delivery of the same event is\ndropped by the stream")
 	f.IntVar(&b.stream.Replicas, "stream-replicas", 1, "`replicas` of the stream on a NATS cluster (3 for a three-node cluster)")
-	f.StringVar(&b.natsAuth.creds, "nats-creds", "", "NATS credentials `file` (JWT and nkey seed)")
-	f.StringVar(&b.natsAuth.nkey, "nats-nkey", "", "NATS nkey seed `file`")
-	f.StringVar(&b.natsAuth.user, "nats-user", "", "NATS `user` name (with --nats-password)")
-	f.StringVar(&b.natsAuth.password, "nats-password", "", "NATS `password`")
-	f.StringVar(&b.natsAuth.token, "nats-token", "", "NATS authentication `token`")
-	f.StringVar(&b.natsAuth.tls.CA, "nats-tls-ca", "", "PEM `file` of the CA that signed the NATS servers' certificates\n(turns TLS on)")
-	f.StringVar(&b.natsAuth.tls.Cert, "nats-tls-cert", "", "PEM client certificate `file` for NATS (with --nats-tls-key)")
-	f.StringVar(&b.natsAuth.tls.Key, "nats-tls-key", "", "PEM client key `file` for NATS")
+	b.natsAuth.register(f)
 
 	f.StringVar(&b.kafka.topic, "kafka-topic", "hubwire.events", "Kafka `topic` for the events")
 	f.StringVar(&b.kafka.acksTopic, "kafka-acks-topic", "hubwire.acks", "Kafka `topic` for consumers' acknowledgements")
@@ -144,7 +134,7 @@ func (b *brokerConfig) open(ctx context.Context, dataDir string, maxBody int64, 
 	case "kafka":
 		return b.openKafka(ctx, log)
 	case "nats":
-		opts, err := b.natsOptions()
+		opts, err := b.natsAuth.options()
 		if err != nil {
 			return nil, err
 		}
@@ -191,35 +181,6 @@ func (b *brokerConfig) openNATS(ctx context.Context, nc *natsgo.Conn, srv *serve
 	}, nil
 }
 
-func (b *brokerConfig) natsOptions() ([]natsgo.Option, error) {
-	a := b.natsAuth
-	var opts []natsgo.Option
-	if a.creds != "" {
-		opts = append(opts, natsgo.UserCredentials(a.creds))
-	}
-	if a.nkey != "" {
-		opt, err := natsgo.NkeyOptionFromSeed(a.nkey)
-		if err != nil {
-			return nil, fmt.Errorf("--nats-nkey: %w", err)
-		}
-		opts = append(opts, opt)
-	}
-	if a.user != "" {
-		opts = append(opts, natsgo.UserInfo(a.user, a.password))
-	}
-	if a.token != "" {
-		opts = append(opts, natsgo.Token(a.token))
-	}
-	if a.tls != (sinks.TLSFiles{}) {
-		cfg, err := a.tls.Config()
-		if err != nil {
-			return nil, fmt.Errorf("--nats-tls-*: %w", err)
-		}
-		opts = append(opts, natsgo.Secure(cfg))
-	}
-	return opts, nil
-}
-
 func (b *brokerConfig) openKafka(ctx context.Context, log *slog.Logger) (*openedBroker, error) {
 	auth := b.kafkaAuth()
 	if b.kafka.tls || b.kafka.tlsFiles != (sinks.TLSFiles{}) {
@@ -253,4 +214,58 @@ func (b *brokerConfig) openKafka(ctx context.Context, log *slog.Logger) (*opened
 		where: fmt.Sprintf("Kafka at %s, topic %s (key = repository)", strings.Join(brokers, ","), b.kafka.topic),
 		watch: fmt.Sprintf("kcat -C -b %s -t %s -f '%%k %%h\\n%%s\\n'", brokers[0], b.kafka.topic),
 	}, nil
+}
+
+// natsConn is the NATS connection behind the sink, nil on Kafka.
+func (b *openedBroker) natsConn() *natsgo.Conn {
+	if s, ok := b.sink.(*natssink.Sink); ok {
+		return s.Conn()
+	}
+	return nil
+}
+
+// natsAuth is how hubwire authenticates to an external NATS server; serve
+// and the client commands share it.
+type natsAuth struct {
+	creds, nkey, user, password, token string
+	tls                                sinks.TLSFiles
+}
+
+func (a *natsAuth) register(f *flags) {
+	f.StringVar(&a.creds, "nats-creds", "", "NATS credentials `file` (JWT and nkey seed)")
+	f.StringVar(&a.nkey, "nats-nkey", "", "NATS nkey seed `file`")
+	f.StringVar(&a.user, "nats-user", "", "NATS `user` name (with --nats-password)")
+	f.StringVar(&a.password, "nats-password", "", "NATS `password`")
+	f.StringVar(&a.token, "nats-token", "", "NATS authentication `token`")
+	f.StringVar(&a.tls.CA, "nats-tls-ca", "", "PEM `file` of the CA that signed the NATS servers' certificates\n(turns TLS on)")
+	f.StringVar(&a.tls.Cert, "nats-tls-cert", "", "PEM client certificate `file` for NATS (with --nats-tls-key)")
+	f.StringVar(&a.tls.Key, "nats-tls-key", "", "PEM client key `file` for NATS")
+}
+
+func (a *natsAuth) options() ([]natsgo.Option, error) {
+	var opts []natsgo.Option
+	if a.creds != "" {
+		opts = append(opts, natsgo.UserCredentials(a.creds))
+	}
+	if a.nkey != "" {
+		opt, err := natsgo.NkeyOptionFromSeed(a.nkey)
+		if err != nil {
+			return nil, fmt.Errorf("--nats-nkey: %w", err)
+		}
+		opts = append(opts, opt)
+	}
+	if a.user != "" {
+		opts = append(opts, natsgo.UserInfo(a.user, a.password))
+	}
+	if a.token != "" {
+		opts = append(opts, natsgo.Token(a.token))
+	}
+	if a.tls != (sinks.TLSFiles{}) {
+		cfg, err := a.tls.Config()
+		if err != nil {
+			return nil, fmt.Errorf("--nats-tls-*: %w", err)
+		}
+		opts = append(opts, natsgo.Secure(cfg))
+	}
+	return opts, nil
 }

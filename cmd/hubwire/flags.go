@@ -13,6 +13,8 @@ import (
 type flags struct {
 	*flag.FlagSet
 	summary string
+	// positional names the command's argument in its usage (" <event-id>").
+	positional string
 }
 
 func newFlags(name, summary string) *flags {
@@ -28,7 +30,7 @@ func envName(flagName string) string {
 }
 
 // parse reads args, then the environment for the flags args left unset.
-// Positional arguments are refused: no subcommand takes any yet.
+// Positional arguments are refused.
 func (f *flags) parse(args []string, getenv func(string) string) error {
 	if err := f.Parse(args); err != nil {
 		return err
@@ -36,6 +38,36 @@ func (f *flags) parse(args []string, getenv func(string) string) error {
 	if f.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (see hubwire %s --help)", f.Arg(0), f.Name())
 	}
+	return f.applyEnv(getenv)
+}
+
+// parseOne is parse for a command that takes one positional argument,
+// before or after the flags.
+func (f *flags) parseOne(args []string, getenv func(string) string, what string) (string, error) {
+	var arg string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		arg, args = args[0], args[1:]
+	}
+	if err := f.Parse(args); err != nil {
+		return "", err
+	}
+	if arg == "" && f.NArg() > 0 {
+		arg = f.Arg(0)
+		if err := f.Parse(f.Args()[1:]); err != nil {
+			return "", err
+		}
+	}
+	if f.NArg() > 0 {
+		return "", fmt.Errorf("unexpected argument %q (see hubwire %s --help)", f.Arg(0), f.Name())
+	}
+	if arg == "" {
+		return "", fmt.Errorf("hubwire %s needs the %s (see hubwire %s --help)", f.Name(), what, f.Name())
+	}
+	return arg, f.applyEnv(getenv)
+}
+
+// applyEnv sets the flags the command line left unset from the environment.
+func (f *flags) applyEnv(getenv func(string) string) error {
 	set := map[string]bool{}
 	f.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	var err error
@@ -53,7 +85,7 @@ func (f *flags) parse(args []string, getenv func(string) string) error {
 }
 
 func (f *flags) usage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: hubwire %s [flags]\n\n%s\n\nFlags (each can also be set by the environment variable shown):\n", f.Name(), f.summary)
+	fmt.Fprintf(w, "Usage: hubwire %s%s [flags]\n\n%s\n\nFlags (each can also be set by the environment variable shown):\n", f.Name(), f.positional, f.summary)
 	f.VisitAll(func(fl *flag.Flag) {
 		kind, help := flag.UnquoteUsage(fl)
 		fmt.Fprintf(w, "  --%s %s\n", fl.Name, kind)
@@ -65,4 +97,25 @@ func (f *flags) usage(w io.Writer) {
 		}
 		fmt.Fprintf(w, "        env: %s\n", envName(fl.Name))
 	})
+}
+
+// listFlag is a repeatable flag whose values may also be comma-separated
+// (as its environment variable is).
+type listFlag struct {
+	values []string
+	set    bool
+}
+
+func (l *listFlag) String() string { return strings.Join(l.values, ",") }
+
+func (l *listFlag) Set(v string) error {
+	if !l.set { // the first value given replaces the default
+		l.values, l.set = nil, true
+	}
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			l.values = append(l.values, part)
+		}
+	}
+	return nil
 }

@@ -45,7 +45,11 @@ type fixture struct {
 func fixtures(t *testing.T) []fixture {
 	t.Helper()
 	var out []fixture
-	for source, fsys := range map[string]fs.FS{dockerhub.SourceName: dockerhub.Samples, dtr.SourceName: dtr.Samples} {
+	for _, src := range []struct {
+		source string
+		fsys   fs.FS
+	}{{dockerhub.SourceName, dockerhub.Samples}, {dtr.SourceName, dtr.Samples}} {
+		source, fsys := src.source, src.fsys
 		entries, err := fs.ReadDir(fsys, "samples")
 		if err != nil {
 			t.Fatal(err)

@@ -146,7 +146,8 @@ func TestKafkaDownIs503(t *testing.T) {
 	}
 	c.Close()
 	start := time.Now()
-	a := post(t, inst.webhookURL(f.source), "application/json", fixtures(t)[1].body)
+	g := fixtures(t)[1]
+	a := post(t, inst.webhookURL(g.source), "application/json", g.body)
 	if a.status != 503 || a.header.Get("Retry-After") == "" {
 		t.Errorf("with Kafka down: %d %v", a.status, a.body)
 	}

@@ -20,6 +20,8 @@ const usage = `hubwire: container registry webhooks as CloudEvents on NATS JetSt
 
 Usage:
   hubwire serve [flags]    receive webhooks and publish them (see hubwire serve --help)
+  hubwire ack <event-id> --state success|failure|error [flags]
+                           acknowledge an event as a consumer (see hubwire ack --help)
   hubwire version          print the version
   hubwire help             print this help
 
@@ -46,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], stdout, stderr, getenv)
+	case "ack":
+		err = ackCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "hubwire", version())
 	case "help", "--help", "-h":
@@ -57,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errNotTaken):
+		return 1
 	case err != nil:
 		fmt.Fprintln(stderr, "hubwire:", err)
 		return 1

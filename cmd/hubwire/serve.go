@@ -9,12 +9,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/reply"
 	"github.com/hubwire/hubwire/schemas"
 	"github.com/hubwire/hubwire/sinks"
 )
@@ -41,8 +43,44 @@ type serveConfig struct {
 	logLevel        slog.Level
 	logFormat       string
 
+	reply replyConfig
+
 	// The flags' text, before parsing.
 	modeText, levelText string
+}
+
+// replyConfig is what the flags say about acks and callbacks.
+type replyConfig struct {
+	required        listFlag
+	ackTimeout      time.Duration
+	allowHosts      listFlag
+	allowInsecure   bool
+	attempts        int
+	callbackTimeout time.Duration
+}
+
+func (r *replyConfig) register(f *flags) {
+	f.Var(&r.required, "required-consumers", "`names` of the consumers (comma-separated) whose acks a callback waits\nfor; without them the first ack decides")
+	f.DurationVar(&r.ackTimeout, "ack-timeout", 30*time.Minute, "how long required consumers have to answer before the callback\nsays error (`duration`)")
+	r.allowHosts = listFlag{values: slices.Clone(reply.DefaultAllowedHosts)}
+	f.Var(&r.allowHosts, "callback-allow-host", "`host` a callback may be posted to (repeatable, or comma-separated);\nany other callback_url is never contacted")
+	f.BoolVar(&r.allowInsecure, "callback-allow-insecure", false, "allow callbacks over plain http (https only by default)")
+	f.IntVar(&r.attempts, "callback-attempts", 8, "most `attempts` of one callback (network errors, 5xx and 429 are retried)")
+	f.DurationVar(&r.callbackTimeout, "callback-timeout", 10*time.Second, "time limit of one callback attempt (`duration`)")
+}
+
+func (r *replyConfig) check() error {
+	switch {
+	case r.ackTimeout <= 0:
+		return fmt.Errorf("--ack-timeout %v: must be positive", r.ackTimeout)
+	case r.attempts < 1:
+		return fmt.Errorf("--callback-attempts %d: must be at least 1", r.attempts)
+	case r.callbackTimeout <= 0:
+		return fmt.Errorf("--callback-timeout %v: must be positive", r.callbackTimeout)
+	case len(r.allowHosts.values) == 0:
+		return errors.New("--callback-allow-host: name at least one host")
+	}
+	return nil
 }
 
 // register defines every flag of serve on f.
@@ -58,6 +96,7 @@ func (c *serveConfig) register(f *flags) {
 	f.StringVar(&c.levelText, "log-level", "info", "log `level`: debug, info, warn or error")
 	f.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
 	c.broker.register(f)
+	c.reply.register(f)
 }
 
 func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
@@ -102,6 +141,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		}
 		c.publicURL = strings.TrimSuffix(c.publicURL, "/")
 	}
+	if err := c.reply.check(); err != nil {
+		return c, err
+	}
 	return c, c.broker.check()
 }
 
@@ -142,6 +184,7 @@ type instance struct {
 	cfg          serveConfig
 	log          *slog.Logger
 	broker       *openedBroker
+	reply        *reply.Subscriber
 	http         *http.Server
 	httpAddr     net.Addr
 	httpErr      chan error
@@ -180,6 +223,30 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		inst.publicURL = "http://" + loopbackIfUnspecified(ln.Addr().(*net.TCPAddr))
 	}
 	schemaBase := inst.publicURL + "/schemas/"
+	var recorder adapter.Recorder
+	var api http.Handler
+	if nc := inst.broker.natsConn(); nc != nil {
+		inst.reply, err = reply.Start(ctx, reply.Config{
+			Conn: nc,
+			Poster: &reply.Poster{
+				AllowedHosts: cfg.reply.allowHosts.values, AllowInsecure: cfg.reply.allowInsecure,
+				Timeout: cfg.reply.callbackTimeout, MaxAttempts: cfg.reply.attempts,
+				BaseDelay: time.Second, MaxDelay: 5 * time.Minute,
+			},
+			Required:   requiredFor(cfg.reply.required.values),
+			AckTimeout: cfg.reply.ackTimeout,
+			Retention:  cfg.broker.stream.MaxAge,
+			Replicas:   cfg.broker.stream.Replicas,
+			Logger:     log.With("component", "reply"),
+		})
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("reply subscriber: %w", err)
+		}
+		recorder, api = inst.reply, inst.reply
+	} else {
+		log.Warn("acks and callbacks need NATS in this version: with Kafka, events are published but no callback is posted")
+	}
 	recv, err := adapter.NewReceiver(adapter.Config{
 		Sources:        []adapter.Source{dockerhub.New(schemaBase), dtr.New(schemaBase)},
 		Sink:           inst.broker.sink,
@@ -187,6 +254,8 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		MaxBodyBytes:   cfg.maxBodyBytes,
 		PublishTimeout: cfg.publishTimeout,
 		Schemas:        schemas.FS(),
+		Recorder:       recorder,
+		API:            api,
 		Logger:         log,
 	})
 	if err != nil {
@@ -247,6 +316,9 @@ func (inst *instance) stop(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("HTTP receiver did not finish in time: %w", err))
 		}
 	}
+	if inst.reply != nil {
+		inst.reply.Stop()
+	}
 	if b := inst.broker; b != nil {
 		b.sink.Close()
 		if b.embedded != nil {
@@ -255,4 +327,12 @@ func (inst *instance) stop(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// requiredFor applies --required-consumers to every source.
+func requiredFor(consumers []string) map[string][]string {
+	if len(consumers) == 0 {
+		return nil
+	}
+	return map[string][]string{dockerhub.SourceName: consumers, dtr.SourceName: consumers}
 }

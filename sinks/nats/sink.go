@@ -106,6 +106,10 @@ func headerSize(h natsgo.Header) int64 {
 	return n
 }
 
+// Conn is the sink's connection, for the parts of hubwire that read from
+// NATS (the reply subscriber). It is closed with the sink.
+func (s *Sink) Conn() *natsgo.Conn { return s.nc }
+
 // Ready implements sinks.Sink: connected, and the stream is there.
 func (s *Sink) Ready(ctx context.Context) error {
 	if st := s.nc.Status(); st != natsgo.CONNECTED {

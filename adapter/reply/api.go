@@ -1,0 +1,41 @@
+package reply
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ServeHTTP answers GET /api/events/<id> with the event's delivery record:
+// when it was received, where it was stored, the acks, the decision and
+// each callback attempt. The receiver checks the token first.
+func (s *Subscriber) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	id, ok := strings.CutPrefix(req.URL.Path, "/api/events/")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		w.WriteHeader(http.StatusNotFound)
+		json.NewEncoder(w).Encode(map[string]string{"error": "not found; try /api/events/<event id>"})
+		return
+	}
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		json.NewEncoder(w).Encode(map[string]string{"error": "use GET"})
+		return
+	}
+	rec, err := s.Get(req.Context(), id)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey):
+		w.WriteHeader(http.StatusNotFound)
+		json.NewEncoder(w).Encode(map[string]string{"error": "no event " + id})
+	case err != nil:
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		json.NewEncoder(w).Encode(map[string]string{"error": "reading the record: " + err.Error()})
+	default:
+		json.NewEncoder(w).Encode(rec.Public())
+	}
+}

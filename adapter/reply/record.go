@@ -1,0 +1,197 @@
+package reply
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hubwire/hubwire/sinks"
+)
+
+// Record is what hubwire knows of one event's delivery: where it was
+// stored, the acks that came, the decision, and each callback attempt.
+// It is Docker Hub's "View History" for the event.
+type Record struct {
+	ID         string        `json:"id"`
+	Type       string        `json:"type"`
+	Source     string        `json:"source"`
+	Subject    string        `json:"subject,omitempty"`
+	ReceivedAt time.Time     `json:"received_at"`
+	Stored     sinks.Receipt `json:"stored"`
+	// CallbackURL is a capability (whoever holds it answers for the
+	// sender); it leaves hubwire only in the callback itself.
+	CallbackURL string    `json:"callback_url,omitempty"`
+	Required    []string  `json:"required_consumers,omitempty"`
+	Deadline    time.Time `json:"deadline,omitzero"`
+	Acks        []AckSeen `json:"acks,omitempty"`
+	Decision    *Decision `json:"decision,omitempty"`
+	Callback    Callback  `json:"callback"`
+}
+
+// AckSeen is an ack as it was taken.
+type AckSeen struct {
+	Ack
+	At time.Time `json:"at"`
+	// Seq is the ack's position in the acks stream, so that an ack
+	// processed twice (after a crash) is recorded once.
+	Seq uint64 `json:"seq,omitempty"`
+}
+
+// Decision is the callback the chain policy settled on.
+type Decision struct {
+	State       string    `json:"state"`
+	Description string    `json:"description,omitempty"`
+	Context     string    `json:"context,omitempty"`
+	TargetURL   string    `json:"target_url,omitempty"`
+	At          time.Time `json:"at"`
+	// Why says what decided: an ack, all required acks, or the timeout.
+	Why string `json:"why"`
+}
+
+// Callback outcomes.
+const (
+	OutcomeNone    = "none"    // the event has no callback_url
+	OutcomeWaiting = "waiting" // no decision yet
+	OutcomeQueued  = "queued"  // decided, not yet posted
+	OutcomePosting = "posting" // a replica is posting it
+	OutcomeSent    = "sent"    // the sender answered 2xx
+	OutcomeFailed  = "failed"  // a final answer other than 2xx, or out of attempts
+	OutcomeRefused = "refused" // callback_url is not on the allowlist: never contacted
+)
+
+// Callback is the state of the event's callback.
+type Callback struct {
+	Outcome  string    `json:"outcome"`
+	Attempts []Attempt `json:"attempts,omitempty"`
+	Note     string    `json:"note,omitempty"`
+	// ClaimedAt is when a replica last said it is posting.
+	ClaimedAt time.Time `json:"claimed_at,omitzero"`
+}
+
+// Attempt is one POST of the callback.
+type Attempt struct {
+	At       time.Time     `json:"at"`
+	Status   int           `json:"status,omitempty"`
+	Error    string        `json:"error,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// NewRecord starts the record of an event just stored.
+func NewRecord(id, typ, source, subject, callbackURL string, stored sinks.Receipt, required []string, ackTimeout time.Duration, now time.Time) Record {
+	r := Record{ID: id, Type: typ, Source: source, Subject: subject, ReceivedAt: now, Stored: stored, CallbackURL: callbackURL, Callback: Callback{Outcome: OutcomeNone}}
+	if callbackURL != "" {
+		r.Callback.Outcome = OutcomeWaiting
+		r.Required = required
+		if len(required) > 0 {
+			r.Deadline = now.Add(ackTimeout)
+		}
+	}
+	return r
+}
+
+// Public is the record as the API shows it: the callback URL reduced to
+// its host.
+func (r Record) Public() Record {
+	if u, err := url.Parse(r.CallbackURL); err == nil && r.CallbackURL != "" {
+		r.CallbackURL = u.Scheme + "://" + u.Host + "/…"
+	}
+	return r
+}
+
+// addAck records a and, if the chain policy is settled by it, the
+// decision. It reports whether the record changed.
+func (r *Record) addAck(a Ack, seq uint64, now time.Time) bool {
+	for _, seen := range r.Acks {
+		if seq != 0 && seen.Seq == seq {
+			return false
+		}
+	}
+	r.Acks = append(r.Acks, AckSeen{Ack: a, At: now, Seq: seq})
+	if r.Decision == nil && r.CallbackURL != "" {
+		if d := decide(r.Required, r.Acks, now); d != nil {
+			r.Decision = d
+			r.Callback.Outcome = OutcomeQueued
+		}
+	}
+	return true
+}
+
+// timeout decides error for an event whose required consumers did not all
+// answer by the deadline. It reports whether it decided.
+func (r *Record) timeout(now time.Time) bool {
+	if r.Decision != nil || r.CallbackURL == "" || r.Deadline.IsZero() || now.Before(r.Deadline) {
+		return false
+	}
+	missing := missingConsumers(r.Required, r.Acks)
+	r.Decision = &Decision{
+		State:       Error,
+		Description: clip(fmt.Sprintf("no answer from %s within %v", strings.Join(missing, ", "), r.Deadline.Sub(r.ReceivedAt).Round(time.Second)), MaxDescription),
+		Context:     "hubwire",
+		At:          now,
+		Why:         "ack timeout",
+	}
+	r.Callback.Outcome = OutcomeQueued
+	return true
+}
+
+// decide applies the chain policy: with no required consumers the first
+// ack decides; with a required set, the first failure or error of one of
+// them decides that state, and success of all of them decides success.
+func decide(required []string, acks []AckSeen, now time.Time) *Decision {
+	if len(required) == 0 {
+		a := acks[0]
+		return &Decision{State: a.State, Description: a.Description, Context: a.Context, TargetURL: a.TargetURL, At: now, Why: "first ack, from " + a.Consumer}
+	}
+	latest := map[string]AckSeen{}
+	for _, a := range acks {
+		if !slices.Contains(required, a.Consumer) {
+			continue
+		}
+		if a.State != Success {
+			return &Decision{State: a.State, Description: clip(a.Consumer+": "+a.Description, MaxDescription), Context: clip(a.Context, MaxContext),
+				TargetURL: a.TargetURL, At: now, Why: a.State + " from required consumer " + a.Consumer}
+		}
+		latest[a.Consumer] = a
+	}
+	if len(latest) < len(required) {
+		return nil
+	}
+	var descs []string
+	target := ""
+	for _, c := range required {
+		a := latest[c]
+		descs = append(descs, c+": "+first(a.Description, "success"))
+		target = first(target, a.TargetURL)
+	}
+	return &Decision{State: Success, Description: clip(strings.Join(descs, "; "), MaxDescription),
+		Context: clip("hubwire: "+strings.Join(required, ", "), MaxContext), TargetURL: target, At: now, Why: "all required consumers succeeded"}
+}
+
+func missingConsumers(required []string, acks []AckSeen) []string {
+	var missing []string
+	for _, c := range required {
+		if !slices.ContainsFunc(acks, func(a AckSeen) bool { return a.Consumer == c }) {
+			missing = append(missing, c)
+		}
+	}
+	return missing
+}
+
+// clip shortens s to at most n characters, marking the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

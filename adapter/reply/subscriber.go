@@ -1,0 +1,409 @@
+package reply
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/sinks"
+)
+
+// Names in the NATS keyspace.
+const (
+	// AckSubjectPrefix is where consumers acknowledge: hubwire.acks.<event-id>.
+	AckSubjectPrefix = "hubwire.acks"
+	// AckStream keeps acks, so that those sent while hubwire is down are
+	// processed when it is back.
+	AckStream = "HUBWIRE_ACKS"
+	// WorkStream holds the callbacks to post and the ack timeouts to
+	// check, each taken by one replica at a time.
+	WorkStream = "HUBWIRE_REPLY"
+	// Bucket is the key-value bucket of delivery records.
+	Bucket = "HUBWIRE_DELIVERIES"
+
+	workPrefix    = "hubwire.reply"
+	ackConsumer   = "hubwire-reply-acks"
+	workConsumer  = "hubwire-reply-work"
+	validateQueue = "hubwire-reply-validate"
+)
+
+// Config configures the Subscriber.
+type Config struct {
+	Conn   *natsgo.Conn
+	Poster *Poster
+	// Required lists, per source, the consumers whose acks the callback
+	// waits for; a source not listed takes the first ack.
+	Required map[string][]string
+	// AckTimeout is how long required consumers have to answer.
+	AckTimeout time.Duration
+	// Retention bounds how long records, acks and work are kept.
+	Retention time.Duration
+	Replicas  int
+	Logger    *slog.Logger
+}
+
+// Subscriber is the reply subscriber on NATS. Several hubwire replicas may
+// run one each on the same streams: they share the acks and the work
+// through durable consumers, and agree on each record through the
+// bucket's compare-and-set.
+type Subscriber struct {
+	cfg   Config
+	js    jetstream.JetStream
+	kv    jetstream.KeyValue
+	sub   *natsgo.Subscription
+	ctxs  []jetstream.ConsumeContext
+	clock func() time.Time
+}
+
+var _ adapter.Recorder = (*Subscriber)(nil)
+
+// Start sets up the bucket, the streams and the consumers, and starts
+// taking acks and work.
+func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.Replicas = max(cfg.Replicas, 1)
+	js, err := jetstream.New(cfg.Conn)
+	if err != nil {
+		return nil, err
+	}
+	s := &Subscriber{cfg: cfg, js: js, clock: time.Now}
+	s.kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: Bucket, Description: "hubwire: delivery record of each event", TTL: cfg.Retention,
+		Storage: jetstream.FileStorage, Replicas: cfg.Replicas, History: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("setting up key-value bucket %s: %w", Bucket, err)
+	}
+	streams := []jetstream.StreamConfig{
+		// NoAck: JetStream stays silent, so that a NATS request's answer
+		// is hubwire's (accepted, or why not), not a bare "stored".
+		{Name: AckStream, Description: "hubwire: consumers' acks", Subjects: []string{AckSubjectPrefix + ".>"}, NoAck: true,
+			Storage: jetstream.FileStorage, MaxAge: cfg.Retention, Replicas: cfg.Replicas},
+		{Name: WorkStream, Description: "hubwire: callbacks to post, ack timeouts to check", Subjects: []string{workPrefix + ".>"},
+			Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage, MaxAge: cfg.Retention, Duplicates: 10 * time.Minute, Replicas: cfg.Replicas},
+	}
+	for _, sc := range streams {
+		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return nil, fmt.Errorf("setting up stream %s: %w", sc.Name, err)
+		}
+	}
+	// Acks sent as requests are answered at once by whichever replica
+	// gets them; the durable consumer below applies them.
+	if s.sub, err = cfg.Conn.QueueSubscribe(AckSubjectPrefix+".>", validateQueue, s.answer); err != nil {
+		return nil, err
+	}
+	for _, c := range []struct {
+		stream, name string
+		wait         time.Duration
+		handle       jetstream.MessageHandler
+	}{
+		{AckStream, ackConsumer, 30 * time.Second, s.handleAck},
+		{WorkStream, workConsumer, time.Minute, s.handleWork},
+	} {
+		cons, err := js.CreateOrUpdateConsumer(ctx, c.stream, jetstream.ConsumerConfig{
+			Durable: c.name, AckPolicy: jetstream.AckExplicitPolicy, AckWait: c.wait, MaxAckPending: 256,
+		})
+		if err != nil {
+			s.Stop()
+			return nil, fmt.Errorf("setting up consumer %s: %w", c.name, err)
+		}
+		cc, err := cons.Consume(c.handle)
+		if err != nil {
+			s.Stop()
+			return nil, err
+		}
+		s.ctxs = append(s.ctxs, cc)
+	}
+	return s, nil
+}
+
+// Stop stops taking acks and work; what is in flight is redelivered to a
+// replica (or to the next start) if it was not finished.
+func (s *Subscriber) Stop() {
+	if s.sub != nil {
+		s.sub.Unsubscribe()
+	}
+	for _, c := range s.ctxs {
+		c.Stop()
+	}
+}
+
+// Received implements adapter.Recorder: it starts the event's record, and
+// the timer of its required consumers. A repeated delivery keeps the
+// record it has.
+func (s *Subscriber) Received(ctx context.Context, source string, d *adapter.Decoded, stored sinks.Receipt) error {
+	e := &d.Event
+	rec := NewRecord(e.ID(), e.Type(), source, e.Subject(), d.CallbackURL, stored, s.cfg.Required[source], s.cfg.AckTimeout, s.clock())
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if _, err := s.kv.Create(ctx, rec.ID, data); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		return fmt.Errorf("recording delivery of %s: %w", rec.ID, err)
+	}
+	if !rec.Deadline.IsZero() {
+		return s.queue(ctx, "timer", rec.ID)
+	}
+	return nil
+}
+
+// Get returns the record of an event.
+func (s *Subscriber) Get(ctx context.Context, id string) (Record, error) {
+	var rec Record
+	e, err := s.kv.Get(ctx, id)
+	if err != nil {
+		return rec, err
+	}
+	return rec, json.Unmarshal(e.Value(), &rec)
+}
+
+// update applies change to the record of id with compare-and-set,
+// retrying when another replica changed it meanwhile. change reports
+// whether it changed anything; nothing is written otherwise.
+func (s *Subscriber) update(ctx context.Context, id string, change func(*Record) bool) (Record, error) {
+	for {
+		e, err := s.kv.Get(ctx, id)
+		if err != nil {
+			return Record{}, err
+		}
+		var rec Record
+		if err := json.Unmarshal(e.Value(), &rec); err != nil {
+			return rec, fmt.Errorf("record of %s is unreadable: %w", id, err)
+		}
+		if !change(&rec) {
+			return rec, nil
+		}
+		data, _ := json.Marshal(rec)
+		if _, err := s.kv.Update(ctx, id, data, e.Revision()); err == nil {
+			return rec, nil
+		} else if !errors.Is(err, jetstream.ErrKeyExists) && !isWrongRevision(err) {
+			return rec, err
+		}
+	}
+}
+
+func isWrongRevision(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
+}
+
+// queue puts one piece of work on the work stream; the id in Nats-Msg-Id
+// keeps a repeat within the duplicate window from making a second one.
+func (s *Subscriber) queue(ctx context.Context, kind, id string) error {
+	msg := natsgo.NewMsg(workPrefix + "." + kind + "." + id)
+	msg.Header.Set(jetstream.MsgIDHeader, kind+"-"+id)
+	if _, err := s.js.PublishMsg(ctx, msg); err != nil {
+		return fmt.Errorf("queueing %s of %s: %w", kind, id, err)
+	}
+	return nil
+}
+
+// check validates an ack against its event's record.
+func (s *Subscriber) check(ctx context.Context, subject string, body []byte) (Ack, error) {
+	a, err := ParseAck(body, strings.TrimPrefix(subject, AckSubjectPrefix+"."))
+	if err != nil {
+		return a, err
+	}
+	if _, err := s.kv.Get(ctx, a.EventID); err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return a, fmt.Errorf("event %s is not known to hubwire", a.EventID)
+		}
+		return a, fmt.Errorf("looking up event %s: %w", a.EventID, err)
+	}
+	return a, nil
+}
+
+// answer replies to an ack sent as a request: accepted, or why not.
+func (s *Subscriber) answer(msg *natsgo.Msg) {
+	if msg.Reply == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	a, err := s.check(ctx, msg.Subject, msg.Data)
+	r := AckReply{Accepted: err == nil, EventID: a.EventID}
+	if err != nil {
+		r.Error = err.Error()
+	}
+	body, _ := json.Marshal(r)
+	msg.Respond(body)
+}
+
+// handleAck applies one stored ack. An invalid ack is logged and dropped;
+// a failure to apply a valid one is retried.
+func (s *Subscriber) handleAck(msg jetstream.Msg) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log := s.cfg.Logger.With("subject", msg.Subject())
+	a, err := s.check(ctx, msg.Subject(), msg.Data())
+	if err != nil {
+		log.Warn("ack refused", "event_id", a.EventID, "consumer", a.Consumer, "reason", err)
+		msg.Term()
+		return
+	}
+	var seq uint64
+	if meta, err := msg.Metadata(); err == nil {
+		seq = meta.Sequence.Stream
+	}
+	rec, err := s.update(ctx, a.EventID, func(r *Record) bool { return r.addAck(a, seq, s.clock()) })
+	if err != nil {
+		log.Error("ack not applied; will retry", "event_id", a.EventID, "error", err)
+		msg.NakWithDelay(time.Second)
+		return
+	}
+	log.Info("ack taken", "event_id", a.EventID, "consumer", a.Consumer, "state", a.State, "callback", rec.Callback.Outcome)
+	if rec.Callback.Outcome == OutcomeQueued {
+		// Queued again if this ack is processed twice: the work stream's
+		// duplicate window and the record's outcome keep it to one POST.
+		if err := s.queue(ctx, "callback", rec.ID); err != nil {
+			log.Error("callback not queued; will retry", "event_id", a.EventID, "error", err)
+			msg.NakWithDelay(time.Second)
+			return
+		}
+	}
+	msg.Ack()
+}
+
+// handleWork runs one timer check or callback.
+func (s *Subscriber) handleWork(msg jetstream.Msg) {
+	rest := strings.TrimPrefix(msg.Subject(), workPrefix+".")
+	kind, id, _ := strings.Cut(rest, ".")
+	var err error
+	switch kind {
+	case "timer":
+		err = s.timer(msg, id)
+	case "callback":
+		err = s.callback(msg, id)
+	default:
+		err = fmt.Errorf("unknown work %q", kind)
+	}
+	if err != nil {
+		s.cfg.Logger.Error("reply work failed; will retry", "work", kind, "event_id", id, "error", err)
+		msg.NakWithDelay(2 * time.Second)
+	}
+}
+
+// timer decides error for an event whose required consumers did not all
+// answer in time. Before the deadline it puts itself back until then, so
+// the timer survives restarts and moves between replicas.
+func (s *Subscriber) timer(msg jetstream.Msg, id string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rec, err := s.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return msg.Ack()
+	}
+	if err != nil {
+		return err
+	}
+	if rec.Decision != nil {
+		return msg.Ack()
+	}
+	if wait := rec.Deadline.Sub(s.clock()); wait > 0 {
+		return msg.NakWithDelay(wait)
+	}
+	rec, err = s.update(ctx, id, func(r *Record) bool { return r.timeout(s.clock()) })
+	if err != nil {
+		return err
+	}
+	if rec.Callback.Outcome == OutcomeQueued {
+		s.cfg.Logger.Info("ack timeout", "event_id", id, "description", rec.Decision.Description)
+		if err := s.queue(ctx, "callback", id); err != nil {
+			return err
+		}
+	}
+	return msg.Ack()
+}
+
+// postingLease is how long a replica's claim on a callback holds without
+// word from it before another may take the callback over.
+const postingLease = 3 * time.Minute
+
+// callback posts the decided callback of id, once.
+func (s *Subscriber) callback(msg jetstream.Msg, id string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	now := s.clock()
+	claimed := false
+	rec, err := s.update(ctx, id, func(r *Record) bool {
+		claimed = false
+		switch {
+		case r.Decision == nil:
+			return false
+		case r.Callback.Outcome == OutcomeQueued,
+			r.Callback.Outcome == OutcomePosting && now.Sub(r.Callback.ClaimedAt) > postingLease:
+			r.Callback.Outcome, r.Callback.ClaimedAt = OutcomePosting, now
+			claimed = true
+			return true
+		}
+		return false
+	})
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return msg.Ack()
+	}
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		return msg.Ack() // posted, refused or being posted by another replica
+	}
+	log := s.cfg.Logger.With("event_id", id)
+	if err := s.cfg.Poster.Allowed(rec.CallbackURL); err != nil {
+		log.Warn("callback refused", "reason", err)
+		_, uerr := s.update(ctx, id, func(r *Record) bool {
+			r.Callback.Outcome, r.Callback.Note = OutcomeRefused, err.Error()
+			return true
+		})
+		if uerr != nil {
+			return uerr
+		}
+		return msg.Ack()
+	}
+
+	// Keep the work message, and the claim, alive while the attempts and
+	// their backoff run.
+	postCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() {
+		t := time.NewTicker(15 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				msg.InProgress()
+			case <-postCtx.Done():
+				return
+			}
+		}
+	}()
+	d := rec.Decision
+	outcome := s.cfg.Poster.Post(postCtx, rec.CallbackURL, CallbackBody{State: d.State, Description: d.Description, Context: d.Context, TargetURL: d.TargetURL},
+		func(a Attempt) {
+			log.Info("callback attempt", "status", a.Status, "error", a.Error, "duration", a.Duration)
+			actx, acancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer acancel()
+			s.update(actx, id, func(r *Record) bool {
+				r.Callback.Attempts = append(r.Callback.Attempts, a)
+				r.Callback.ClaimedAt = s.clock()
+				return true
+			})
+		})
+	if _, err := s.update(ctx, id, func(r *Record) bool {
+		r.Callback.Outcome = outcome
+		return true
+	}); err != nil {
+		return err
+	}
+	log.Info("callback done", "outcome", outcome)
+	return msg.Ack()
+}

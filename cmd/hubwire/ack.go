@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+
+	"github.com/hubwire/hubwire/adapter/reply"
+	natssink "github.com/hubwire/hubwire/sinks/nats"
+)
+
+const ackSummary = `Acknowledge an event as a consumer: success, failure or error, with an
+optional description (at most 255 characters), context (at most 100) and
+target URL. hubwire answers whether it took the ack; once the consumers it
+waits for have answered, it posts the callback the registry expects.
+
+The ack is JSON on hubwire.acks.<event-id>, which any NATS client can send:
+  nats req hubwire.acks.<event-id> '{"consumer":"ci","state":"success"}'`
+
+// errNotTaken is an ack hubwire answered but refused; its reason was printed.
+var errNotTaken = errors.New("ack not taken")
+
+func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var a reply.Ack
+	var broker string
+	var timeout time.Duration
+	var auth natsAuth
+	f := newFlags("ack", ackSummary)
+	f.positional = " <event-id>"
+	f.SetOutput(stderr)
+	f.StringVar(&broker, "broker", "nats://127.0.0.1:4222", "NATS `URLs` of the broker hubwire serve uses")
+	f.StringVar(&a.State, "state", "", "`state`: success, failure or error (required)")
+	f.StringVar(&a.Consumer, "consumer", "cli", "who acknowledges (`name`), as --required-consumers names them")
+	f.StringVar(&a.Description, "description", "", "what happened (`text`, at most 255 characters)")
+	f.StringVar(&a.Context, "context", "", "what did it (`text`, at most 100 characters)")
+	f.StringVar(&a.TargetURL, "target-url", "", "`URL` where the results can be seen")
+	f.DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for hubwire's answer (`duration`)")
+	auth.register(f)
+	id, err := f.parseOne(args, getenv, "event id (the id of the 202 answer, or ce-id)")
+	if err != nil {
+		return err
+	}
+	a.EventID = id
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if strings.HasPrefix(broker, "kafka://") {
+		return errors.New("--broker: acks go through NATS in this version; Kafka consumers cannot acknowledge yet")
+	}
+	opts, err := auth.options()
+	if err != nil {
+		return err
+	}
+	nc, err := natssink.Connect(broker, append(opts, natsgo.MaxReconnects(0))...)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	body, _ := json.Marshal(a)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	msg, err := nc.RequestWithContext(ctx, reply.AckSubjectPrefix+"."+id, body)
+	switch {
+	case errors.Is(err, natsgo.ErrNoResponders):
+		return fmt.Errorf("nothing at %s takes acks: is hubwire serve running against this broker?", broker)
+	case err != nil:
+		return fmt.Errorf("no answer from hubwire within %v (%v); if hubwire is down, the acks stream keeps the ack for when it is back", timeout, err)
+	}
+	var r reply.AckReply
+	if err := json.Unmarshal(msg.Data, &r); err != nil {
+		return fmt.Errorf("unexpected answer on %s: %q", msg.Subject, msg.Data)
+	}
+	if !r.Accepted {
+		fmt.Fprintf(stderr, "hubwire: ack for %s not taken: %s\n", id, r.Error)
+		return errNotTaken
+	}
+	fmt.Fprintf(stdout, "ack for %s taken: %s from %s\n", id, a.State, a.Consumer)
+	return nil
+}
