@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
@@ -61,6 +62,26 @@ type Subscriber struct {
 	sub   *natsgo.Subscription
 	ctxs  []jetstream.ConsumeContext
 	clock func() time.Time
+	// life ends at Stop: a callback in its backoff is handed back then.
+	life context.Context
+	end  context.CancelFunc
+	// busy counts the handlers running, so Stop can wait for them while
+	// the connection is still open; stopping (under mu) lets none start.
+	busy     sync.WaitGroup
+	mu       sync.Mutex
+	stopping bool
+}
+
+// enter admits a handler unless the subscriber is stopping; a message not
+// admitted is redelivered later, to this replica's successor or another.
+func (s *Subscriber) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping {
+		return false
+	}
+	s.busy.Add(1)
+	return true
 }
 
 var _ adapter.Recorder = (*Subscriber)(nil)
@@ -77,6 +98,7 @@ func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
 		return nil, err
 	}
 	s := &Subscriber{cfg: cfg, js: js, clock: time.Now}
+	s.life, s.end = context.WithCancel(context.Background())
 	s.kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: Bucket, Description: "hubwire: delivery record of each event", TTL: cfg.Retention,
 		Storage: jetstream.FileStorage, Replicas: cfg.Replicas, History: 1,
@@ -108,7 +130,7 @@ func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
 		handle       jetstream.MessageHandler
 	}{
 		{AckStream, ackConsumer, 30 * time.Second, s.handleAck},
-		{WorkStream, workConsumer, time.Minute, s.handleWork},
+		{WorkStream, workConsumer, postingLease, s.handleWork},
 	} {
 		cons, err := js.CreateOrUpdateConsumer(ctx, c.stream, jetstream.ConsumerConfig{
 			Durable: c.name, AckPolicy: jetstream.AckExplicitPolicy, AckWait: c.wait, MaxAckPending: 256,
@@ -127,15 +149,21 @@ func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
 	return s, nil
 }
 
-// Stop stops taking acks and work; what is in flight is redelivered to a
-// replica (or to the next start) if it was not finished.
+// Stop stops taking acks and work. A callback waiting between attempts is
+// handed back for another replica (or the next start) to finish; one in
+// the middle of an attempt is abandoned and redelivered after the lease.
 func (s *Subscriber) Stop() {
+	s.mu.Lock()
+	s.stopping = true
+	s.mu.Unlock()
+	s.end()
 	if s.sub != nil {
 		s.sub.Unsubscribe()
 	}
 	for _, c := range s.ctxs {
 		c.Stop()
 	}
+	s.busy.Wait()
 }
 
 // Received implements adapter.Recorder: it starts the event's record, and
@@ -242,6 +270,10 @@ func (s *Subscriber) answer(msg *natsgo.Msg) {
 // handleAck applies one stored ack. An invalid ack is logged and dropped;
 // a failure to apply a valid one is retried.
 func (s *Subscriber) handleAck(msg jetstream.Msg) {
+	if !s.enter() {
+		return
+	}
+	defer s.busy.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	log := s.cfg.Logger.With("subject", msg.Subject())
@@ -276,6 +308,10 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 
 // handleWork runs one timer check or callback.
 func (s *Subscriber) handleWork(msg jetstream.Msg) {
+	if !s.enter() {
+		return
+	}
+	defer s.busy.Done()
 	rest := strings.TrimPrefix(msg.Subject(), workPrefix+".")
 	kind, id, _ := strings.Cut(rest, ".")
 	var err error
@@ -326,8 +362,9 @@ func (s *Subscriber) timer(msg jetstream.Msg, id string) error {
 }
 
 // postingLease is how long a replica's claim on a callback holds without
-// word from it before another may take the callback over.
-const postingLease = 3 * time.Minute
+// word from it before another may take the callback over. The poster
+// renews it four times a lease.
+const postingLease = time.Minute
 
 // callback posts the decided callback of id, once.
 func (s *Subscriber) callback(msg jetstream.Msg, id string) error {
@@ -355,7 +392,12 @@ func (s *Subscriber) callback(msg jetstream.Msg, id string) error {
 		return err
 	}
 	if !claimed {
-		return msg.Ack() // posted, refused or being posted by another replica
+		if rec.Callback.Outcome == OutcomePosting {
+			// Another replica holds it: look again when its lease
+			// runs out, in case that replica died.
+			return msg.NakWithDelay(postingLease - now.Sub(rec.Callback.ClaimedAt) + time.Second)
+		}
+		return msg.Ack() // posted or refused
 	}
 	log := s.cfg.Logger.With("event_id", id)
 	if err := s.cfg.Poster.Allowed(rec.CallbackURL); err != nil {
@@ -372,15 +414,21 @@ func (s *Subscriber) callback(msg jetstream.Msg, id string) error {
 
 	// Keep the work message, and the claim, alive while the attempts and
 	// their backoff run.
-	postCtx, stop := context.WithCancel(context.Background())
+	postCtx, stop := context.WithCancel(s.life)
 	defer stop()
 	go func() {
-		t := time.NewTicker(15 * time.Second)
+		t := time.NewTicker(postingLease / 4)
 		defer t.Stop()
 		for {
 			select {
 			case <-t.C:
 				msg.InProgress()
+				rctx, rcancel := context.WithTimeout(postCtx, 10*time.Second)
+				s.update(rctx, id, func(r *Record) bool {
+					r.Callback.ClaimedAt = s.clock()
+					return true
+				})
+				rcancel()
 			case <-postCtx.Done():
 				return
 			}
@@ -398,7 +446,20 @@ func (s *Subscriber) callback(msg jetstream.Msg, id string) error {
 				return true
 			})
 		})
-	if _, err := s.update(ctx, id, func(r *Record) bool {
+	if s.life.Err() != nil {
+		// Stopping: hand the callback back rather than call it failed.
+		hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer hcancel()
+		s.update(hctx, id, func(r *Record) bool {
+			r.Callback.Outcome, r.Callback.ClaimedAt = OutcomeQueued, time.Time{}
+			return true
+		})
+		log.Info("callback handed back on stop")
+		return msg.Nak()
+	}
+	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer rcancel()
+	if _, err := s.update(rctx, id, func(r *Record) bool {
 		r.Callback.Outcome = outcome
 		return true
 	}); err != nil {

@@ -1,0 +1,146 @@
+package reply
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// callbackServer answers with the given statuses in turn (the last one
+// for ever after) and records what it got.
+type callbackServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	bodies   []CallbackBody
+	times    []time.Time
+	statuses []int
+	header   http.Header
+}
+
+func newCallbackServer(t *testing.T, statuses ...int) *callbackServer {
+	s := &callbackServer{statuses: statuses, header: http.Header{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b CallbackBody
+		json.NewDecoder(r.Body).Decode(&b)
+		s.mu.Lock()
+		n := len(s.bodies)
+		s.bodies = append(s.bodies, b)
+		s.times = append(s.times, time.Now())
+		status := s.statuses[min(n, len(s.statuses)-1)]
+		for k, v := range s.header {
+			w.Header()[k] = v
+		}
+		s.mu.Unlock()
+		if status == http.StatusFound {
+			w.Header().Set("Location", "http://169.254.169.254/latest/meta-data/")
+		}
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *callbackServer) calls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.bodies)
+}
+
+func testPoster() *Poster {
+	return &Poster{AllowedHosts: []string{"127.0.0.1"}, AllowInsecure: true, Timeout: 2 * time.Second, MaxAttempts: 4, BaseDelay: 10 * time.Millisecond, MaxDelay: 2 * time.Second}
+}
+
+func post(p *Poster, url string) (string, []Attempt) {
+	var attempts []Attempt
+	out := p.Post(context.Background(), url, CallbackBody{State: Success, Description: "387 tests PASSED", Context: "Acme CI", TargetURL: "https://ci.acme.com/r/1"},
+		func(a Attempt) { attempts = append(attempts, a) })
+	return out, attempts
+}
+
+func TestPostSendsTheBodyOnce(t *testing.T) {
+	s := newCallbackServer(t, 200)
+	out, attempts := post(testPoster(), s.URL+"/u/a/b/hook/x/")
+	if out != OutcomeSent || len(attempts) != 1 || attempts[0].Status != 200 || s.calls() != 1 {
+		t.Fatalf("%s %+v", out, attempts)
+	}
+	if b := s.bodies[0]; b != (CallbackBody{State: "success", Description: "387 tests PASSED", Context: "Acme CI", TargetURL: "https://ci.acme.com/r/1"}) {
+		t.Errorf("body %+v", b)
+	}
+}
+
+func TestPostRetries5xxThenSucceeds(t *testing.T) {
+	s := newCallbackServer(t, 503, 502, 200)
+	out, attempts := post(testPoster(), s.URL)
+	if out != OutcomeSent || len(attempts) != 3 || attempts[0].Status != 503 || attempts[2].Status != 200 {
+		t.Errorf("%s %+v", out, attempts)
+	}
+}
+
+func TestPostHonoursRetryAfter(t *testing.T) {
+	s := newCallbackServer(t, 429, 200)
+	s.header.Set("Retry-After", "1")
+	out, _ := post(testPoster(), s.URL)
+	if out != OutcomeSent || s.calls() != 2 {
+		t.Fatalf("%s after %d calls", out, s.calls())
+	}
+	// The backoff alone would wait about 10ms; Retry-After asked for 1s.
+	if gap := s.times[1].Sub(s.times[0]); gap < 900*time.Millisecond {
+		t.Errorf("retried after %v despite Retry-After: 1", gap)
+	}
+}
+
+func TestPost4xxIsFinal(t *testing.T) {
+	s := newCallbackServer(t, 400)
+	out, attempts := post(testPoster(), s.URL)
+	if out != OutcomeFailed || len(attempts) != 1 || s.calls() != 1 {
+		t.Errorf("%s %+v", out, attempts)
+	}
+}
+
+func TestPostGivesUpAfterMaxAttempts(t *testing.T) {
+	s := newCallbackServer(t, 500)
+	out, attempts := post(testPoster(), s.URL)
+	if out != OutcomeFailed || len(attempts) != 4 || s.calls() != 4 {
+		t.Errorf("%s %d attempts, %d calls", out, len(attempts), s.calls())
+	}
+}
+
+func TestPostDoesNotFollowRedirects(t *testing.T) {
+	s := newCallbackServer(t, http.StatusFound)
+	out, attempts := post(testPoster(), s.URL)
+	if out != OutcomeFailed || len(attempts) != 1 || !strings.Contains(attempts[0].Error, "redirect not followed") {
+		t.Errorf("%s %+v", out, attempts)
+	}
+}
+
+func TestPostNetworkErrorRetried(t *testing.T) {
+	s := newCallbackServer(t, 200)
+	url := s.URL
+	s.Close()
+	out, attempts := post(testPoster(), url)
+	if out != OutcomeFailed || len(attempts) != 4 || attempts[0].Error == "" {
+		t.Errorf("%s %+v", out, attempts)
+	}
+}
+
+func TestAllowed(t *testing.T) {
+	p := &Poster{AllowedHosts: DefaultAllowedHosts}
+	for url, says := range map[string]string{
+		"https://registry.hub.docker.com/u/a/b/hook/x/": "",
+		"https://HUB.docker.com/x":                      "",
+		"http://registry.hub.docker.com/u/a/b/hook/x/":  "only https",
+		"https://169.254.169.254/latest/meta-data/":     `host "169.254.169.254" is not allowed`,
+		"https://registry.hub.docker.com.evil.example/": "is not allowed",
+		"/relative":                                     "not an absolute URL",
+	} {
+		err := p.Allowed(url)
+		if says == "" && err != nil || says != "" && (err == nil || !strings.Contains(err.Error(), says)) {
+			t.Errorf("Allowed(%q) = %v, want %q", url, err, says)
+		}
+	}
+}

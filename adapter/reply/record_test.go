@@ -1,0 +1,95 @@
+package reply
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubwire/hubwire/sinks"
+)
+
+var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+
+func record(required ...string) Record {
+	return NewRecord("e1", "com.docker.hub.push", "dockerhub", "a/b:1", "https://registry.hub.docker.com/u/a/b/hook/x/", sinks.Receipt{}, required, 30*time.Minute, t0)
+}
+
+func ack(consumer, state, desc string) Ack {
+	return Ack{EventID: "e1", Consumer: consumer, State: state, Description: desc, Context: consumer + " ctx", TargetURL: "https://" + consumer + ".example/r"}
+}
+
+func TestFirstAckDecides(t *testing.T) {
+	r := record()
+	r.addAck(ack("ci", Failure, "2 tests failed"), 1, t0)
+	r.addAck(ack("scanner", Success, "clean"), 2, t0)
+	if r.Decision == nil || r.Decision.State != Failure || r.Decision.Description != "2 tests failed" || r.Decision.TargetURL != "https://ci.example/r" || r.Callback.Outcome != OutcomeQueued {
+		t.Errorf("decision %+v outcome %s", r.Decision, r.Callback.Outcome)
+	}
+	if len(r.Acks) != 2 {
+		t.Errorf("acks %d", len(r.Acks))
+	}
+}
+
+func TestSameAckTwiceRecordedOnce(t *testing.T) {
+	r := record()
+	if !r.addAck(ack("ci", Success, ""), 7, t0) || r.addAck(ack("ci", Success, ""), 7, t0) {
+		t.Error("the same ack (same stream sequence) changed the record twice")
+	}
+}
+
+func TestRequiredConsumers(t *testing.T) {
+	r := record("ci", "scanner")
+	r.addAck(ack("ci", Success, "387 tests PASSED"), 1, t0)
+	r.addAck(ack("docs", Failure, "not required"), 2, t0)
+	if r.Decision != nil {
+		t.Fatalf("decided before every required consumer answered: %+v", r.Decision)
+	}
+	r.addAck(ack("scanner", Success, "no critical"), 3, t0)
+	d := r.Decision
+	if d == nil || d.State != Success || d.Description != "ci: 387 tests PASSED; scanner: no critical" || d.Context != "hubwire: ci, scanner" || d.TargetURL != "https://ci.example/r" {
+		t.Errorf("decision %+v", d)
+	}
+
+	r = record("ci", "scanner")
+	r.addAck(ack("ci", Success, "ok"), 1, t0)
+	r.addAck(ack("scanner", Error, "scanner crashed"), 2, t0)
+	if d := r.Decision; d == nil || d.State != Error || d.Description != "scanner: scanner crashed" {
+		t.Errorf("decision %+v", d)
+	}
+
+	r = record("ci", "scanner")
+	long := strings.Repeat("x", 200)
+	r.addAck(ack("ci", Success, long), 1, t0)
+	r.addAck(ack("scanner", Success, long), 2, t0)
+	if n := len([]rune(r.Decision.Description)); n != MaxDescription {
+		t.Errorf("summary of %d characters", n)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	r := record("ci", "scanner")
+	r.addAck(ack("ci", Success, "ok"), 1, t0)
+	if r.timeout(t0.Add(29 * time.Minute)) {
+		t.Fatal("decided before the deadline")
+	}
+	if !r.timeout(t0.Add(31*time.Minute)) || r.Decision.State != Error || r.Decision.Description != "no answer from scanner within 30m0s" {
+		t.Errorf("decision %+v", r.Decision)
+	}
+	if r.timeout(t0.Add(40 * time.Minute)) {
+		t.Error("decided twice")
+	}
+}
+
+func TestNoCallbackURLNoDecision(t *testing.T) {
+	r := NewRecord("e1", "com.docker.dtr.tag.push", "dtr", "a/b:1", "", sinks.Receipt{}, nil, time.Minute, t0)
+	r.addAck(ack("ci", Success, ""), 1, t0)
+	if r.Decision != nil || r.Callback.Outcome != OutcomeNone || len(r.Acks) != 1 {
+		t.Errorf("record %+v", r)
+	}
+}
+
+func TestPublicHidesTheCallbackURL(t *testing.T) {
+	if got := record().Public().CallbackURL; got != "https://registry.hub.docker.com/…" {
+		t.Errorf("public callback URL %q", got)
+	}
+}
