@@ -136,7 +136,7 @@ func TestAllowed(t *testing.T) {
 		"http://registry.hub.docker.com/u/a/b/hook/x/":  "only https",
 		"https://169.254.169.254/latest/meta-data/":     `host "169.254.169.254" is not allowed`,
 		"https://registry.hub.docker.com.evil.example/": "is not allowed",
-		"/relative":                                     "not an absolute URL",
+		"/relative": "not an absolute URL",
 	} {
 		err := p.Allowed(url)
 		if says == "" && err != nil || says != "" && (err == nil || !strings.Contains(err.Error(), says)) {
