@@ -85,7 +85,8 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 		"--duplicate-window", "--max-body-bytes", "--publish-timeout", "--shutdown-timeout", "default: 127.0.0.1:8080",
 		"--kafka-topic", "--kafka-acks-topic", "--kafka-create-topics", "--kafka-partitions", "--kafka-replication-factor",
 		"--kafka-tls", "--kafka-sasl", "--kafka-user", "--kafka-password", "--stream-replicas", "--nats-creds", "--nats-nkey",
-		"--nats-user", "--nats-password", "--nats-token", "--nats-tls-ca", "HUBWIRE_KAFKA_SASL"} {
+		"--nats-user", "--nats-password", "--nats-token", "--nats-tls-ca", "HUBWIRE_KAFKA_SASL", "--required-consumers",
+		"--ack-timeout", "--callback-allow-host", "--callback-allow-insecure", "--callback-attempts", "--callback-timeout"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q", want)
 		}
@@ -161,5 +162,18 @@ func TestServeCommand(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+func TestAckHelp(t *testing.T) {
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"ack", "--help"}, &out, &out, noEnv); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	for _, want := range []string{"Usage: hubwire ack <event-id> [flags]", "--state", "--consumer", "--description", "--context", "--target-url",
+		"--broker", "HUBWIRE_BROKER", "default: nats://127.0.0.1:4222", "nats req hubwire.acks.<event-id>"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("ack help lacks %q", want)
+		}
 	}
 }
