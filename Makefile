@@ -1,7 +1,7 @@
 # hubwire: the two commands a new user needs are `make run` and `make test`.
 GO ?= go
 
-.PHONY: run build test vet fmt-check fuzz clean
+.PHONY: run build test vet fmt-check fuzz bench clean
 
 ## run: build and start hubwire with the embedded NATS JetStream (data in ./hubwire-data)
 run: build
@@ -22,6 +22,13 @@ vet:
 fmt-check:
 	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+
+## bench: hubwire against a bare HTTP baseline, embedded JetStream and Kafka,
+## replay speed and a large stream, in one run (about two minutes)
+BENCHFLAGS ?=
+bench: build
+	$(GO) build -o bin/hubwire-bench ./cmd/hubwire-bench
+	./bin/hubwire-bench --hubwire bin/hubwire $(BENCHFLAGS)
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s)
 FUZZTIME ?= 30s

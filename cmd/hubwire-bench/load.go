@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// mix builds the bodies of a busy DTR: mostly pulls, some pushes and scan
+// results, and Docker Hub pushes on the other URL. Every body is a new
+// occurrence (its own time), so no delivery is a duplicate.
+type mix struct{ n atomic.Int64 }
+
+func (m *mix) next() (source string, body []byte) {
+	n := m.n.Add(1)
+	ts := time.Unix(1700000000, 0).Add(time.Duration(n) * time.Microsecond).UTC().Format(time.RFC3339Nano)
+	switch n % 10 {
+	case 0:
+		return "dockerhub", fmt.Appendf(nil, `{"callback_url":"https://registry.hub.docker.com/u/acme/api/hook/x/","push_data":{"pushed_at":%d,"images":[],"tag":"v%d","pusher":"ci"},"repository":{"repo_name":"acme/api","namespace":"acme","name":"api","status":"Active","is_private":true,"star_count":3,"comment_count":0,"date_created":1620102244,"repo_url":"https://hub.docker.com/r/acme/api"}}`, 1700000000+n, n)
+	case 1:
+		return "dtr", fmt.Appendf(nil, `{"type":"SCAN_COMPLETED","createdAt":%q,"contents":{"namespace":"acme","repository":"api","tag":"v%d","imageName":"acme/api:v%d","scanSummary":{"namespace":"acme","repository":"api","tag":"v%d","critical":0,"major":2,"minor":7,"last_scan_status":6,"check_completed_at":%q}}}`, ts, n, n, n, ts)
+	case 2:
+		return "dtr", fmt.Appendf(nil, `{"type":"TAG_PUSH","createdAt":%q,"contents":{"namespace":"acme","repository":"web","tag":"v%d","digest":"sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c","imageName":"acme/web:v%d","os":"linux","architecture":"amd64","author":"ci","pushedAt":%q},"location":"/repositories/acme/web/tags/v%d"}`, ts, n, n, ts, n)
+	default:
+		return "dtr", fmt.Appendf(nil, `{"type":"TAG_PULL","createdAt":%q,"contents":{"namespace":"team%d","repository":"service","tag":"latest","digest":"sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c","imageName":"team%d/service:latest","os":"linux","architecture":"amd64","author":"puller"}}`, ts, n%50, n%50)
+	}
+}
+
+// result is what one load run saw.
+type result struct {
+	requests  int
+	elapsed   time.Duration
+	latencies []time.Duration
+	statuses  map[int]int
+	errors    int
+}
+
+func (r result) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+func (r result) quantile(q float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[min(int(q*float64(len(r.latencies))), len(r.latencies)-1)]
+}
+
+// load posts the mix to hooks (source → URL) from concurrency connections
+// for d. With rate > 0 the requests are paced to about that many per
+// second in total (for latency at a given load); otherwise each
+// connection sends its next request as soon as the last is answered.
+func load(ctx context.Context, hooks map[string]string, concurrency int, d time.Duration, rate float64) result {
+	transport := &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, MaxConnsPerHost: concurrency}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport, Timeout: 30 * time.Second}
+	var m mix
+	var mu sync.Mutex
+	res := result{statuses: map[int]int{}}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			statuses := map[int]int{}
+			errs := 0
+			var interval time.Duration
+			next := time.Now()
+			if rate > 0 {
+				interval = time.Duration(float64(concurrency) / rate * float64(time.Second))
+				next = next.Add(time.Duration(w) * interval / time.Duration(concurrency))
+			}
+			for ctx.Err() == nil {
+				if interval > 0 {
+					if wait := time.Until(next); wait > 0 {
+						select {
+						case <-time.After(wait):
+						case <-ctx.Done():
+							continue
+						}
+					}
+					next = next.Add(interval)
+				}
+				source, body := m.next()
+				t0 := time.Now()
+				resp, err := client.Post(hooks[source], "application/json", bytes.NewReader(body))
+				if err != nil {
+					if ctx.Err() == nil {
+						errs++
+					}
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				lat = append(lat, time.Since(t0))
+				statuses[resp.StatusCode]++
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, lat...)
+			for s, c := range statuses {
+				res.statuses[s] += c
+			}
+			res.errors += errs
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.requests = len(res.latencies)
+	slices.Sort(res.latencies)
+	return res
+}

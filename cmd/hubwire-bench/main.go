@@ -1,0 +1,61 @@
+// Command hubwire-bench measures hubwire against a bare HTTP baseline on
+// the same machine, in one run, under the same load, and prints every
+// figure as a ratio to the baseline (the machine is shared and noisy:
+// absolute numbers from different runs do not compare).
+//
+//	hubwire-bench --hubwire bin/hubwire [--duration 10s] [--concurrency 64]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "baseline" {
+		baseline()
+		return
+	}
+	var cfg benchConfig
+	flag.StringVar(&cfg.hubwire, "hubwire", "bin/hubwire", "the hubwire binary to measure")
+	flag.DurationVar(&cfg.duration, "duration", 10e9, "length of each load run")
+	flag.IntVar(&cfg.concurrency, "concurrency", 64, "concurrent connections")
+	flag.IntVar(&cfg.replayEvents, "replay-events", 1_000_000, "events in the stream for the replay and large-stream runs")
+	flag.BoolVar(&cfg.kafka, "kafka", true, "also measure hubwire on an in-process Kafka (kfake)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := bench(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "hubwire-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// baseline is the limit of the HTTP part: a Go server that reads and
+// JSON-decodes each body and answers 202, storing nothing.
+func baseline() {
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		var v map[string]any
+		if err != nil || json.Unmarshal(body, &v) != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		w.Write([]byte(`{"id":"0","duplicate":false}`))
+	})}
+	ln, err := listen()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("baseline listening on http://%s\n", ln.Addr())
+	srv.Serve(ln)
+}

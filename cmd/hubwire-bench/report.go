@@ -1,0 +1,33 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+)
+
+func numCPU() int { return runtime.NumCPU() }
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
+
+func report(w io.Writer, cfg benchConfig, all []measured, embedded, large measured, replayRate float64) {
+	base := all[0].run.rate()
+	fmt.Fprintf(w, "\n%-46s %10s %7s %9s %9s %9s %9s %8s %8s  %s\n", "target", "req/s", "ratio", "p50", "p90", "p99", "max", "RSS idle", "RSS load", "answers")
+	for _, m := range all {
+		r := m.run
+		fmt.Fprintf(w, "%-46s %10.0f %6.2fx %9s %9s %9s %9s %6.1f M %6.1f M  %v errors=%d\n", m.name, r.rate(), r.rate()/base,
+			ms(r.quantile(.5)), ms(r.quantile(.9)), ms(r.quantile(.99)), ms(r.quantile(1)), m.idle, m.load, r.statuses, r.errors)
+	}
+	p := embedded.paced
+	fmt.Fprintf(w, "\nembedded JetStream at half its maximum (%.0f req/s offered, %.0f served): p50 %s, p99 %s, max %s  [target p99 <= 10 ms]\n",
+		embedded.run.rate()/2, p.rate(), ms(p.quantile(.5)), ms(p.quantile(.99)), ms(p.quantile(1)))
+	fmt.Fprintf(w, "embedded JetStream throughput: %.2fx the baseline  [target >= 0.6x]\n", embedded.run.rate()/base)
+	fmt.Fprintf(w, "hubwire peak RSS under load: %.1f MiB; at idle %.1f MiB  [target <= 64 MiB]\n", embedded.peak, embedded.idle)
+	fmt.Fprintf(w, "ready after start, empty data dir: %v  [target <= 300 ms]\n", embedded.ready.Round(time.Millisecond))
+	if replayRate > 0 {
+		fmt.Fprintf(w, "replay, ordered consumer to /dev/null: %.0f events/s  [target >= 200000]\n", replayRate)
+		fmt.Fprintf(w, "per-event cost, stream of ~%d events vs %d: %.2fx the throughput (1.00 = unchanged)\n",
+			embedded.run.requests, cfg.replayEvents, large.run.rate()/embedded.run.rate())
+	}
+}
