@@ -24,6 +24,7 @@ type benchConfig struct {
 	concurrency  int
 	replayEvents int
 	kafka        bool
+	hubwireFlags []string
 }
 
 func listen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
@@ -174,7 +175,7 @@ func bench(ctx context.Context, cfg benchConfig) error {
 	all = append(all, runTarget(ctx, cfg, "baseline (decode, answer 202)", base, false))
 	base.stop()
 
-	hub, err := startHubwire(cfg.hubwire, filepath.Join(tmp, "embedded"))
+	hub, err := startHubwire(cfg.hubwire, filepath.Join(tmp, "embedded"), cfg.hubwireFlags...)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,10 @@ func main() {
 	flag.IntVar(&cfg.concurrency, "concurrency", 64, "concurrent connections")
 	flag.IntVar(&cfg.replayEvents, "replay-events", 1_000_000, "events in the stream for the replay and large-stream runs")
 	flag.BoolVar(&cfg.kafka, "kafka", true, "also measure hubwire on an in-process Kafka (kfake)")
+	flag.Func("hubwire-flag", "a flag to pass to hubwire serve (repeatable), such as --debug-addr=127.0.0.1:6060", func(v string) error {
+		cfg.hubwireFlags = append(cfg.hubwireFlags, v)
+		return nil
+	})
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

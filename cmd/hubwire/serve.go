@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // served only with --debug-addr
 	"net/url"
 	"slices"
 	"strings"
@@ -44,6 +45,8 @@ type serveConfig struct {
 	logFormat       string
 
 	reply replyConfig
+	// debugAddr serves net/http/pprof; empty keeps it off.
+	debugAddr string
 
 	// The flags' text, before parsing.
 	modeText, levelText string
@@ -95,6 +98,7 @@ func (c *serveConfig) register(f *flags) {
 	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight deliveries may take to\nfinish (`duration`)")
 	f.StringVar(&c.levelText, "log-level", "info", "log `level`: debug, info, warn or error")
 	f.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
+	f.StringVar(&c.debugAddr, "debug-addr", "", "`host:port` to serve Go's profiler (net/http/pprof) on, for\nperformance work; off by default, and never expose it")
 	c.broker.register(f)
 	c.reply.register(f)
 }
@@ -270,6 +274,13 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.debugAddr != "" {
+		go func() {
+			// http.DefaultServeMux holds net/http/pprof's handlers.
+			err := http.ListenAndServe(cfg.debugAddr, http.DefaultServeMux)
+			log.Warn("profiler stopped", "error", err)
+		}()
 	}
 	go func() {
 		if err := inst.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
