@@ -184,7 +184,18 @@ func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
 	e := &d.Event
 	ctx, cancel := context.WithTimeout(req.Context(), r.cfg.PublishTimeout)
 	defer cancel()
+	// The delivery record is written while the event is published, so
+	// that a delivery waits for one broker round trip, not two. Either may
+	// fail alone: a retry is then dropped as a duplicate event, or finds
+	// the record already there.
+	recorded := make(chan error, 1)
+	if r.cfg.Recorder != nil {
+		go func() { recorded <- r.cfg.Recorder.Received(ctx, src.Name(), d, r.cfg.Sink.Destination()) }()
+	} else {
+		recorded <- nil
+	}
 	receipt, err := r.cfg.Sink.Publish(ctx, d.Address, e)
+	recErr := <-recorded
 	if err != nil {
 		r.cfg.Logger.Warn("publish failed", "event_id", e.ID(), "error", err)
 		if errors.Is(err, sinks.ErrTooLarge) {
@@ -192,13 +203,9 @@ func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
 		}
 		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not accept it in time; nothing was published, retry later", e.ID())}, e.ID()
 	}
-	if r.cfg.Recorder != nil {
-		if err := r.cfg.Recorder.Received(ctx, src.Name(), d, receipt); err != nil {
-			// The event is stored; a retry is dropped as a duplicate and
-			// writes the record then.
-			r.cfg.Logger.Warn("delivery record not written", "event_id", e.ID(), "error", err)
-			return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s is stored but its delivery record could not be written; retry", e.ID())}, e.ID()
-		}
+	if recErr != nil {
+		r.cfg.Logger.Warn("delivery record not written", "event_id", e.ID(), "error", recErr)
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s is stored but its delivery record could not be written; retry", e.ID())}, e.ID()
 	}
 	return http.StatusAccepted, Accepted{ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(), Receipt: receipt}, e.ID()
 }
@@ -285,9 +292,10 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	json.NewEncoder(w).Encode(body)
 }
 
-// Recorder keeps the delivery record of each event the receiver stored
+// Recorder keeps the delivery record of each event the receiver stores
 // (the reply subscriber, which needs the callback_url hubwire keeps out
-// of the event).
+// of the event). Received runs while the event is being published; where
+// names the sink's destination.
 type Recorder interface {
-	Received(ctx context.Context, source string, d *Decoded, stored sinks.Receipt) error
+	Received(ctx context.Context, source string, d *Decoded, where sinks.Receipt) error
 }

@@ -41,6 +41,9 @@ type Sink interface {
 	// Publish stores e and returns only once the broker acknowledged it:
 	// a nil error means the event is durable.
 	Publish(ctx context.Context, addr Address, e *event.Event) (Receipt, error)
+	// Destination names where Publish stores events (Broker and Stream,
+	// no sequence), known before any event is published.
+	Destination() Receipt
 	// Ready reports whether the broker can take events now.
 	Ready(ctx context.Context) error
 	// Close releases the sink's connections.

@@ -15,12 +15,14 @@ import (
 // stored, the acks that came, the decision, and each callback attempt.
 // It is Docker Hub's "View History" for the event.
 type Record struct {
-	ID         string        `json:"id"`
-	Type       string        `json:"type"`
-	Source     string        `json:"source"`
-	Subject    string        `json:"subject,omitempty"`
-	ReceivedAt time.Time     `json:"received_at"`
-	Stored     sinks.Receipt `json:"stored"`
+	ID         string    `json:"id"`
+	Type       string    `json:"type"`
+	Source     string    `json:"source"`
+	Subject    string    `json:"subject,omitempty"`
+	ReceivedAt time.Time `json:"received_at"`
+	// Stored names the broker and stream (or topic) of the event; its
+	// sequence is in the receiver's 202 answer.
+	Stored sinks.Receipt `json:"stored"`
 	// CallbackURL is a capability (whoever holds it answers for the
 	// sender); it leaves hubwire only in the callback itself.
 	CallbackURL string    `json:"callback_url,omitempty"`

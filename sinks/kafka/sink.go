@@ -325,6 +325,11 @@ func backoff(attempt int) time.Duration {
 	return min(d, time.Second)
 }
 
+// Destination implements sinks.Sink.
+func (s *Sink) Destination() sinks.Receipt {
+	return sinks.Receipt{Broker: "kafka", Stream: s.cfg.Topic}
+}
+
 // Ready implements sinks.Sink: a broker answers and the topic exists.
 func (s *Sink) Ready(ctx context.Context) error {
 	// The transport answers metadata from a cache; ApiVersions always

@@ -106,6 +106,9 @@ func headerSize(h natsgo.Header) int64 {
 	return n
 }
 
+// Destination implements sinks.Sink.
+func (s *Sink) Destination() sinks.Receipt { return sinks.Receipt{Broker: "nats", Stream: s.stream} }
+
 // Conn is the sink's connection, for the parts of hubwire that read from
 // NATS (the reply subscriber). It is closed with the sink.
 func (s *Sink) Conn() *natsgo.Conn { return s.nc }
