@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -231,11 +230,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 // TestExternalBroker points hubwire at a NATS server it did not start, as
 // --broker does for a cluster, and reads the event back from that server.
 func TestExternalBroker(t *testing.T) {
-	external, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { external.Shutdown(); external.WaitForShutdown() }()
+	external := externalBroker(t)
 	dir := t.TempDir()
 	inst := startHubwire(t, dir, "--broker", external.ClientURL(), "--stream", "REGISTRY")
 	if inst.broker.embedded != nil {
@@ -264,16 +259,7 @@ func TestExternalBrokerAuth(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := tt.opts
-			opts.Host, opts.Port, opts.JetStream, opts.StoreDir, opts.NoLog, opts.NoSigs = "127.0.0.1", server.RANDOM_PORT, true, t.TempDir(), true, true
-			srv, err := server.NewServer(&opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			go srv.Start()
-			defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-			if !srv.ReadyForConnections(10 * time.Second) {
-				t.Fatal("server did not start")
-			}
+			srv := startNATS(t, &opts)
 			inst := startHubwire(t, t.TempDir(), append([]string{"--broker", srv.ClientURL()}, tt.good...)...)
 			f := fixtures(t)[0]
 			if a := post(t, inst.webhookURL(f.source), "application/json", f.body); a.status != 202 {
@@ -291,17 +277,7 @@ func TestExternalBrokerAuth(t *testing.T) {
 // trusting its certificate through --nats-tls-ca.
 func TestExternalBrokerTLS(t *testing.T) {
 	serverTLS, caFile := selfSignedTLS(t)
-	opts := &server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
-		TLSConfig: serverTLS, TLS: true}
-	srv, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("server did not start")
-	}
+	srv := startNATS(t, &server.Options{TLSConfig: serverTLS, TLS: true})
 	url := strings.Replace(srv.ClientURL(), "nats://", "tls://", 1)
 	inst := startHubwire(t, t.TempDir(), "--broker", url, "--nats-tls-ca", caFile)
 	f := fixtures(t)[0]

@@ -10,6 +10,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
@@ -104,4 +107,28 @@ func do(t *testing.T, req *http.Request) answer {
 func contains(s any, sub string) bool {
 	str, _ := s.(string)
 	return strings.Contains(str, sub)
+}
+
+// externalBroker starts a NATS server with JetStream that hubwire does not
+// own, as --broker would name, and stops it when the test ends.
+func externalBroker(t *testing.T) *server.Server {
+	t.Helper()
+	return startNATS(t, &server.Options{})
+}
+
+// startNATS starts a nats-server with JetStream on a free loopback port,
+// with the given options (authentication, TLS) on top.
+func startNATS(t *testing.T, opts *server.Options) *server.Server {
+	t.Helper()
+	opts.Host, opts.Port, opts.JetStream, opts.StoreDir, opts.NoLog, opts.NoSigs = "127.0.0.1", server.RANDOM_PORT, true, t.TempDir(), true, true
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS server did not start")
+	}
+	return srv
 }

@@ -17,7 +17,6 @@ import (
 
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/reply"
-	natssink "github.com/hubwire/hubwire/sinks/nats"
 )
 
 // registryCallbacks is a stand-in for Docker Hub's callback endpoint: a
@@ -282,11 +281,7 @@ func TestInvalidAcksGetTheirReason(t *testing.T) {
 // TestAckWhileHubwireIsDown: an ack sent while no hubwire runs is kept by
 // the broker, and the next hubwire posts its callback, once.
 func TestAckWhileHubwireIsDown(t *testing.T) {
-	broker, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { broker.Shutdown(); broker.WaitForShutdown() }()
+	broker := externalBroker(t)
 	cb := newRegistryCallbacks(t, 200)
 	flags := append([]string{"--broker", broker.ClientURL()}, allowTestCallbacks...)
 	first := startHubwire(t, t.TempDir(), flags...)
@@ -323,11 +318,7 @@ func TestAckWhileHubwireIsDown(t *testing.T) {
 // TestTwoReplicasPostOnce runs two hubwire instances on one broker: an
 // event delivered to one and acked makes exactly one callback.
 func TestTwoReplicasPostOnce(t *testing.T) {
-	broker, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { broker.Shutdown(); broker.WaitForShutdown() }()
+	broker := externalBroker(t)
 	cb := newRegistryCallbacks(t, 200)
 	flags := append([]string{"--broker", broker.ClientURL()}, allowTestCallbacks...)
 	a := startHubwire(t, t.TempDir(), flags...)
@@ -360,11 +351,7 @@ func TestTwoReplicasPostOnce(t *testing.T) {
 // callback and its first attempt got a 503, during the backoff: the next
 // hubwire finishes the callback, and the registry sees one successful POST.
 func TestRestartBetweenAckAndCallback(t *testing.T) {
-	broker, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { broker.Shutdown(); broker.WaitForShutdown() }()
+	broker := externalBroker(t)
 	cb := newRegistryCallbacks(t, 503, 200)
 	flags := append([]string{"--broker", broker.ClientURL()}, allowTestCallbacks...)
 	first := startHubwire(t, t.TempDir(), flags...)
