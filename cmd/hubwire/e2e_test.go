@@ -203,23 +203,38 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, inst.webhookURL(body.source), pr)
 	req.Header.Set("Content-Type", "application/json")
 	req.ContentLength = int64(len(body.body))
-	result := make(chan answer, 1)
-	go func() { result <- do(t, req) }()
+	// With Expect: 100-continue the client sends the body only once the
+	// handler starts reading it, so the first write below returns only
+	// when the delivery is in flight: no sleep needed to order the test.
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	result := make(chan *http.Response, 1)
+	go func() {
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Error(err)
+		}
+		result <- resp
+	}()
 	pw.Write(body.body[:10])
 
 	stopped := make(chan error, 1)
-	time.Sleep(100 * time.Millisecond) // let the request reach the handler
 	go func() { stopped <- inst.stop(context.Background()) }()
-	time.Sleep(100 * time.Millisecond) // let shutdown begin
-	if _, err := http.Get(inst.publicURL + "/healthz"); err == nil {
-		t.Error("new connections still accepted during shutdown")
-	}
+	waitFor(t, "the receiver to refuse new connections", func() bool {
+		resp, err := http.Get(inst.publicURL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err != nil
+	})
 	pw.Write(body.body[10:])
 	pw.Close()
 
-	if a := <-result; a.status != 202 {
-		t.Fatalf("in-flight delivery: %d %v", a.status, a.body)
+	resp := <-result
+	if resp == nil || resp.StatusCode != 202 {
+		t.Fatalf("in-flight delivery: %v", resp)
 	}
+	resp.Body.Close()
 	if err := <-stopped; err != nil {
 		t.Fatal(err)
 	}
