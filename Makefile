@@ -1,5 +1,6 @@
 # hubwire: the two commands a new user needs are `make run` and `make test`.
 GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: run build test vet fmt-check fuzz bench clean
 
@@ -9,7 +10,7 @@ run: build
 
 ## build: build the binary into bin/hubwire
 build:
-	$(GO) build -o bin/hubwire ./cmd/hubwire
+	$(GO) build -ldflags "-X main.Version=$(VERSION)" -o bin/hubwire ./cmd/hubwire
 
 ## test: formatting, go vet, then every test (with the race detector),
 ## including the seed corpus of every fuzz target
