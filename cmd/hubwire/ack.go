@@ -23,8 +23,9 @@ waits for have answered, it posts the callback the registry expects.
 The ack is JSON on hubwire.acks.<event-id>, which any NATS client can send:
   nats req hubwire.acks.<event-id> '{"consumer":"ci","state":"success"}'`
 
-// errNotTaken is an ack hubwire answered but refused; its reason was printed.
-var errNotTaken = errors.New("ack not taken")
+// errRefused is a request the other side answered but refused (an ack, a
+// delivery); its reason was printed, and the exit status is 1.
+var errRefused = errors.New("refused")
 
 func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var a reply.Ack
@@ -78,7 +79,7 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	}
 	if !r.Accepted {
 		fmt.Fprintf(stderr, "hubwire: ack for %s not taken: %s\n", id, r.Error)
-		return errNotTaken
+		return errRefused
 	}
 	fmt.Fprintf(stdout, "ack for %s taken: %s from %s\n", id, a.State, a.Consumer)
 	return nil

@@ -22,6 +22,8 @@ Usage:
   hubwire serve [flags]    receive webhooks and publish them (see hubwire serve --help)
   hubwire ack <event-id> --state success|failure|error [flags]
                            acknowledge an event as a consumer (see hubwire ack --help)
+  hubwire send <dockerhub|dtr> --to <webhook URL> [flags]
+                           post a sample delivery, to try a setup (see hubwire send --help)
   hubwire version          print the version
   hubwire help             print this help
 
@@ -50,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = serve(ctx, args[1:], stdout, stderr, getenv)
 	case "ack":
 		err = ackCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "send":
+		err = sendCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "hubwire", version())
 	case "help", "--help", "-h":
@@ -61,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errNotTaken):
+	case errors.Is(err, errRefused):
 		return 1
 	case err != nil:
 		fmt.Fprintln(stderr, "hubwire:", err)
