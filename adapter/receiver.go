@@ -15,6 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -37,8 +40,11 @@ type Config struct {
 	// Recorder, when set, is told of every stored event before the 202.
 	Recorder Recorder
 	// API serves /api/ to callers that present the token.
-	API    http.Handler
-	Logger *slog.Logger
+	API http.Handler
+	// Metrics are counted when set, and Gatherer served on /metrics.
+	Metrics  *Metrics
+	Gatherer prometheus.Gatherer
+	Logger   *slog.Logger
 }
 
 // Receiver is the HTTP side of hubwire: it takes webhook deliveries,
@@ -112,6 +118,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 		r.cfg.API.ServeHTTP(w, req)
+	case req.URL.Path == "/metrics" && r.cfg.Gatherer != nil:
+		promhttp.HandlerFor(r.cfg.Gatherer, promhttp.HandlerOpts{}).ServeHTTP(w, req)
 	case strings.HasPrefix(req.URL.Path, "/schemas/"):
 		if onlyGet(w, req) {
 			r.schema(w, req)
@@ -136,15 +144,21 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 	log := r.cfg.Logger.With("route", route, "remote", req.RemoteAddr)
 	if !known || !r.authorized(req, pathToken) {
 		log.Info("webhook refused", "status", http.StatusNotFound, "reason", "unknown source or token")
+		if !known {
+			sourceName = "unknown"
+		}
+		r.cfg.Metrics.request(sourceName, http.StatusNotFound)
 		notFound(w)
 		return
 	}
 	if req.Method != http.MethodPost {
+		r.cfg.Metrics.request(sourceName, http.StatusMethodNotAllowed)
 		w.Header().Set("Allow", http.MethodPost)
 		writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: fmt.Sprintf("method %s not allowed: webhooks are delivered with POST", req.Method)})
 		return
 	}
 	status, body, evID := r.deliver(req, src)
+	r.cfg.Metrics.request(sourceName, status)
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfterSeconds)
 	}
@@ -194,8 +208,17 @@ func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
 	} else {
 		recorded <- nil
 	}
+	began := time.Now()
 	receipt, err := r.cfg.Sink.Publish(ctx, d.Address, e)
 	recErr := <-recorded
+	if m := r.cfg.Metrics; m != nil && err == nil {
+		m.publishSeconds.WithLabelValues(receipt.Broker).Observe(time.Since(began).Seconds())
+		if receipt.Duplicate {
+			m.duplicates.WithLabelValues(receipt.Broker).Inc()
+		} else {
+			m.published.WithLabelValues(e.Type(), receipt.Broker).Inc()
+		}
+	}
 	if err != nil {
 		r.cfg.Logger.Warn("publish failed", "event_id", e.ID(), "error", err)
 		if errors.Is(err, sinks.ErrTooLarge) {

@@ -48,6 +48,7 @@ type Config struct {
 	// Retention bounds how long records, acks and work are kept.
 	Retention time.Duration
 	Replicas  int
+	Metrics   *Metrics
 	Logger    *slog.Logger
 }
 
@@ -236,6 +237,9 @@ func (s *Subscriber) queue(ctx context.Context, kind, id string) error {
 	return nil
 }
 
+// errUnknownEvent marks an ack for an event hubwire has no record of.
+var errUnknownEvent = errors.New("is not known to hubwire")
+
 // check validates an ack against its event's record.
 func (s *Subscriber) check(ctx context.Context, subject string, body []byte) (Ack, error) {
 	a, err := ParseAck(body, strings.TrimPrefix(subject, AckSubjectPrefix+"."))
@@ -243,8 +247,8 @@ func (s *Subscriber) check(ctx context.Context, subject string, body []byte) (Ac
 		return a, err
 	}
 	if _, err := s.kv.Get(ctx, a.EventID); err != nil {
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			return a, fmt.Errorf("event %s is not known to hubwire", a.EventID)
+		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
+			return a, fmt.Errorf("event %s %w", a.EventID, errUnknownEvent)
 		}
 		return a, fmt.Errorf("looking up event %s: %w", a.EventID, err)
 	}
@@ -280,6 +284,11 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 	a, err := s.check(ctx, msg.Subject(), msg.Data())
 	if err != nil {
 		log.Warn("ack refused", "event_id", a.EventID, "consumer", a.Consumer, "reason", err)
+		if errors.Is(err, errUnknownEvent) {
+			s.cfg.Metrics.ack("unknown_event")
+		} else {
+			s.cfg.Metrics.ack("invalid")
+		}
 		msg.Term()
 		return
 	}
@@ -294,6 +303,7 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 		return
 	}
 	log.Info("ack taken", "event_id", a.EventID, "consumer", a.Consumer, "state", a.State, "callback", rec.Callback.Outcome)
+	s.cfg.Metrics.ack("taken")
 	if rec.Callback.Outcome == OutcomeQueued {
 		// Queued again if this ack is processed twice: the work stream's
 		// duplicate window and the record's outcome keep it to one POST.
@@ -402,6 +412,7 @@ func (s *Subscriber) callback(msg jetstream.Msg, id string) error {
 	log := s.cfg.Logger.With("event_id", id)
 	if err := s.cfg.Poster.Allowed(rec.CallbackURL); err != nil {
 		log.Warn("callback refused", "reason", err)
+		s.cfg.Metrics.callback(OutcomeRefused)
 		_, uerr := s.update(ctx, id, func(r *Record) bool {
 			r.Callback.Outcome, r.Callback.Note = OutcomeRefused, err.Error()
 			return true
@@ -466,5 +477,6 @@ func (s *Subscriber) callback(msg jetstream.Msg, id string) error {
 		return err
 	}
 	log.Info("callback done", "outcome", outcome)
+	s.cfg.Metrics.callback(outcome)
 	return msg.Ack()
 }

@@ -14,6 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
@@ -227,6 +230,8 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		inst.publicURL = "http://" + loopbackIfUnspecified(ln.Addr().(*net.TCPAddr))
 	}
 	schemaBase := inst.publicURL + "/schemas/"
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var recorder adapter.Recorder
 	var api http.Handler
 	if nc := inst.broker.natsConn(); nc != nil {
@@ -241,6 +246,7 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 			AckTimeout: cfg.reply.ackTimeout,
 			Retention:  cfg.broker.stream.MaxAge,
 			Replicas:   cfg.broker.stream.Replicas,
+			Metrics:    reply.NewMetrics(reg),
 			Logger:     log.With("component", "reply"),
 		})
 		if err != nil {
@@ -260,6 +266,8 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		Schemas:        schemas.FS(),
 		Recorder:       recorder,
 		API:            api,
+		Metrics:        adapter.NewMetrics(reg),
+		Gatherer:       reg,
 		Logger:         log,
 	})
 	if err != nil {
