@@ -86,7 +86,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 		"--kafka-topic", "--kafka-acks-topic", "--kafka-create-topics", "--kafka-partitions", "--kafka-replication-factor",
 		"--kafka-tls", "--kafka-sasl", "--kafka-user", "--kafka-password", "--stream-replicas", "--nats-creds", "--nats-nkey",
 		"--nats-user", "--nats-password", "--nats-token", "--nats-tls-ca", "HUBWIRE_KAFKA_SASL", "--required-consumers",
-		"--ack-timeout", "--callback-allow-host", "--callback-allow-insecure", "--callback-attempts", "--callback-timeout"} {
+		"--ack-timeout", "--callback-allow-host", "--callback-allow-insecure", "--callback-attempts", "--callback-timeout", "--config", "HUBWIRE_CONFIG"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q", want)
 		}

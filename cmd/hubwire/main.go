@@ -24,6 +24,8 @@ Usage:
                            acknowledge an event as a consumer (see hubwire ack --help)
   hubwire send <dockerhub|dtr> --to <webhook URL> [flags]
                            post a sample delivery, to try a setup (see hubwire send --help)
+  hubwire config check [flags]
+                           check a configuration and print it, secrets masked
   hubwire version          print the version
   hubwire help             print this help
 
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = serve(ctx, args[1:], stdout, stderr, getenv)
 	case "ack":
 		err = ackCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "config":
+		err = configCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "send":
 		err = sendCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":

@@ -50,6 +50,9 @@ type serveConfig struct {
 	reply replyConfig
 	// debugAddr serves net/http/pprof; empty keeps it off.
 	debugAddr string
+	// configFile is the YAML file of settings; sources its per-source part.
+	configFile string
+	sources    map[string]sourceSettings
 
 	// The flags' text, before parsing.
 	modeText, levelText string
@@ -101,6 +104,7 @@ func (c *serveConfig) register(f *flags) {
 	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight deliveries may take to\nfinish (`duration`)")
 	f.StringVar(&c.levelText, "log-level", "info", "log `level`: debug, info, warn or error")
 	f.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
+	f.StringVar(&c.configFile, "config", "", "YAML `file` of settings: the flags' names (without --) as keys, and\nper-source settings under sources; flags and HUBWIRE_ variables win over it")
 	f.StringVar(&c.debugAddr, "debug-addr", "", "`host:port` to serve Go's profiler (net/http/pprof) on, for\nperformance work; off by default, and never expose it")
 	c.broker.register(f)
 	c.reply.register(f)
@@ -111,9 +115,22 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	f := newFlags("serve", serveSummary)
 	f.SetOutput(stderr)
 	c.register(f)
+	return parseServeWith(f, &c, args, getenv)
+}
+
+// parseServeWith reads args, the environment and the config file into c,
+// whose flags are registered on f, and checks the result.
+func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string) string) (serveConfig, error) {
 	if err := f.parse(args, getenv); err != nil {
-		return c, err
+		return *cp, err
 	}
+	if cp.configFile != "" {
+		var err error
+		if cp.sources, err = f.applyFile(cp.configFile); err != nil {
+			return *cp, err
+		}
+	}
+	c := *cp
 	var err error
 	if c.broker.mode, err = sinks.ParseMode(c.modeText); err != nil {
 		return c, fmt.Errorf("--ce-mode: %w", err)
@@ -242,7 +259,7 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 				Timeout: cfg.reply.callbackTimeout, MaxAttempts: cfg.reply.attempts,
 				BaseDelay: time.Second, MaxDelay: 5 * time.Minute,
 			},
-			Required:   requiredFor(cfg.reply.required.values),
+			Required:   requiredFor(cfg.reply.required.values, cfg.sources),
 			AckTimeout: cfg.reply.ackTimeout,
 			Retention:  cfg.broker.stream.MaxAge,
 			Replicas:   cfg.broker.stream.Replicas,
@@ -348,10 +365,16 @@ func (inst *instance) stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// requiredFor applies --required-consumers to every source.
-func requiredFor(consumers []string) map[string][]string {
-	if len(consumers) == 0 {
-		return nil
+// requiredFor applies --required-consumers to every source that the
+// config file does not give consumers of its own.
+func requiredFor(consumers []string, sources map[string]sourceSettings) map[string][]string {
+	required := map[string][]string{}
+	for _, name := range []string{dockerhub.SourceName, dtr.SourceName} {
+		if s, ok := sources[name]; ok && s.RequiredConsumers != nil {
+			required[name] = s.RequiredConsumers
+		} else if len(consumers) > 0 {
+			required[name] = consumers
+		}
 	}
-	return map[string][]string{dockerhub.SourceName: consumers, dtr.SourceName: consumers}
+	return required
 }

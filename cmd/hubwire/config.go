@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/hubwire/hubwire/adapter/dockerhub"
+	"github.com/hubwire/hubwire/adapter/dtr"
+)
+
+// sourceSettings are the settings of one source in the config file, for
+// what does not fit a flag.
+type sourceSettings struct {
+	// RequiredConsumers replaces --required-consumers for this source.
+	RequiredConsumers []string `yaml:"required-consumers"`
+}
+
+// secretFlags are masked when the configuration is printed.
+var secretFlags = []string{"token", "nats-password", "nats-token", "kafka-password"}
+
+// applyFile reads a YAML config file whose keys are the flags' names
+// (without --) plus a sources section, and sets each flag that neither
+// the command line nor the environment set. Unknown keys are errors: a
+// misspelt setting must not be silently ignored.
+func (f *flags) applyFile(path string) (map[string]sourceSettings, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--config: %w", err)
+	}
+	var doc map[string]yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("%s: not YAML: %w", path, err)
+	}
+	set := map[string]bool{}
+	f.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var sources map[string]sourceSettings
+	for _, key := range keys {
+		node := doc[key]
+		if key == "sources" {
+			if sources, err = decodeSources(path, &node); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if f.Lookup(key) == nil || key == "config" {
+			return nil, fmt.Errorf("%s:%d: unknown setting %q; the settings are the flags of hubwire %s (without --) and sources", path, node.Line, key, f.Name())
+		}
+		if set[key] {
+			continue // the command line or the environment wins
+		}
+		value, err := scalarText(&node)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %s: %w", path, node.Line, key, err)
+		}
+		if err := f.Set(key, value); err != nil {
+			return nil, fmt.Errorf("%s:%d: %s: %q: %v", path, node.Line, key, value, err)
+		}
+	}
+	return sources, nil
+}
+
+// scalarText renders a scalar, or a list of scalars as a comma-separated
+// list (as the repeatable flags take them).
+func scalarText(n *yaml.Node) (string, error) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return n.Value, nil
+	case yaml.SequenceNode:
+		var parts []string
+		for _, item := range n.Content {
+			if item.Kind != yaml.ScalarNode {
+				return "", errors.New("a list may hold only plain values")
+			}
+			parts = append(parts, item.Value)
+		}
+		return strings.Join(parts, ","), nil
+	}
+	return "", errors.New("want a value or a list of values")
+}
+
+func decodeSources(path string, n *yaml.Node) (map[string]sourceSettings, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	if err := enc.Encode(n); err != nil {
+		return nil, err
+	}
+	dec := yaml.NewDecoder(&buf)
+	dec.KnownFields(true)
+	var sources map[string]sourceSettings
+	if err := dec.Decode(&sources); err != nil {
+		return nil, fmt.Errorf("%s: sources: %w", path, err)
+	}
+	for name := range sources {
+		if name != dockerhub.SourceName && name != dtr.SourceName {
+			return nil, fmt.Errorf("%s: sources: unknown source %q; want dockerhub or dtr", path, name)
+		}
+	}
+	return sources, nil
+}
+
+const configSummary = `Check a configuration: read the flags, the HUBWIRE_ variables and the
+--config file as hubwire serve would, report the first problem, or print the
+effective configuration with secrets masked.
+
+  hubwire config check --config hubwire.yaml`
+
+// configCommand is hubwire config check.
+func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 || args[0] != "check" {
+		fmt.Fprintln(stderr, configSummary)
+		return errors.New("usage: hubwire config check [serve's flags]")
+	}
+	var c serveConfig
+	f := newFlags("serve", serveSummary)
+	f.SetOutput(stderr)
+	c.register(f)
+	cfg, err := parseServeWith(f, &c, args[1:], getenv)
+	if err != nil {
+		return err
+	}
+	effective := map[string]any{}
+	f.VisitAll(func(fl *flag.Flag) {
+		value := fl.Value.String()
+		if slices.Contains(secretFlags, fl.Name) && value != "" {
+			value = "****"
+		}
+		effective[fl.Name] = value
+	})
+	if len(cfg.sources) > 0 {
+		effective["sources"] = cfg.sources
+	}
+	out, err := yaml.Marshal(effective)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "# effective configuration (flags, then HUBWIRE_ variables, then the config file, then defaults)\n%s", out)
+	return nil
+}
