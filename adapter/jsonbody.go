@@ -17,6 +17,9 @@ func DecodeJSON(body []byte, top *map[string]json.RawMessage, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return &FieldError{Problem: "body is empty; expected a JSON object"}
 	}
+	if err := checkShape(body); err != nil {
+		return err
+	}
 	if top != nil {
 		if err := json.Unmarshal(body, top); err != nil {
 			return jsonError(err)
