@@ -35,6 +35,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// PublishTimeout bounds the wait for the broker (503 after it).
 	PublishTimeout time.Duration
+	// MaxInFlight caps the deliveries being handled at once; one more is
+	// answered 503 with Retry-After rather than queued. 0 means no cap.
+	MaxInFlight int
 	// Schemas are served under /schemas/.
 	Schemas fs.FS
 	// Recorder, when set, is told of every stored event before the 202.
@@ -51,9 +54,10 @@ type Config struct {
 // decodes them, stores them through the sink, and answers with the
 // contract of the README ("The receiver's answers").
 type Receiver struct {
-	cfg     Config
-	sources map[string]Source
-	token   [sha256.Size]byte
+	cfg      Config
+	sources  map[string]Source
+	token    [sha256.Size]byte
+	inFlight chan struct{} // a slot per delivery being handled; nil: no cap
 }
 
 // NewReceiver checks cfg and returns a Receiver.
@@ -76,6 +80,9 @@ func NewReceiver(cfg Config) (*Receiver, error) {
 	r := &Receiver{cfg: cfg, sources: map[string]Source{}, token: sha256.Sum256([]byte(cfg.Token))}
 	for _, s := range cfg.Sources {
 		r.sources[s.Name()] = s
+	}
+	if cfg.MaxInFlight > 0 {
+		r.inFlight = make(chan struct{}, cfg.MaxInFlight)
 	}
 	return r, nil
 }
@@ -156,6 +163,18 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Allow", http.MethodPost)
 		writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: fmt.Sprintf("method %s not allowed: webhooks are delivered with POST", req.Method)})
 		return
+	}
+	if r.inFlight != nil {
+		select {
+		case r.inFlight <- struct{}{}:
+			defer func() { <-r.inFlight }()
+		default:
+			r.cfg.Metrics.request(sourceName, http.StatusServiceUnavailable)
+			w.Header().Set("Retry-After", retryAfterSeconds)
+			writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("%d deliveries are being handled, the most allowed at once; retry later", r.cfg.MaxInFlight)})
+			log.Warn("webhook refused", "status", http.StatusServiceUnavailable, "reason", "too many in flight")
+			return
+		}
 	}
 	status, body, evID := r.deliver(req, src)
 	r.cfg.Metrics.request(sourceName, status)

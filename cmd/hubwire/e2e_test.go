@@ -304,3 +304,39 @@ func TestExternalBrokerTLS(t *testing.T) {
 		t.Error("connected without trusting the server's certificate")
 	}
 }
+
+// TestInFlightCap holds one delivery in the handler with --max-in-flight 1:
+// the next is answered 503 with Retry-After at once, and the first still
+// completes.
+func TestInFlightCap(t *testing.T) {
+	inst := startHubwire(t, t.TempDir(), "--max-in-flight", "1")
+	f := fixtures(t)[0]
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPost, inst.webhookURL(f.source), pr)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Expect", "100-continue") // the body flows once the handler reads it
+	req.ContentLength = int64(len(f.body))
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	result := make(chan int, 1)
+	go func() {
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Error(err)
+			result <- 0
+			return
+		}
+		resp.Body.Close()
+		result <- resp.StatusCode
+	}()
+	pw.Write(f.body[:10]) // returns once the first delivery holds the slot
+
+	a := post(t, inst.webhookURL(f.source), "application/json", fixtures(t)[1].body)
+	if a.status != 503 || a.header.Get("Retry-After") == "" || !contains(a.body["error"], "the most allowed at once") {
+		t.Errorf("second delivery: %d %v", a.status, a.body)
+	}
+	pw.Write(f.body[10:])
+	pw.Close()
+	if status := <-result; status != 202 {
+		t.Errorf("first delivery: %d", status)
+	}
+}

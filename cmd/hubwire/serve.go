@@ -44,6 +44,7 @@ type serveConfig struct {
 	maxBodyBytes    int64
 	publishTimeout  time.Duration
 	shutdownTimeout time.Duration
+	maxInFlight     int
 	logLevel        slog.Level
 	logFormat       string
 
@@ -101,6 +102,7 @@ func (c *serveConfig) register(f *flags) {
 	f.StringVar(&c.modeText, "ce-mode", string(sinks.Binary), "CloudEvents content `mode`: binary (ce- headers, data as the body)\nor structured (the whole event as JSON)")
 	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest delivery accepted, in `bytes` (413 above it)")
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
+	f.IntVar(&c.maxInFlight, "max-in-flight", 1024, "most deliveries handled at once (`count`); more are answered 503\nwith Retry-After; 0 for no cap")
 	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight deliveries may take to\nfinish (`duration`)")
 	f.StringVar(&c.levelText, "log-level", "info", "log `level`: debug, info, warn or error")
 	f.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
@@ -145,6 +147,8 @@ func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string
 		return c, fmt.Errorf("--max-body-bytes %d: must be positive", c.maxBodyBytes)
 	case c.publishTimeout <= 0:
 		return c, fmt.Errorf("--publish-timeout %v: must be positive", c.publishTimeout)
+	case c.maxInFlight < 0:
+		return c, fmt.Errorf("--max-in-flight %d: must be 0 (no cap) or more", c.maxInFlight)
 	case c.shutdownTimeout <= 0:
 		return c, fmt.Errorf("--shutdown-timeout %v: must be positive", c.shutdownTimeout)
 	case c.dataDir == "":
@@ -280,6 +284,7 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		Token:          inst.token,
 		MaxBodyBytes:   cfg.maxBodyBytes,
 		PublishTimeout: cfg.publishTimeout,
+		MaxInFlight:    cfg.maxInFlight,
 		Schemas:        schemas.FS(),
 		Recorder:       recorder,
 		API:            api,
