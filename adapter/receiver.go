@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +40,12 @@ type Config struct {
 	// MaxInFlight caps the deliveries being handled at once; one more is
 	// answered 503 with Retry-After rather than queued. 0 means no cap.
 	MaxInFlight int
+	// AllowedOrigins answer the CloudEvents webhook abuse-protection
+	// handshake (OPTIONS with WebHook-Request-Origin); "*" allows any.
+	AllowedOrigins []string
+	// AllowedRate is the WebHook-Allowed-Rate granted (requests a
+	// minute, or "*").
+	AllowedRate string
 	// Schemas are served under /schemas/.
 	Schemas fs.FS
 	// Recorder, when set, is told of every stored event before the 202.
@@ -158,6 +166,10 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 		notFound(w)
 		return
 	}
+	if req.Method == http.MethodOptions {
+		r.handshake(w, req)
+		return
+	}
 	if req.Method != http.MethodPost {
 		r.cfg.Metrics.request(sourceName, http.StatusMethodNotAllowed)
 		w.Header().Set("Allow", http.MethodPost)
@@ -190,6 +202,24 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 		attrs = append(attrs, "error", eb.Error)
 	}
 	log.Info("webhook", attrs...)
+}
+
+// handshake answers the abuse-protection handshake of the CloudEvents
+// webhook spec: a sender asks, before delivering, whether its origin may.
+func (r *Receiver) handshake(w http.ResponseWriter, req *http.Request) {
+	w.Header().Set("Allow", "POST, OPTIONS")
+	origin := req.Header.Get("WebHook-Request-Origin")
+	if origin == "" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if !slices.Contains(r.cfg.AllowedOrigins, "*") && !slices.Contains(r.cfg.AllowedOrigins, origin) {
+		writeJSON(w, http.StatusForbidden, ErrorBody{Error: fmt.Sprintf("origin %q may not deliver here (--webhook-allowed-origin)", origin)})
+		return
+	}
+	w.Header().Set("WebHook-Allowed-Origin", origin)
+	w.Header().Set("WebHook-Allowed-Rate", cmp.Or(r.cfg.AllowedRate, "*"))
+	w.WriteHeader(http.StatusOK)
 }
 
 // deliver runs one delivery through decode and publish and returns the

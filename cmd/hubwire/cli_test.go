@@ -65,6 +65,8 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 		{[]string{"--log-level", "loud"}, nil, `--log-level "loud"`},
 		{[]string{"--log-format", "xml"}, nil, `--log-format "xml"`},
 		{[]string{"--max-body-bytes", "0"}, nil, "--max-body-bytes 0: must be positive"},
+		{[]string{"--webhook-allowed-rate", "lots"}, nil, `--webhook-allowed-rate "lots"`},
+		{[]string{"--max-in-flight", "-1"}, nil, "--max-in-flight -1"},
 	}
 	for _, tt := range tests {
 		_, err := parseServe(tt.args, io.Discard, env(tt.env))

@@ -340,3 +340,30 @@ func TestInFlightCap(t *testing.T) {
 		t.Errorf("first delivery: %d", status)
 	}
 }
+
+// TestWebhookHandshake answers the CloudEvents webhook abuse-protection
+// handshake for allowed origins only, and only with the right token.
+func TestWebhookHandshake(t *testing.T) {
+	inst := startHubwire(t, t.TempDir(), "--webhook-allowed-origin", "registry.example.com", "--webhook-allowed-rate", "120")
+	options := func(url, origin string) *http.Response {
+		req, _ := http.NewRequest(http.MethodOptions, url, nil)
+		req.Header.Set("WebHook-Request-Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	resp := options(inst.webhookURL("dtr"), "registry.example.com")
+	if resp.StatusCode != 200 || resp.Header.Get("WebHook-Allowed-Origin") != "registry.example.com" || resp.Header.Get("WebHook-Allowed-Rate") != "120" ||
+		!strings.Contains(resp.Header.Get("Allow"), "POST") {
+		t.Errorf("allowed origin: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp := options(inst.webhookURL("dtr"), "evil.example.com"); resp.StatusCode != 403 || resp.Header.Get("WebHook-Allowed-Origin") != "" {
+		t.Errorf("other origin: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp := options(inst.publicURL+"/hooks/dtr/wrong-token-wrong-token", "registry.example.com"); resp.StatusCode != 404 {
+		t.Errorf("wrong token: %d", resp.StatusCode)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	_ "net/http/pprof" // served only with --debug-addr
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,8 @@ type serveConfig struct {
 	publishTimeout  time.Duration
 	shutdownTimeout time.Duration
 	maxInFlight     int
+	allowedOrigins  listFlag
+	allowedRate     string
 	logLevel        slog.Level
 	logFormat       string
 
@@ -103,6 +106,8 @@ func (c *serveConfig) register(f *flags) {
 	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest delivery accepted, in `bytes` (413 above it)")
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
 	f.IntVar(&c.maxInFlight, "max-in-flight", 1024, "most deliveries handled at once (`count`); more are answered 503\nwith Retry-After; 0 for no cap")
+	f.Var(&c.allowedOrigins, "webhook-allowed-origin", "`origin` granted in the CloudEvents webhook handshake (OPTIONS with\nWebHook-Request-Origin; repeatable, * for any); none by default")
+	f.StringVar(&c.allowedRate, "webhook-allowed-rate", "*", "WebHook-Allowed-Rate granted in that handshake (`requests` a minute, or *)")
 	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight deliveries may take to\nfinish (`duration`)")
 	f.StringVar(&c.levelText, "log-level", "info", "log `level`: debug, info, warn or error")
 	f.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
@@ -147,6 +152,8 @@ func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string
 		return c, fmt.Errorf("--max-body-bytes %d: must be positive", c.maxBodyBytes)
 	case c.publishTimeout <= 0:
 		return c, fmt.Errorf("--publish-timeout %v: must be positive", c.publishTimeout)
+	case c.allowedRate != "*" && !isPositiveInt(c.allowedRate):
+		return c, fmt.Errorf("--webhook-allowed-rate %q: want a number of requests a minute, or *", c.allowedRate)
 	case c.maxInFlight < 0:
 		return c, fmt.Errorf("--max-in-flight %d: must be 0 (no cap) or more", c.maxInFlight)
 	case c.shutdownTimeout <= 0:
@@ -285,6 +292,8 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		MaxBodyBytes:   cfg.maxBodyBytes,
 		PublishTimeout: cfg.publishTimeout,
 		MaxInFlight:    cfg.maxInFlight,
+		AllowedOrigins: cfg.allowedOrigins.values,
+		AllowedRate:    cfg.allowedRate,
 		Schemas:        schemas.FS(),
 		Recorder:       recorder,
 		API:            api,
@@ -382,4 +391,9 @@ func requiredFor(consumers []string, sources map[string]sourceSettings) map[stri
 		}
 	}
 	return required
+}
+
+func isPositiveInt(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n > 0
 }
