@@ -49,6 +49,7 @@ var reasons = map[int]string{
 	405: "method_not_allowed",
 	413: "too_large",
 	415: "unsupported_media_type",
+	429: "rate_limited",
 	503: "unavailable",
 }
 

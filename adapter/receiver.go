@@ -11,14 +11,17 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
 
 	"github.com/hubwire/hubwire/sinks"
 )
@@ -46,6 +49,11 @@ type Config struct {
 	// AllowedRate is the WebHook-Allowed-Rate granted (requests a
 	// minute, or "*").
 	AllowedRate string
+	// RateLimit and SourceRateLimit bound the deliveries a second, in all
+	// and per source (429 with Retry-After above them); 0 means no bound.
+	// They count authenticated deliveries only, so that no one without
+	// the token can use up a source's share.
+	RateLimit, SourceRateLimit float64
 	// Schemas are served under /schemas/.
 	Schemas fs.FS
 	// Recorder, when set, is told of every stored event before the 202.
@@ -66,6 +74,9 @@ type Receiver struct {
 	sources  map[string]Source
 	token    [sha256.Size]byte
 	inFlight chan struct{} // a slot per delivery being handled; nil: no cap
+	// limits apply to every delivery; sourceLimits to each source's.
+	limits       *rate.Limiter
+	sourceLimits map[string]*rate.Limiter
 }
 
 // NewReceiver checks cfg and returns a Receiver.
@@ -91,6 +102,15 @@ func NewReceiver(cfg Config) (*Receiver, error) {
 	}
 	if cfg.MaxInFlight > 0 {
 		r.inFlight = make(chan struct{}, cfg.MaxInFlight)
+	}
+	if cfg.RateLimit > 0 {
+		r.limits = rate.NewLimiter(rate.Limit(cfg.RateLimit), max(1, int(cfg.RateLimit)))
+	}
+	if cfg.SourceRateLimit > 0 {
+		r.sourceLimits = map[string]*rate.Limiter{}
+		for name := range r.sources {
+			r.sourceLimits[name] = rate.NewLimiter(rate.Limit(cfg.SourceRateLimit), max(1, int(cfg.SourceRateLimit)))
+		}
 	}
 	return r, nil
 }
@@ -176,6 +196,13 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: fmt.Sprintf("method %s not allowed: webhooks are delivered with POST", req.Method)})
 		return
 	}
+	if wait, ok := r.allow(sourceName); !ok {
+		r.cfg.Metrics.request(sourceName, http.StatusTooManyRequests)
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		writeJSON(w, http.StatusTooManyRequests, ErrorBody{Error: fmt.Sprintf("more deliveries than the rate limit allows; retry in %v", wait.Round(time.Millisecond))})
+		log.Warn("webhook refused", "status", http.StatusTooManyRequests, "reason", "rate limit")
+		return
+	}
 	if r.inFlight != nil {
 		select {
 		case r.inFlight <- struct{}{}:
@@ -202,6 +229,27 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 		attrs = append(attrs, "error", eb.Error)
 	}
 	log.Info("webhook", attrs...)
+}
+
+// allow takes a delivery of source from the rate limits, or says how long
+// to wait; a refused delivery uses up nothing.
+func (r *Receiver) allow(source string) (time.Duration, bool) {
+	var taken []*rate.Reservation
+	for _, l := range []*rate.Limiter{r.limits, r.sourceLimits[source]} {
+		if l == nil {
+			continue
+		}
+		res := l.Reserve()
+		if d := res.Delay(); d > 0 {
+			res.Cancel()
+			for _, t := range taken {
+				t.Cancel()
+			}
+			return d, false
+		}
+		taken = append(taken, res)
+	}
+	return 0, true
 }
 
 // handshake answers the abuse-protection handshake of the CloudEvents

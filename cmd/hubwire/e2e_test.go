@@ -17,6 +17,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/schemas"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
 	"github.com/hubwire/hubwire/sinks/nats/natstest"
@@ -365,5 +366,33 @@ func TestWebhookHandshake(t *testing.T) {
 	}
 	if resp := options(inst.publicURL+"/hooks/dtr/wrong-token-wrong-token", "registry.example.com"); resp.StatusCode != 404 {
 		t.Errorf("wrong token: %d", resp.StatusCode)
+	}
+}
+
+// TestRateLimits: above --source-rate-limit a source's deliveries are
+// answered 429 with Retry-After, while another source still gets through;
+// --rate-limit bounds them all.
+func TestRateLimits(t *testing.T) {
+	inst := startHubwire(t, t.TempDir(), "--source-rate-limit", "0.5")
+	push, _ := dtr.Samples.ReadFile("samples/tag-push.json")
+	pull, _ := dtr.Samples.ReadFile("samples/tag-pull.json")
+	if a := post(t, inst.webhookURL("dtr"), "application/json", push); a.status != 202 {
+		t.Fatalf("first: %d %v", a.status, a.body)
+	}
+	a := post(t, inst.webhookURL("dtr"), "application/json", pull)
+	if a.status != 429 || a.header.Get("Retry-After") == "" || a.header.Get("Retry-After") == "0" || !contains(a.body["error"], "rate limit") {
+		t.Errorf("second from dtr: %d %v %v", a.status, a.header, a.body)
+	}
+	hub := fixtures(t)[0]
+	if a := post(t, inst.webhookURL(hub.source), "application/json", hub.body); a.status != 202 {
+		t.Errorf("another source: %d %v", a.status, a.body)
+	}
+
+	all := startHubwire(t, t.TempDir(), "--rate-limit", "0.5")
+	if a := post(t, all.webhookURL("dtr"), "application/json", push); a.status != 202 {
+		t.Fatalf("first: %d", a.status)
+	}
+	if a := post(t, all.webhookURL(hub.source), "application/json", hub.body); a.status != 429 {
+		t.Errorf("global limit: %d", a.status)
 	}
 }

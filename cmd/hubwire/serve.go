@@ -48,6 +48,8 @@ type serveConfig struct {
 	maxInFlight     int
 	allowedOrigins  listFlag
 	allowedRate     string
+	rateLimit       float64
+	sourceRateLimit float64
 	logLevel        slog.Level
 	logFormat       string
 
@@ -106,6 +108,8 @@ func (c *serveConfig) register(f *flags) {
 	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest delivery accepted, in `bytes` (413 above it)")
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
 	f.IntVar(&c.maxInFlight, "max-in-flight", 1024, "most deliveries handled at once (`count`); more are answered 503\nwith Retry-After; 0 for no cap")
+	f.Float64Var(&c.rateLimit, "rate-limit", 0, "most deliveries a second in all (`rate`; 429 with Retry-After above it);\n0 for no limit")
+	f.Float64Var(&c.sourceRateLimit, "source-rate-limit", 0, "most deliveries a second from each source (`rate`); 0 for no limit")
 	f.Var(&c.allowedOrigins, "webhook-allowed-origin", "`origin` granted in the CloudEvents webhook handshake (OPTIONS with\nWebHook-Request-Origin; repeatable, * for any); none by default")
 	f.StringVar(&c.allowedRate, "webhook-allowed-rate", "*", "WebHook-Allowed-Rate granted in that handshake (`requests` a minute, or *)")
 	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight deliveries may take to\nfinish (`duration`)")
@@ -154,6 +158,8 @@ func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string
 		return c, fmt.Errorf("--publish-timeout %v: must be positive", c.publishTimeout)
 	case c.allowedRate != "*" && !isPositiveInt(c.allowedRate):
 		return c, fmt.Errorf("--webhook-allowed-rate %q: want a number of requests a minute, or *", c.allowedRate)
+	case c.rateLimit < 0 || c.sourceRateLimit < 0:
+		return c, fmt.Errorf("--rate-limit %v, --source-rate-limit %v: must be 0 (no limit) or more", c.rateLimit, c.sourceRateLimit)
 	case c.maxInFlight < 0:
 		return c, fmt.Errorf("--max-in-flight %d: must be 0 (no cap) or more", c.maxInFlight)
 	case c.shutdownTimeout <= 0:
@@ -286,20 +292,22 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		log.Warn("acks and callbacks need NATS in this version: with Kafka, events are published but no callback is posted")
 	}
 	recv, err := adapter.NewReceiver(adapter.Config{
-		Sources:        []adapter.Source{dockerhub.New(schemaBase), dtr.New(schemaBase)},
-		Sink:           inst.broker.sink,
-		Token:          inst.token,
-		MaxBodyBytes:   cfg.maxBodyBytes,
-		PublishTimeout: cfg.publishTimeout,
-		MaxInFlight:    cfg.maxInFlight,
-		AllowedOrigins: cfg.allowedOrigins.values,
-		AllowedRate:    cfg.allowedRate,
-		Schemas:        schemas.FS(),
-		Recorder:       recorder,
-		API:            api,
-		Metrics:        adapter.NewMetrics(reg),
-		Gatherer:       reg,
-		Logger:         log,
+		Sources:         []adapter.Source{dockerhub.New(schemaBase), dtr.New(schemaBase)},
+		Sink:            inst.broker.sink,
+		Token:           inst.token,
+		MaxBodyBytes:    cfg.maxBodyBytes,
+		PublishTimeout:  cfg.publishTimeout,
+		MaxInFlight:     cfg.maxInFlight,
+		AllowedOrigins:  cfg.allowedOrigins.values,
+		AllowedRate:     cfg.allowedRate,
+		RateLimit:       cfg.rateLimit,
+		SourceRateLimit: cfg.sourceRateLimit,
+		Schemas:         schemas.FS(),
+		Recorder:        recorder,
+		API:             api,
+		Metrics:         adapter.NewMetrics(reg),
+		Gatherer:        reg,
+		Logger:          log,
 	})
 	if err != nil {
 		ln.Close()
