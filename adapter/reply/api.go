@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,10 +10,17 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// ErrNoRecord is the answer for an event hubwire has no record of.
+var ErrNoRecord = errors.New("no such event")
+
 // ServeHTTP answers GET /api/events/<id> with the event's delivery record:
 // when it was received, where it was stored, the acks, the decision and
 // each callback attempt. The receiver checks the token first.
 func (s *Subscriber) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	serveRecord(w, req, s.Get)
+}
+
+func serveRecord(w http.ResponseWriter, req *http.Request, get func(context.Context, string) (Record, error)) {
 	w.Header().Set("Content-Type", "application/json")
 	id, ok := strings.CutPrefix(req.URL.Path, "/api/events/")
 	if !ok || id == "" || strings.Contains(id, "/") {
@@ -26,9 +34,9 @@ func (s *Subscriber) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"error": "use GET"})
 		return
 	}
-	rec, err := s.Get(req.Context(), id)
+	rec, err := get(req.Context(), id)
 	switch {
-	case errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey):
+	case errors.Is(err, ErrNoRecord) || errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey):
 		w.WriteHeader(http.StatusNotFound)
 		json.NewEncoder(w).Encode(map[string]string{"error": "no event " + id})
 	case err != nil:

@@ -237,6 +237,10 @@ func (s *Subscriber) queue(ctx context.Context, kind, id string) error {
 	return nil
 }
 
+// unknownEventGrace is how long an ack for an event without a record is
+// retried before it is refused.
+const unknownEventGrace = 10 * time.Second
+
 // errUnknownEvent marks an ack for an event hubwire has no record of.
 var errUnknownEvent = errors.New("is not known to hubwire")
 
@@ -282,6 +286,14 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 	defer cancel()
 	log := s.cfg.Logger.With("subject", msg.Subject())
 	a, err := s.check(ctx, msg.Subject(), msg.Data())
+	if errors.Is(err, errUnknownEvent) {
+		// The record is written while the event is published; a consumer
+		// quick enough may ack before it lands. Look again for a while.
+		if meta, merr := msg.Metadata(); merr == nil && s.clock().Sub(meta.Timestamp) < unknownEventGrace {
+			msg.NakWithDelay(500 * time.Millisecond)
+			return
+		}
+	}
 	if err != nil {
 		log.Warn("ack refused", "event_id", a.EventID, "consumer", a.Consumer, "reason", err)
 		if errors.Is(err, errUnknownEvent) {

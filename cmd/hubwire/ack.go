@@ -10,6 +10,7 @@ import (
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
+	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/hubwire/hubwire/adapter/reply"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
@@ -32,10 +33,12 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	var broker string
 	var timeout time.Duration
 	var auth natsAuth
+	var kauth kafkaAuth
+	var acksTopic string
 	f := newFlags("ack", ackSummary)
 	f.positional = " <event-id>"
 	f.SetOutput(stderr)
-	f.StringVar(&broker, "broker", "nats://127.0.0.1:4222", "NATS `URLs` of the broker hubwire serve uses")
+	f.StringVar(&broker, "broker", "nats://127.0.0.1:4222", "`URLs` of the broker hubwire serve uses: nats://… or kafka://…")
 	f.StringVar(&a.State, "state", "", "`state`: success, failure or error (required)")
 	f.StringVar(&a.Consumer, "consumer", "cli", "who acknowledges (`name`), as --required-consumers names them")
 	f.StringVar(&a.Description, "description", "", "what happened (`text`, at most 255 characters)")
@@ -43,6 +46,8 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	f.StringVar(&a.TargetURL, "target-url", "", "`URL` where the results can be seen")
 	f.DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for hubwire's answer (`duration`)")
 	auth.register(f)
+	f.StringVar(&acksTopic, "kafka-acks-topic", "hubwire.acks", "Kafka `topic` of the acks")
+	kauth.register(f)
 	id, err := f.parseOne(args, getenv, "event id (the id of the 202 answer, or ce-id)")
 	if err != nil {
 		return err
@@ -52,7 +57,7 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return err
 	}
 	if strings.HasPrefix(broker, "kafka://") {
-		return errors.New("--broker: acks go through NATS in this version; Kafka consumers cannot acknowledge yet")
+		return ackKafka(ctx, a, broker, acksTopic, kauth, timeout, stdout)
 	}
 	opts, err := auth.options()
 	if err != nil {
@@ -82,5 +87,33 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return errRefused
 	}
 	fmt.Fprintf(stdout, "ack for %s taken: %s from %s\n", id, a.State, a.Consumer)
+	return nil
+}
+
+// ackKafka puts the ack on the acks topic, keyed by the event id. Kafka
+// has no request-reply: the exit status says the broker stored the ack;
+// hubwire's verdict is in its log and in GET /api/events/<id>.
+func ackKafka(ctx context.Context, a reply.Ack, broker, topic string, ka kafkaAuth, timeout time.Duration, stdout io.Writer) error {
+	auth, err := ka.auth()
+	if err != nil {
+		return err
+	}
+	transport, err := auth.Transport()
+	if err != nil {
+		return err
+	}
+	w := &kafkago.Writer{
+		Addr: kafkago.TCP(kafkaHosts(broker)...), Topic: topic, Transport: transport,
+		Balancer: &kafkago.Murmur2Balancer{Consistent: true}, RequiredAcks: kafkago.RequireAll,
+		BatchTimeout: time.Millisecond, AllowAutoTopicCreation: false,
+	}
+	defer w.Close()
+	body, _ := json.Marshal(a)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := w.WriteMessages(ctx, kafkago.Message{Key: []byte(a.EventID), Value: body}); err != nil {
+		return fmt.Errorf("sending the ack to Kafka topic %s: %w", topic, err)
+	}
+	fmt.Fprintf(stdout, "ack for %s sent to Kafka topic %s: %s from %s (hubwire's verdict: GET /api/events/%s)\n", a.EventID, topic, a.State, a.Consumer, a.EventID)
 	return nil
 }

@@ -28,13 +28,42 @@ type brokerConfig struct {
 	natsAuth natsAuth
 
 	kafka struct {
-		topic, acksTopic        string
-		create                  bool
-		partitions, replication int
-		tls                     bool
-		tlsFiles                sinks.TLSFiles
-		sasl, user, password    string
+		topic, acksTopic, deliveriesTopic string
+		create                            bool
+		partitions, replication           int
+		auth                              kafkaAuth
 	}
+}
+
+// kafkaAuth is how hubwire authenticates to Kafka; serve and the client
+// commands share it.
+type kafkaAuth struct {
+	tls                  bool
+	tlsFiles             sinks.TLSFiles
+	sasl, user, password string
+}
+
+func (a *kafkaAuth) register(f *flags) {
+	f.BoolVar(&a.tls, "kafka-tls", false, "connect to Kafka over TLS")
+	f.StringVar(&a.tlsFiles.CA, "kafka-tls-ca", "", "PEM `file` of the CA that signed the brokers' certificates\n(turns TLS on)")
+	f.StringVar(&a.tlsFiles.Cert, "kafka-tls-cert", "", "PEM client certificate `file` for Kafka (with --kafka-tls-key)")
+	f.StringVar(&a.tlsFiles.Key, "kafka-tls-key", "", "PEM client key `file` for Kafka")
+	f.StringVar(&a.sasl, "kafka-sasl", "", "SASL `mechanism`: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+	f.StringVar(&a.user, "kafka-user", "", "SASL `user` name")
+	f.StringVar(&a.password, "kafka-password", "", "SASL `password`")
+}
+
+// auth loads the TLS files, if any, into a kafkasink.Auth.
+func (a *kafkaAuth) auth() (kafkasink.Auth, error) {
+	auth := kafkasink.Auth{SASLMechanism: a.sasl, User: a.user, Password: a.password}
+	if a.tls || a.tlsFiles != (sinks.TLSFiles{}) {
+		cfg, err := a.tlsFiles.Config()
+		if err != nil {
+			return auth, fmt.Errorf("--kafka-tls-*: %w", err)
+		}
+		auth.TLS = cfg
+	}
+	return auth, nil
 }
 
 func (b *brokerConfig) register(f *flags) {
@@ -51,13 +80,8 @@ func (b *brokerConfig) register(f *flags) {
 	f.BoolVar(&b.kafka.create, "kafka-create-topics", false, "create the Kafka topics when they are missing (otherwise a missing\nevents topic stops hubwire at start)")
 	f.IntVar(&b.kafka.partitions, "kafka-partitions", 6, "`partitions` of topics hubwire creates")
 	f.IntVar(&b.kafka.replication, "kafka-replication-factor", 1, "replication `factor` of topics hubwire creates (3 on a real cluster)")
-	f.BoolVar(&b.kafka.tls, "kafka-tls", false, "connect to Kafka over TLS")
-	f.StringVar(&b.kafka.tlsFiles.CA, "kafka-tls-ca", "", "PEM `file` of the CA that signed the brokers' certificates\n(turns TLS on)")
-	f.StringVar(&b.kafka.tlsFiles.Cert, "kafka-tls-cert", "", "PEM client certificate `file` for Kafka (with --kafka-tls-key)")
-	f.StringVar(&b.kafka.tlsFiles.Key, "kafka-tls-key", "", "PEM client key `file` for Kafka")
-	f.StringVar(&b.kafka.sasl, "kafka-sasl", "", "SASL `mechanism`: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
-	f.StringVar(&b.kafka.user, "kafka-user", "", "SASL `user` name")
-	f.StringVar(&b.kafka.password, "kafka-password", "", "SASL `password`")
+	f.StringVar(&b.kafka.deliveriesTopic, "kafka-deliveries-topic", "hubwire.deliveries", "compacted Kafka `topic` of the events' delivery records (acks and\ncallbacks), with as many partitions as the acks topic")
+	b.kafka.auth.register(f)
 }
 
 // check validates the flags and works out which broker they name.
@@ -98,21 +122,19 @@ func (b *brokerConfig) check() error {
 		if b.kafka.create && (b.kafka.partitions < 1 || b.kafka.replication < 1) {
 			return fmt.Errorf("--kafka-partitions %d, --kafka-replication-factor %d: both must be at least 1", b.kafka.partitions, b.kafka.replication)
 		}
-		if _, err := b.kafkaAuth().Transport(); err != nil {
+		if _, err := (kafkasink.Auth{SASLMechanism: b.kafka.auth.sasl, User: b.kafka.auth.user}).Transport(); err != nil {
 			return fmt.Errorf("--kafka-sasl: %w", err)
 		}
 	}
 	return nil
 }
 
-func (b *brokerConfig) kafkaAuth() kafkasink.Auth {
-	return kafkasink.Auth{SASLMechanism: b.kafka.sasl, User: b.kafka.user, Password: b.kafka.password}
-}
-
 // kafkaBrokers lists host:port of each kafka:// URL.
-func (b *brokerConfig) kafkaBrokers() []string {
+func (b *brokerConfig) kafkaBrokers() []string { return kafkaHosts(b.url) }
+
+func kafkaHosts(urls string) []string {
 	var hosts []string
-	for _, u := range strings.Split(b.url, ",") {
+	for _, u := range strings.Split(urls, ",") {
 		parsed, _ := url.Parse(strings.TrimSpace(u))
 		hosts = append(hosts, parsed.Host)
 	}
@@ -182,13 +204,9 @@ func (b *brokerConfig) openNATS(ctx context.Context, nc *natsgo.Conn, srv *serve
 }
 
 func (b *brokerConfig) openKafka(ctx context.Context, log *slog.Logger) (*openedBroker, error) {
-	auth := b.kafkaAuth()
-	if b.kafka.tls || b.kafka.tlsFiles != (sinks.TLSFiles{}) {
-		cfg, err := b.kafka.tlsFiles.Config()
-		if err != nil {
-			return nil, fmt.Errorf("--kafka-tls-*: %w", err)
-		}
-		auth.TLS = cfg
+	auth, err := b.kafka.auth.auth()
+	if err != nil {
+		return nil, err
 	}
 	transport, err := auth.Transport()
 	if err != nil {
@@ -199,6 +217,7 @@ func (b *brokerConfig) openKafka(ctx context.Context, log *slog.Logger) (*opened
 		Brokers:           brokers,
 		Topic:             b.kafka.topic,
 		AcksTopic:         b.kafka.acksTopic,
+		DeliveriesTopic:   b.kafka.deliveriesTopic,
 		Mode:              b.mode,
 		CreateTopics:      b.kafka.create,
 		Partitions:        b.kafka.partitions,

@@ -132,3 +132,15 @@ func startNATS(t *testing.T, opts *server.Options) *server.Server {
 	}
 	return srv
 }
+
+var httpClient = http.DefaultClient
+
+func newAPIRequest(inst *instance, id string) (*http.Request, error) {
+	req, err := http.NewRequest(http.MethodGet, inst.publicURL+"/api/events/"+id, nil)
+	if err == nil {
+		req.Header.Set("Authorization", "Bearer "+inst.token)
+	}
+	return req, err
+}
+
+func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }

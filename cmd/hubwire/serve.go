@@ -225,7 +225,7 @@ type instance struct {
 	cfg          serveConfig
 	log          *slog.Logger
 	broker       *openedBroker
-	reply        *reply.Subscriber
+	reply        replier
 	http         *http.Server
 	httpAddr     net.Addr
 	httpErr      chan error
@@ -268,28 +268,39 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var recorder adapter.Recorder
 	var api http.Handler
+	poster := &reply.Poster{
+		AllowedHosts: cfg.reply.allowHosts.values, AllowInsecure: cfg.reply.allowInsecure,
+		Timeout: cfg.reply.callbackTimeout, MaxAttempts: cfg.reply.attempts,
+		BaseDelay: time.Second, MaxDelay: 5 * time.Minute,
+	}
+	replyMetrics := reply.NewMetrics(reg)
 	if nc := inst.broker.natsConn(); nc != nil {
-		inst.reply, err = reply.Start(ctx, reply.Config{
-			Conn: nc,
-			Poster: &reply.Poster{
-				AllowedHosts: cfg.reply.allowHosts.values, AllowInsecure: cfg.reply.allowInsecure,
-				Timeout: cfg.reply.callbackTimeout, MaxAttempts: cfg.reply.attempts,
-				BaseDelay: time.Second, MaxDelay: 5 * time.Minute,
-			},
+		sub, err := reply.Start(ctx, reply.Config{
+			Conn:       nc,
+			Poster:     poster,
 			Required:   requiredFor(cfg.reply.required.values, cfg.sources),
 			AckTimeout: cfg.reply.ackTimeout,
 			Retention:  cfg.broker.stream.MaxAge,
 			Replicas:   cfg.broker.stream.Replicas,
-			Metrics:    reply.NewMetrics(reg),
+			Metrics:    replyMetrics,
 			Logger:     log.With("component", "reply"),
 		})
 		if err != nil {
 			ln.Close()
 			return nil, fmt.Errorf("reply subscriber: %w", err)
 		}
-		recorder, api = inst.reply, inst.reply
+		inst.reply = sub
 	} else {
-		log.Warn("acks and callbacks need NATS in this version: with Kafka, events are published but no callback is posted")
+		sub, err := startKafkaReply(ctx, cfg, poster, replyMetrics, log.With("component", "reply"))
+		if err != nil {
+			// Events still flow; only callbacks need the extra topics.
+			log.Warn("acks and callbacks are off", "reason", err)
+		} else {
+			inst.reply = sub
+		}
+	}
+	if inst.reply != nil {
+		recorder, api = inst.reply, inst.reply
 	}
 	recv, err := adapter.NewReceiver(adapter.Config{
 		Sources:         []adapter.Source{dockerhub.New(schemaBase), dtr.New(schemaBase)},
@@ -404,4 +415,32 @@ func requiredFor(consumers []string, sources map[string]sourceSettings) map[stri
 func isPositiveInt(s string) bool {
 	n, err := strconv.Atoi(s)
 	return err == nil && n > 0
+}
+
+// replier is the reply subscriber on either broker.
+type replier interface {
+	adapter.Recorder
+	http.Handler
+	Stop()
+}
+
+func startKafkaReply(ctx context.Context, cfg serveConfig, poster *reply.Poster, m *reply.Metrics, log *slog.Logger) (*reply.KafkaSubscriber, error) {
+	auth, err := cfg.broker.kafka.auth.auth()
+	if err != nil {
+		return nil, err
+	}
+	dialer, err := auth.Dialer()
+	if err != nil {
+		return nil, err
+	}
+	transport, err := auth.Transport()
+	if err != nil {
+		return nil, err
+	}
+	return reply.StartKafka(ctx, reply.KafkaConfig{
+		Brokers: cfg.broker.kafkaBrokers(), Dialer: dialer, Transport: transport,
+		AcksTopic: cfg.broker.kafka.acksTopic, DeliveriesTopic: cfg.broker.kafka.deliveriesTopic, GroupID: "hubwire-reply",
+		Poster: poster, Required: requiredFor(cfg.reply.required.values, cfg.sources), AckTimeout: cfg.reply.ackTimeout,
+		Metrics: m, Logger: log,
+	})
 }

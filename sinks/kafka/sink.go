@@ -31,10 +31,11 @@ type Config struct {
 	Brokers []string
 	// Topic receives the events.
 	Topic string
-	// AcksTopic is where consumers' acknowledgements go; the sink only
-	// creates it (with CreateTopics) and checks it is there.
-	AcksTopic string
-	Mode      sinks.Mode
+	// AcksTopic is where consumers' acknowledgements go, and
+	// DeliveriesTopic (compacted) where the reply subscriber keeps the
+	// events' records; the sink only creates them (with CreateTopics).
+	AcksTopic, DeliveriesTopic string
+	Mode                       sinks.Mode
 	// CreateTopics creates missing topics with Partitions and
 	// ReplicationFactor; otherwise a missing events topic is an error.
 	CreateTopics      bool
@@ -125,6 +126,10 @@ func (s *Sink) createTopics(ctx context.Context) error {
 	topics := []kafkago.TopicConfig{{Topic: s.cfg.Topic, NumPartitions: s.cfg.Partitions, ReplicationFactor: s.cfg.ReplicationFactor}}
 	if s.cfg.AcksTopic != "" {
 		topics = append(topics, kafkago.TopicConfig{Topic: s.cfg.AcksTopic, NumPartitions: s.cfg.Partitions, ReplicationFactor: s.cfg.ReplicationFactor})
+	}
+	if s.cfg.DeliveriesTopic != "" {
+		topics = append(topics, kafkago.TopicConfig{Topic: s.cfg.DeliveriesTopic, NumPartitions: s.cfg.Partitions, ReplicationFactor: s.cfg.ReplicationFactor,
+			ConfigEntries: []kafkago.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}}})
 	}
 	resp, err := s.client.CreateTopics(ctx, &kafkago.CreateTopicsRequest{Topics: topics})
 	if err != nil {
@@ -329,6 +334,9 @@ func backoff(attempt int) time.Duration {
 func (s *Sink) Destination() sinks.Receipt {
 	return sinks.Receipt{Broker: "kafka", Stream: s.cfg.Topic}
 }
+
+// Brokers are the bootstrap brokers the sink was given.
+func (s *Sink) Brokers() []string { return s.cfg.Brokers }
 
 // Ready implements sinks.Sink: a broker answers and the topic exists.
 func (s *Sink) Ready(ctx context.Context) error {

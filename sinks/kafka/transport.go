@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"strings"
+	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl"
@@ -26,9 +27,26 @@ var SASLMechanisms = []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}
 
 // Transport returns a kafka-go transport that connects as a says.
 func (a Auth) Transport() (*kafkago.Transport, error) {
-	t := &kafkago.Transport{ClientID: "hubwire", TLS: a.TLS}
+	m, err := a.mechanism()
+	if err != nil {
+		return nil, err
+	}
+	return &kafkago.Transport{ClientID: "hubwire", TLS: a.TLS, SASL: m}, nil
+}
+
+// Dialer returns a kafka-go dialer (for readers and consumer groups) that
+// connects as a says.
+func (a Auth) Dialer() (*kafkago.Dialer, error) {
+	m, err := a.mechanism()
+	if err != nil {
+		return nil, err
+	}
+	return &kafkago.Dialer{ClientID: "hubwire", Timeout: 10 * time.Second, DualStack: true, TLS: a.TLS, SASLMechanism: m}, nil
+}
+
+func (a Auth) mechanism() (sasl.Mechanism, error) {
 	if a.SASLMechanism == "" {
-		return t, nil
+		return nil, nil
 	}
 	if a.User == "" {
 		return nil, fmt.Errorf("SASL %s needs a user name", a.SASLMechanism)
@@ -48,6 +66,5 @@ func (a Auth) Transport() (*kafkago.Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SASL %s: %w", a.SASLMechanism, err)
 	}
-	t.SASL = m
-	return t, nil
+	return m, nil
 }

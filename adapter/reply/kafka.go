@@ -1,0 +1,444 @@
+package reply
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/sinks"
+)
+
+// KafkaConfig configures the reply subscriber on Kafka.
+type KafkaConfig struct {
+	Brokers   []string
+	Dialer    *kafkago.Dialer
+	Transport *kafkago.Transport
+	// AcksTopic takes consumers' acks (key = event id) and the receivers'
+	// notices of stored events; DeliveriesTopic, compacted and with as
+	// many partitions, keeps each event's record (key = event id).
+	AcksTopic, DeliveriesTopic string
+	// GroupID is the consumer group the hubwire replicas share.
+	GroupID    string
+	Poster     *Poster
+	Required   map[string][]string
+	AckTimeout time.Duration
+	Metrics    *Metrics
+	Logger     *slog.Logger
+}
+
+// KafkaSubscriber is the reply subscriber on Kafka. The replicas share the
+// acks topic through a consumer group: the member that owns partition p
+// of the acks topic is the only writer of partition p of the deliveries
+// topic, where every key of p lands too, so each event's record has one
+// writer at a time without compare-and-set. A new owner restores its
+// partitions' records from the deliveries topic and finishes what its
+// predecessor left queued.
+type KafkaSubscriber struct {
+	cfg        KafkaConfig
+	client     *kafkago.Client
+	partitions []int
+	group      *kafkago.ConsumerGroup
+	life       context.Context
+	end        context.CancelFunc
+	running    sync.WaitGroup
+	clock      func() time.Time
+
+	mu   sync.Mutex
+	view map[string]Record // every record, as the deliveries topic says
+}
+
+var _ adapter.Recorder = (*KafkaSubscriber)(nil)
+
+// notice is what a receiver puts on the acks topic for each stored event,
+// so that the partition's owner creates the record.
+type notice struct {
+	Received *Record `json:"hubwire_received"`
+}
+
+// StartKafka checks the topics and starts consuming.
+func StartKafka(ctx context.Context, cfg KafkaConfig) (*KafkaSubscriber, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Dialer == nil {
+		cfg.Dialer = kafkago.DefaultDialer
+	}
+	k := &KafkaSubscriber{cfg: cfg, clock: time.Now, view: map[string]Record{},
+		client: &kafkago.Client{Addr: kafkago.TCP(cfg.Brokers...), Transport: cfg.Transport}}
+	acks, err := k.topicPartitions(ctx, cfg.AcksTopic)
+	if err != nil {
+		return nil, err
+	}
+	deliveries, err := k.topicPartitions(ctx, cfg.DeliveriesTopic)
+	if err != nil {
+		return nil, err
+	}
+	if len(acks) != len(deliveries) {
+		return nil, fmt.Errorf("Kafka topic %s has %d partitions and %s %d: they must have as many (an event's ack and record share a partition number)",
+			cfg.AcksTopic, len(acks), cfg.DeliveriesTopic, len(deliveries))
+	}
+	k.partitions = acks
+	k.group, err = kafkago.NewConsumerGroup(kafkago.ConsumerGroupConfig{
+		ID: cfg.GroupID, Brokers: cfg.Brokers, Dialer: cfg.Dialer, Topics: []string{cfg.AcksTopic},
+		StartOffset: kafkago.FirstOffset, HeartbeatInterval: time.Second, SessionTimeout: 10 * time.Second,
+		RebalanceTimeout: 10 * time.Second, JoinGroupBackoff: 500 * time.Millisecond,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("joining consumer group %s: %w", cfg.GroupID, err)
+	}
+	k.life, k.end = context.WithCancel(context.Background())
+	for _, p := range k.partitions {
+		k.running.Add(1)
+		go k.tail(p)
+	}
+	k.running.Add(1)
+	go k.consume()
+	return k, nil
+}
+
+func (k *KafkaSubscriber) topicPartitions(ctx context.Context, topic string) ([]int, error) {
+	md, err := k.client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return nil, fmt.Errorf("reading metadata of Kafka topic %s: %w", topic, err)
+	}
+	for _, t := range md.Topics {
+		if t.Name == topic && t.Error == nil && len(t.Partitions) > 0 {
+			var ids []int
+			for _, p := range t.Partitions {
+				ids = append(ids, p.ID)
+			}
+			slices.Sort(ids)
+			return ids, nil
+		}
+	}
+	return nil, fmt.Errorf("Kafka topic %s does not exist: create it, or pass --kafka-create-topics", topic)
+}
+
+// Stop leaves the group; unfinished callbacks are finished by the next
+// owner of their partition.
+func (k *KafkaSubscriber) Stop() {
+	k.end()
+	k.group.Close()
+	k.running.Wait()
+}
+
+// Received implements adapter.Recorder: the notice goes to the partition
+// its event's acks go to.
+func (k *KafkaSubscriber) Received(ctx context.Context, source string, d *adapter.Decoded, where sinks.Receipt) error {
+	e := &d.Event
+	rec := NewRecord(e.ID(), e.Type(), source, e.Subject(), d.CallbackURL, where, k.cfg.Required[source], k.cfg.AckTimeout, k.clock())
+	body, err := json.Marshal(notice{Received: &rec})
+	if err != nil {
+		return err
+	}
+	return k.produce(ctx, k.cfg.AcksTopic, k.partitionOf(rec.ID), rec.ID, body)
+}
+
+func (k *KafkaSubscriber) partitionOf(id string) int {
+	return kafkago.Murmur2Balancer{Consistent: true}.Balance(kafkago.Message{Key: []byte(id)}, k.partitions...)
+}
+
+func (k *KafkaSubscriber) produce(ctx context.Context, topic string, partition int, key string, value []byte) error {
+	resp, err := k.client.Produce(ctx, &kafkago.ProduceRequest{
+		Topic: topic, Partition: partition, RequiredAcks: kafkago.RequireAll,
+		Records: kafkago.NewRecordReader(kafkago.Record{Key: kafkago.NewBytes([]byte(key)), Value: kafkago.NewBytes(value)}),
+	})
+	if err == nil && resp.Error != nil {
+		err = resp.Error
+	}
+	if err != nil {
+		return fmt.Errorf("writing to Kafka topic %s: %w", topic, err)
+	}
+	return nil
+}
+
+// Get returns an event's record from the view every replica keeps.
+func (k *KafkaSubscriber) Get(_ context.Context, id string) (Record, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	rec, ok := k.view[id]
+	if !ok {
+		return rec, ErrNoRecord
+	}
+	return rec, nil
+}
+
+// tail keeps the view of one deliveries partition.
+func (k *KafkaSubscriber) tail(p int) {
+	defer k.running.Done()
+	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: k.cfg.Brokers, Dialer: k.cfg.Dialer, Topic: k.cfg.DeliveriesTopic, Partition: p, MaxWait: 200 * time.Millisecond})
+	defer r.Close()
+	r.SetOffset(kafkago.FirstOffset)
+	for {
+		m, err := r.ReadMessage(k.life)
+		if err != nil {
+			return
+		}
+		var rec Record
+		if json.Unmarshal(m.Value, &rec) == nil {
+			k.mu.Lock()
+			k.view[rec.ID] = rec
+			k.mu.Unlock()
+		}
+	}
+}
+
+// consume takes the group's generations: each assigned partition of the
+// acks topic is owned until the next rebalance.
+func (k *KafkaSubscriber) consume() {
+	defer k.running.Done()
+	for {
+		gen, err := k.group.Next(k.life)
+		if err != nil {
+			if k.life.Err() != nil || errors.Is(err, kafkago.ErrGroupClosed) {
+				return
+			}
+			k.cfg.Logger.Warn("consumer group", "error", err)
+			time.Sleep(500 * time.Millisecond)
+			continue
+		}
+		for _, a := range gen.Assignments[k.cfg.AcksTopic] {
+			gen.Start(func(ctx context.Context) { k.own(ctx, gen, a.ID, a.Offset) })
+		}
+	}
+}
+
+// owner is the state of one owned partition.
+type owner struct {
+	k        *KafkaSubscriber
+	p        int
+	mu       sync.Mutex
+	records  map[string]*Record
+	inFlight map[string]bool
+	wg       sync.WaitGroup
+}
+
+// own applies the acks of partition p until ctx ends (a rebalance or a stop).
+func (k *KafkaSubscriber) own(ctx context.Context, gen *kafkago.Generation, p int, offset int64) {
+	o := &owner{k: k, p: p, records: map[string]*Record{}, inFlight: map[string]bool{}}
+	defer o.wg.Wait()
+	if err := o.restore(ctx); err != nil {
+		if ctx.Err() == nil {
+			k.cfg.Logger.Error("restoring delivery records", "partition", p, "error", err)
+		}
+		return
+	}
+	o.mu.Lock()
+	for id, r := range o.records {
+		if r.Callback.Outcome == OutcomeQueued || r.Callback.Outcome == OutcomePosting {
+			o.startCallback(ctx, id)
+		}
+	}
+	o.mu.Unlock()
+
+	o.wg.Add(1)
+	go o.timers(ctx)
+
+	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: k.cfg.Brokers, Dialer: k.cfg.Dialer, Topic: k.cfg.AcksTopic, Partition: p, MaxWait: 200 * time.Millisecond})
+	defer r.Close()
+	if offset < 0 {
+		offset = kafkago.FirstOffset
+	}
+	r.SetOffset(offset)
+	for {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			return
+		}
+		for {
+			err := o.apply(ctx, m)
+			if err == nil {
+				break
+			}
+			k.cfg.Logger.Error("ack not applied; retrying", "partition", p, "offset", m.Offset, "error", err)
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+				return
+			}
+		}
+		if err := gen.CommitOffsets(map[string]map[int]int64{k.cfg.AcksTopic: {p: m.Offset + 1}}); err != nil && ctx.Err() == nil {
+			k.cfg.Logger.Warn("committing ack offset", "partition", p, "error", err)
+		}
+	}
+}
+
+// restore reads the partition's records from the deliveries topic.
+func (o *owner) restore(ctx context.Context) error {
+	k := o.k
+	conn, err := k.cfg.Dialer.DialLeader(ctx, "tcp", k.cfg.Brokers[0], k.cfg.DeliveriesTopic, o.p)
+	if err != nil {
+		return err
+	}
+	last, err := conn.ReadLastOffset()
+	conn.Close()
+	if err != nil || last == 0 {
+		return err
+	}
+	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: k.cfg.Brokers, Dialer: k.cfg.Dialer, Topic: k.cfg.DeliveriesTopic, Partition: o.p, MaxWait: 200 * time.Millisecond})
+	defer r.Close()
+	r.SetOffset(kafkago.FirstOffset)
+	for {
+		m, err := r.ReadMessage(ctx)
+		if err != nil {
+			return err
+		}
+		var rec Record
+		if json.Unmarshal(m.Value, &rec) == nil {
+			o.records[rec.ID] = &rec
+		}
+		if m.Offset >= last-1 {
+			return nil
+		}
+	}
+}
+
+// apply takes one message of the acks topic: a receiver's notice or a
+// consumer's ack.
+func (o *owner) apply(ctx context.Context, m kafkago.Message) error {
+	k := o.k
+	var n notice
+	if json.Unmarshal(m.Value, &n) == nil && n.Received != nil {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if _, ok := o.records[n.Received.ID]; ok {
+			return nil // a repeated delivery keeps the record it has
+		}
+		o.records[n.Received.ID] = n.Received
+		return o.persist(ctx, n.Received)
+	}
+	a, err := ParseAck(m.Value, string(m.Key))
+	log := k.cfg.Logger.With("event_id", a.EventID, "consumer", a.Consumer)
+	if err != nil {
+		log.Warn("ack refused", "reason", err)
+		k.cfg.Metrics.ack("invalid")
+		return nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	rec, ok := o.records[a.EventID]
+	if !ok {
+		log.Warn("ack refused", "reason", "event "+a.EventID+" "+errUnknownEvent.Error())
+		k.cfg.Metrics.ack("unknown_event")
+		return nil
+	}
+	if !rec.addAck(a, uint64(m.Offset)+1, k.clock()) {
+		return nil
+	}
+	if err := o.persist(ctx, rec); err != nil {
+		return err
+	}
+	k.cfg.Metrics.ack("taken")
+	log.Info("ack taken", "state", a.State, "callback", rec.Callback.Outcome)
+	if rec.Callback.Outcome == OutcomeQueued {
+		o.startCallback(ctx, rec.ID)
+	}
+	return nil
+}
+
+// persist writes rec to the deliveries topic; o.mu is held.
+func (o *owner) persist(ctx context.Context, rec *Record) error {
+	body, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return o.k.produce(ctx, o.k.cfg.DeliveriesTopic, o.p, rec.ID, body)
+}
+
+// timers decides error for events whose required consumers are late.
+func (o *owner) timers(ctx context.Context) {
+	defer o.wg.Done()
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		o.mu.Lock()
+		for id, rec := range o.records {
+			if rec.timeout(o.k.clock()) {
+				if err := o.persist(ctx, rec); err == nil {
+					o.k.cfg.Logger.Info("ack timeout", "event_id", id, "description", rec.Decision.Description)
+					o.startCallback(ctx, id)
+				}
+			}
+		}
+		o.mu.Unlock()
+	}
+}
+
+// startCallback posts id's callback in the background; o.mu is held.
+func (o *owner) startCallback(ctx context.Context, id string) {
+	if o.inFlight[id] {
+		return
+	}
+	o.inFlight[id] = true
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		o.callback(ctx, id)
+		o.mu.Lock()
+		delete(o.inFlight, id)
+		o.mu.Unlock()
+	}()
+}
+
+func (o *owner) callback(ctx context.Context, id string) {
+	k := o.k
+	log := k.cfg.Logger.With("event_id", id)
+	o.mu.Lock()
+	rec := o.records[id]
+	if rec == nil || rec.Decision == nil || (rec.Callback.Outcome != OutcomeQueued && rec.Callback.Outcome != OutcomePosting) {
+		o.mu.Unlock()
+		return
+	}
+	if err := k.cfg.Poster.Allowed(rec.CallbackURL); err != nil {
+		rec.Callback.Outcome, rec.Callback.Note = OutcomeRefused, err.Error()
+		o.persist(ctx, rec)
+		o.mu.Unlock()
+		log.Warn("callback refused", "reason", err)
+		k.cfg.Metrics.callback(OutcomeRefused)
+		return
+	}
+	rec.Callback.Outcome, rec.Callback.ClaimedAt = OutcomePosting, k.clock()
+	o.persist(ctx, rec)
+	url, d := rec.CallbackURL, *rec.Decision
+	o.mu.Unlock()
+
+	outcome := k.cfg.Poster.Post(ctx, url, CallbackBody{State: d.State, Description: d.Description, Context: d.Context, TargetURL: d.TargetURL},
+		func(a Attempt) {
+			log.Info("callback attempt", "status", a.Status, "error", a.Error, "duration", a.Duration)
+			o.mu.Lock()
+			rec.Callback.Attempts = append(rec.Callback.Attempts, a)
+			o.persist(context.Background(), rec)
+			o.mu.Unlock()
+		})
+	if ctx.Err() != nil {
+		return // the partition's next owner finishes it
+	}
+	o.mu.Lock()
+	rec.Callback.Outcome = outcome
+	err := o.persist(ctx, rec)
+	o.mu.Unlock()
+	if err != nil {
+		log.Error("callback outcome not recorded", "error", err)
+	}
+	log.Info("callback done", "outcome", outcome)
+	k.cfg.Metrics.callback(outcome)
+}
+
+// ServeHTTP answers GET /api/events/<id>, as Subscriber's does.
+func (k *KafkaSubscriber) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	serveRecord(w, req, k.Get)
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/hubwire/hubwire/adapter/reply"
+)
+
+// kafkaAckCLI runs hubwire ack against a Kafka broker.
+func kafkaAckCLI(t *testing.T, c *kfake.Cluster, args ...string) {
+	t.Helper()
+	var out bytes.Buffer
+	if code := run(context.Background(), append([]string{"ack"}, append(args, "--broker", kafkaBroker(c))...), &out, &out, noEnv); code != 0 {
+		t.Fatalf("hubwire ack: %d %s", code, out.String())
+	}
+	if !strings.Contains(out.String(), "sent to Kafka topic hubwire.acks") {
+		t.Errorf("hubwire ack said %q", out.String())
+	}
+}
+
+func kafkaReplyFlags(c *kfake.Cluster, extra ...string) []string {
+	return append(append([]string{"--broker", kafkaBroker(c), "--kafka-create-topics", "--kafka-partitions", "3"}, allowTestCallbacks...), extra...)
+}
+
+func TestKafkaAckBecomesOneCallback(t *testing.T) {
+	c := kafkaCluster(t)
+	cb := newRegistryCallbacks(t, 200)
+	inst := startHubwire(t, t.TempDir(), kafkaReplyFlags(c)...)
+	id := deliver(t, inst, hubDelivery(t, cb.URL, "v1"))
+	kafkaAckCLI(t, c, id, "--state", "success", "--description", "387 tests PASSED", "--consumer", "ci")
+	waitFor(t, "the callback", func() bool { return len(cb.received()) == 1 })
+	if b := cb.received()[0]; b["state"] != "success" || b["description"] != "387 tests PASSED" {
+		t.Errorf("callback body %v", b)
+	}
+	kafkaAckCLI(t, c, id, "--state", "failure", "--consumer", "ci")
+	waitFor(t, "the second ack in the record", func() bool {
+		rec, err := getRecord(inst, id)
+		return err == nil && len(rec.Acks) == 2 && rec.Callback.Outcome == reply.OutcomeSent
+	})
+	time.Sleep(300 * time.Millisecond)
+	if n := len(cb.received()); n != 1 {
+		t.Errorf("%d callbacks for one event", n)
+	}
+	if rec := eventRecord(t, inst, id); rec.Stored.Broker != "kafka" || len(rec.Callback.Attempts) != 1 || rec.Callback.Attempts[0].Status != 200 {
+		t.Errorf("record %+v", rec)
+	}
+}
+
+func TestKafkaAckWhileHubwireIsDown(t *testing.T) {
+	c := kafkaCluster(t)
+	cb := newRegistryCallbacks(t, 200)
+	first := startHubwire(t, t.TempDir(), kafkaReplyFlags(c)...)
+	id := deliver(t, first, hubDelivery(t, cb.URL, "v1"))
+	if err := first.stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	kafkaAckCLI(t, c, id, "--state", "success")
+	second := startHubwire(t, t.TempDir(), kafkaReplyFlags(c)...)
+	waitFor(t, "the callback after the restart", func() bool { return len(cb.received()) == 1 })
+	waitFor(t, "the outcome", func() bool {
+		rec, err := getRecord(second, id)
+		return err == nil && rec.Callback.Outcome == reply.OutcomeSent
+	})
+	time.Sleep(300 * time.Millisecond)
+	if n := len(cb.received()); n != 1 {
+		t.Errorf("%d callbacks", n)
+	}
+}
+
+func TestKafkaTwoReplicasPostOnce(t *testing.T) {
+	c := kafkaCluster(t)
+	cb := newRegistryCallbacks(t, 200)
+	a := startHubwire(t, t.TempDir(), kafkaReplyFlags(c)...)
+	b := startHubwire(t, t.TempDir(), kafkaReplyFlags(c)...)
+	var ids []string
+	for i := range 10 {
+		replica := a
+		if i%2 == 1 {
+			replica = b
+		}
+		ids = append(ids, deliver(t, replica, hubDelivery(t, cb.URL, fmt.Sprintf("v%d", i))))
+	}
+	for _, id := range ids {
+		kafkaAckCLI(t, c, id, "--state", "success")
+		kafkaAckCLI(t, c, id, "--state", "success")
+	}
+	waitFor(t, "10 callbacks", func() bool { return len(cb.received()) >= 10 })
+	time.Sleep(500 * time.Millisecond)
+	if n := len(cb.received()); n != 10 {
+		t.Errorf("%d callbacks for 10 events", n)
+	}
+}
+
+func TestKafkaRequiredConsumersTimeout(t *testing.T) {
+	c := kafkaCluster(t)
+	cb := newRegistryCallbacks(t, 200)
+	inst := startHubwire(t, t.TempDir(), kafkaReplyFlags(c, "--required-consumers", "ci,scanner", "--ack-timeout", "2s")...)
+	id := deliver(t, inst, hubDelivery(t, cb.URL, "v1"))
+	kafkaAckCLI(t, c, id, "--state", "success", "--consumer", "ci")
+	waitFor(t, "the timeout's callback", func() bool { return len(cb.received()) == 1 })
+	if b := cb.received()[0]; b["state"] != "error" || b["description"] != "no answer from scanner within 2s" {
+		t.Errorf("callback %v", b)
+	}
+}
+
+// getRecord reads GET /api/events/<id> without failing the test on 404.
+func getRecord(inst *instance, id string) (reply.Record, error) {
+	var rec reply.Record
+	req, _ := newAPIRequest(inst, id)
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return rec, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return rec, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return rec, jsonDecode(resp.Body, &rec)
+}
