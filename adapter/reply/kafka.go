@@ -219,12 +219,22 @@ type owner struct {
 	mu       sync.Mutex
 	records  map[string]*Record
 	inFlight map[string]bool
-	wg       sync.WaitGroup
+	// early holds acks that came before their event's notice (the notice
+	// is written while the event is published, so a quick consumer can
+	// win the race), for unknownEventGrace.
+	early map[string][]earlyAck
+	wg    sync.WaitGroup
+}
+
+type earlyAck struct {
+	ack Ack
+	seq uint64
+	at  time.Time
 }
 
 // own applies the acks of partition p until ctx ends (a rebalance or a stop).
 func (k *KafkaSubscriber) own(ctx context.Context, gen *kafkago.Generation, p int, offset int64) {
-	o := &owner{k: k, p: p, records: map[string]*Record{}, inFlight: map[string]bool{}}
+	o := &owner{k: k, p: p, records: map[string]*Record{}, inFlight: map[string]bool{}, early: map[string][]earlyAck{}}
 	defer o.wg.Wait()
 	if err := o.restore(ctx); err != nil {
 		if ctx.Err() == nil {
@@ -313,8 +323,20 @@ func (o *owner) apply(ctx context.Context, m kafkago.Message) error {
 		if _, ok := o.records[n.Received.ID]; ok {
 			return nil // a repeated delivery keeps the record it has
 		}
-		o.records[n.Received.ID] = n.Received
-		return o.persist(ctx, n.Received)
+		rec := n.Received
+		o.records[rec.ID] = rec
+		for _, e := range o.early[rec.ID] {
+			rec.addAck(e.ack, e.seq, k.clock())
+			k.cfg.Metrics.ack("taken")
+		}
+		delete(o.early, rec.ID)
+		if err := o.persist(ctx, rec); err != nil {
+			return err
+		}
+		if rec.Callback.Outcome == OutcomeQueued {
+			o.startCallback(ctx, rec.ID)
+		}
+		return nil
 	}
 	a, err := ParseAck(m.Value, string(m.Key))
 	log := k.cfg.Logger.With("event_id", a.EventID, "consumer", a.Consumer)
@@ -327,8 +349,7 @@ func (o *owner) apply(ctx context.Context, m kafkago.Message) error {
 	defer o.mu.Unlock()
 	rec, ok := o.records[a.EventID]
 	if !ok {
-		log.Warn("ack refused", "reason", "event "+a.EventID+" "+errUnknownEvent.Error())
-		k.cfg.Metrics.ack("unknown_event")
+		o.early[a.EventID] = append(o.early[a.EventID], earlyAck{ack: a, seq: uint64(m.Offset) + 1, at: k.clock()})
 		return nil
 	}
 	if !rec.addAck(a, uint64(m.Offset)+1, k.clock()) {
@@ -366,6 +387,13 @@ func (o *owner) timers(ctx context.Context) {
 		case <-t.C:
 		}
 		o.mu.Lock()
+		for id, acks := range o.early {
+			if o.k.clock().Sub(acks[0].at) > unknownEventGrace {
+				o.k.cfg.Logger.Warn("ack refused", "event_id", id, "consumer", acks[0].ack.Consumer, "reason", "event "+id+" "+errUnknownEvent.Error())
+				o.k.cfg.Metrics.ack("unknown_event")
+				delete(o.early, id)
+			}
+		}
 		for id, rec := range o.records {
 			if rec.timeout(o.k.clock()) {
 				if err := o.persist(ctx, rec); err == nil {

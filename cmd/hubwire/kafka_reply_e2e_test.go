@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	natsgo "github.com/nats-io/nats.go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/reply"
 )
 
@@ -123,4 +125,41 @@ func getRecord(inst *instance, id string) (reply.Record, error) {
 		return rec, fmt.Errorf("status %d", resp.StatusCode)
 	}
 	return rec, jsonDecode(resp.Body, &rec)
+}
+
+// TestAckBeforeItsEvent: a consumer quick enough can ack before the
+// event's record lands (it is written while the event is published); the
+// ack is held for a while, not refused, on either broker.
+func TestAckBeforeItsEvent(t *testing.T) {
+	for _, broker := range []string{"nats", "kafka"} {
+		t.Run(broker, func(t *testing.T) {
+			cb := newRegistryCallbacks(t, 200)
+			body := hubDelivery(t, cb.URL, "early")
+			d, err := dockerhub.New("http://x/schemas/").Decode(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := d.Event.ID()
+			var inst *instance
+			if broker == "kafka" {
+				c := kafkaCluster(t)
+				inst = startHubwire(t, t.TempDir(), kafkaReplyFlags(c)...)
+				kafkaAckCLI(t, c, id, "--state", "success")
+			} else {
+				inst = startHubwire(t, t.TempDir(), allowTestCallbacks...)
+				nc, err := natsgo.Connect(natsURLOf(inst))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer nc.Close()
+				nc.Publish(reply.AckSubjectPrefix+"."+id, []byte(`{"consumer":"ci","state":"success"}`))
+				nc.Flush()
+			}
+			time.Sleep(300 * time.Millisecond)
+			if got := deliver(t, inst, body); got != id {
+				t.Fatalf("event id %s, computed %s", got, id)
+			}
+			waitFor(t, "the callback", func() bool { return len(cb.received()) == 1 })
+		})
+	}
 }
