@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/reply"
 )
 
 func noEnv(string) string { return "" }
@@ -133,14 +135,22 @@ func startNATS(t *testing.T, opts *server.Options) *server.Server {
 	return srv
 }
 
-var httpClient = http.DefaultClient
-
-func newAPIRequest(inst *instance, id string) (*http.Request, error) {
+// getRecord reads GET /api/events/<id> with the token, as an operator would.
+func getRecord(inst *instance, id string) (reply.Record, error) {
+	var rec reply.Record
 	req, err := http.NewRequest(http.MethodGet, inst.publicURL+"/api/events/"+id, nil)
-	if err == nil {
-		req.Header.Set("Authorization", "Bearer "+inst.token)
+	if err != nil {
+		return rec, err
 	}
-	return req, err
+	req.Header.Set("Authorization", "Bearer "+inst.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return rec, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return rec, fmt.Errorf("GET /api/events/%s: %d %s", id, resp.StatusCode, b)
+	}
+	return rec, json.NewDecoder(resp.Body).Decode(&rec)
 }
-
-func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }

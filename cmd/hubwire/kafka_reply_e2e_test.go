@@ -112,21 +112,6 @@ func TestKafkaRequiredConsumersTimeout(t *testing.T) {
 	}
 }
 
-// getRecord reads GET /api/events/<id> without failing the test on 404.
-func getRecord(inst *instance, id string) (reply.Record, error) {
-	var rec reply.Record
-	req, _ := newAPIRequest(inst, id)
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return rec, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return rec, fmt.Errorf("status %d", resp.StatusCode)
-	}
-	return rec, jsonDecode(resp.Body, &rec)
-}
-
 // TestAckBeforeItsEvent: a consumer quick enough can ack before the
 // event's record lands (it is written while the event is published); the
 // ack is held for a while, not refused, on either broker.

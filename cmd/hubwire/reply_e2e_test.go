@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -97,19 +96,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func eventRecord(t *testing.T, inst *instance, id string) reply.Record {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, inst.publicURL+"/api/events/"+id, nil)
-	req.Header.Set("Authorization", "Bearer "+inst.token)
-	resp, err := http.DefaultClient.Do(req)
+	rec, err := getRecord(inst, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var rec reply.Record
-	if resp.StatusCode != 200 {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("GET /api/events/%s: %d %s", id, resp.StatusCode, b)
-	}
-	json.NewDecoder(resp.Body).Decode(&rec)
 	return rec
 }
 
