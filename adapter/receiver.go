@@ -34,8 +34,16 @@ type Config struct {
 	// Sink stores the events; the receiver answers 202 only after it did.
 	Sink sinks.Sink
 	// Token authenticates deliveries: in the path, as a Bearer token, or
-	// as the access_token query parameter.
+	// as the access_token query parameter. It is valid for every source
+	// without tokens of its own, and for the API.
 	Token string
+	// SourceTokens are a source's own tokens (several, so that one can be
+	// rotated without downtime); the source then takes only those.
+	SourceTokens map[string][]string
+	// RawAuthorization also accepts the token as the whole Authorization
+	// header (Harbor sends its secret so); BasicAuth as the password of
+	// HTTP Basic authentication.
+	RawAuthorization, BasicAuth bool
 	// MaxBodyBytes bounds a delivery (413 above it).
 	MaxBodyBytes int64
 	// PublishTimeout bounds the wait for the broker (503 after it).
@@ -70,9 +78,11 @@ type Config struct {
 // decodes them, stores them through the sink, and answers with the
 // contract of the README ("The receiver's answers").
 type Receiver struct {
-	cfg      Config
-	sources  map[string]Source
-	token    [sha256.Size]byte
+	cfg     Config
+	sources map[string]Source
+	token   [][sha256.Size]byte
+	// tokens are the digests each source accepts.
+	tokens   map[string][][sha256.Size]byte
 	inFlight chan struct{} // a slot per delivery being handled; nil: no cap
 	// limits apply to every delivery; sourceLimits to each source's.
 	limits       *rate.Limiter
@@ -96,9 +106,25 @@ func NewReceiver(cfg Config) (*Receiver, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	r := &Receiver{cfg: cfg, sources: map[string]Source{}, token: sha256.Sum256([]byte(cfg.Token))}
+	r := &Receiver{cfg: cfg, sources: map[string]Source{}, token: [][sha256.Size]byte{sha256.Sum256([]byte(cfg.Token))}, tokens: map[string][][sha256.Size]byte{}}
 	for _, s := range cfg.Sources {
 		r.sources[s.Name()] = s
+		r.tokens[s.Name()] = r.token
+	}
+	for name, toks := range cfg.SourceTokens {
+		if _, ok := r.sources[name]; !ok {
+			return nil, fmt.Errorf("tokens for source %q, which this receiver does not take", name)
+		}
+		var sums [][sha256.Size]byte
+		for _, tok := range toks {
+			if err := CheckToken(tok); err != nil {
+				return nil, fmt.Errorf("a token of source %s: %w", name, err)
+			}
+			sums = append(sums, sha256.Sum256([]byte(tok)))
+		}
+		if len(sums) > 0 {
+			r.tokens[name] = sums
+		}
 	}
 	if cfg.MaxInFlight > 0 {
 		r.inFlight = make(chan struct{}, cfg.MaxInFlight)
@@ -148,7 +174,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			r.ready(w, req)
 		}
 	case strings.HasPrefix(req.URL.Path, "/api/") && r.cfg.API != nil:
-		if !r.authorized(req, "") {
+		if !r.authorized(req, "", r.token) {
 			notFound(w)
 			return
 		}
@@ -177,7 +203,13 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 		route = "/hooks/?"
 	}
 	log := r.cfg.Logger.With("route", route, "remote", req.RemoteAddr)
-	if !known || !r.authorized(req, pathToken) {
+	// An unknown source is checked against the main token all the same,
+	// so that its answer takes as long as a wrong token's.
+	valid, ok := r.tokens[sourceName]
+	if !ok {
+		valid = r.token
+	}
+	if authorized := r.authorized(req, pathToken, valid); !known || !authorized {
 		log.Info("webhook refused", "status", http.StatusNotFound, "reason", "unknown source or token")
 		if !known {
 			sourceName = "unknown"
@@ -330,18 +362,28 @@ func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
 	return http.StatusAccepted, Accepted{ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(), Receipt: receipt}, e.ID()
 }
 
-// authorized checks the token in the path, an Authorization: Bearer
-// header, or the access_token query parameter (the ways the CloudEvents
-// webhook spec allows), each in constant time.
-func (r *Receiver) authorized(req *http.Request, pathToken string) bool {
+// authorized checks the tokens a request presents (in the path, as
+// Authorization: Bearer, as the access_token query parameter, the ways the
+// CloudEvents webhook spec allows; raw or Basic where configured) against
+// valid, every pair in constant time and without stopping early.
+func (r *Receiver) authorized(req *http.Request, pathToken string, valid [][sha256.Size]byte) bool {
 	candidates := []string{pathToken, req.URL.Query().Get("access_token")}
-	if scheme, tok, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+	auth := req.Header.Get("Authorization")
+	if scheme, tok, ok := strings.Cut(auth, " "); ok && strings.EqualFold(scheme, "Bearer") {
 		candidates = append(candidates, strings.TrimSpace(tok))
+	}
+	if _, password, ok := req.BasicAuth(); ok && r.cfg.BasicAuth {
+		candidates = append(candidates, password)
+	}
+	if r.cfg.RawAuthorization && !strings.Contains(auth, " ") {
+		candidates = append(candidates, auth)
 	}
 	ok := 0
 	for _, c := range candidates {
 		sum := sha256.Sum256([]byte(c))
-		ok |= subtle.ConstantTimeCompare(sum[:], r.token[:]) & boolInt(c != "")
+		for _, v := range valid {
+			ok |= subtle.ConstantTimeCompare(sum[:], v[:]) & boolInt(c != "")
+		}
 	}
 	return ok == 1
 }

@@ -22,11 +22,13 @@ import (
 // what does not fit a flag.
 type sourceSettings struct {
 	// RequiredConsumers replaces --required-consumers for this source.
-	RequiredConsumers []string `yaml:"required-consumers"`
+	RequiredConsumers []string `yaml:"required-consumers,omitempty"`
+	// Tokens are the source's own webhook tokens (--source-token).
+	Tokens []string `yaml:"tokens,omitempty"`
 }
 
 // secretFlags are masked when the configuration is printed.
-var secretFlags = []string{"token", "nats-password", "nats-token", "kafka-password"}
+var secretFlags = []string{"token", "source-token", "nats-password", "nats-token", "kafka-password"}
 
 // applyFile reads a YAML config file whose keys are the flags' names
 // (without --) plus a sources section, and sets each flag that neither
@@ -142,7 +144,15 @@ func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		effective[fl.Name] = value
 	})
 	if len(cfg.sources) > 0 {
-		effective["sources"] = cfg.sources
+		masked := map[string]sourceSettings{}
+		for name, src := range cfg.sources {
+			for i := range src.Tokens {
+				src.Tokens = slices.Clone(src.Tokens)
+				src.Tokens[i] = "****"
+			}
+			masked[name] = src
+		}
+		effective["sources"] = masked
 	}
 	out, err := yaml.Marshal(effective)
 	if err != nil {

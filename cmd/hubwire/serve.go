@@ -50,6 +50,8 @@ type serveConfig struct {
 	allowedRate     string
 	rateLimit       float64
 	sourceRateLimit float64
+	sourceTokens    listFlag
+	acceptAuth      listFlag
 	logLevel        slog.Level
 	logFormat       string
 
@@ -104,6 +106,8 @@ func (c *serveConfig) register(f *flags) {
 	f.StringVar(&c.publicURL, "public-url", "", "`URL` under which registries reach the receiver, used in the printed\nwebhook URLs and in each event's dataschema (default http://<http-addr>)")
 	f.StringVar(&c.dataDir, "data-dir", "./hubwire-data", "`directory` for the embedded JetStream store and the generated token")
 	f.StringVar(&c.token, "token", "", "webhook `token` to use instead of the generated one (16 or more\nletters, digits, - . _ ~)")
+	f.Var(&c.sourceTokens, "source-token", "a source's own webhook token, as `source=token` (repeatable, for rotation);\na source with tokens of its own takes only those")
+	f.Var(&c.acceptAuth, "accept-authorization", "also take the token as the whole Authorization header (`raw`, as Harbor\nsends it) or as the password of HTTP Basic (basic); comma-separated")
 	f.StringVar(&c.modeText, "ce-mode", string(sinks.Binary), "CloudEvents content `mode`: binary (ce- headers, data as the body)\nor structured (the whole event as JSON)")
 	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest delivery accepted, in `bytes` (413 above it)")
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
@@ -181,6 +185,20 @@ func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string
 			return c, fmt.Errorf("--public-url %q: want an absolute http(s) URL such as https://hooks.example.com", c.publicURL)
 		}
 		c.publicURL = strings.TrimSuffix(c.publicURL, "/")
+	}
+	for _, form := range c.acceptAuth.values {
+		if form != "raw" && form != "basic" {
+			return c, fmt.Errorf("--accept-authorization %q: want raw, basic or both", form)
+		}
+	}
+	for _, pair := range c.sourceTokens.values {
+		source, tok, ok := strings.Cut(pair, "=")
+		if !ok || (source != dockerhub.SourceName && source != dtr.SourceName) {
+			return c, fmt.Errorf("--source-token: want dockerhub=<token> or dtr=<token>, not %q", strings.SplitN(pair, "=", 2)[0]+"=…")
+		}
+		if err := adapter.CheckToken(tok); err != nil {
+			return c, fmt.Errorf("--source-token %s: %w", source, err)
+		}
 	}
 	if err := c.reply.check(); err != nil {
 		return c, err
@@ -303,22 +321,25 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		recorder, api = inst.reply, inst.reply
 	}
 	recv, err := adapter.NewReceiver(adapter.Config{
-		Sources:         []adapter.Source{dockerhub.New(schemaBase), dtr.New(schemaBase)},
-		Sink:            inst.broker.sink,
-		Token:           inst.token,
-		MaxBodyBytes:    cfg.maxBodyBytes,
-		PublishTimeout:  cfg.publishTimeout,
-		MaxInFlight:     cfg.maxInFlight,
-		AllowedOrigins:  cfg.allowedOrigins.values,
-		AllowedRate:     cfg.allowedRate,
-		RateLimit:       cfg.rateLimit,
-		SourceRateLimit: cfg.sourceRateLimit,
-		Schemas:         schemas.FS(),
-		Recorder:        recorder,
-		API:             api,
-		Metrics:         adapter.NewMetrics(reg),
-		Gatherer:        reg,
-		Logger:          log,
+		Sources:          []adapter.Source{dockerhub.New(schemaBase), dtr.New(schemaBase)},
+		Sink:             inst.broker.sink,
+		Token:            inst.token,
+		MaxBodyBytes:     cfg.maxBodyBytes,
+		PublishTimeout:   cfg.publishTimeout,
+		MaxInFlight:      cfg.maxInFlight,
+		AllowedOrigins:   cfg.allowedOrigins.values,
+		AllowedRate:      cfg.allowedRate,
+		SourceTokens:     sourceTokens(cfg),
+		RawAuthorization: slices.Contains(cfg.acceptAuth.values, "raw"),
+		BasicAuth:        slices.Contains(cfg.acceptAuth.values, "basic"),
+		RateLimit:        cfg.rateLimit,
+		SourceRateLimit:  cfg.sourceRateLimit,
+		Schemas:          schemas.FS(),
+		Recorder:         recorder,
+		API:              api,
+		Metrics:          adapter.NewMetrics(reg),
+		Gatherer:         reg,
+		Logger:           log,
 	})
 	if err != nil {
 		ln.Close()
@@ -358,7 +379,27 @@ func loopbackIfUnspecified(a *net.TCPAddr) string {
 }
 
 func (inst *instance) webhookURL(source string) string {
-	return inst.publicURL + "/hooks/" + source + "/" + inst.token
+	token := inst.token
+	if own := sourceTokens(inst.cfg)[source]; len(own) > 0 {
+		token = own[0]
+	}
+	return inst.publicURL + "/hooks/" + source + "/" + token
+}
+
+// sourceTokens gathers each source's own tokens: --source-token, or else
+// the config file's sources section.
+func sourceTokens(cfg serveConfig) map[string][]string {
+	tokens := map[string][]string{}
+	for _, pair := range cfg.sourceTokens.values {
+		source, tok, _ := strings.Cut(pair, "=")
+		tokens[source] = append(tokens[source], tok)
+	}
+	for name, src := range cfg.sources {
+		if _, fromFlags := tokens[name]; !fromFlags && len(src.Tokens) > 0 {
+			tokens[name] = src.Tokens
+		}
+	}
+	return tokens
 }
 
 // describe prints what a user needs to connect a registry and a consumer.

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func postWith(t *testing.T, url string, body []byte, header http.Header) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	return do(t, req).status
+}
+
+// TestSourceTokens: a source with tokens of its own takes each of them
+// (rotation) and no other; the other source keeps the main token.
+func TestSourceTokens(t *testing.T) {
+	inst := startHubwire(t, t.TempDir(), "--source-token", "dtr=dtr-token-one-0000000", "--source-token", "dtr=dtr-token-two-0000000")
+	fx := fixtures(t)
+	var hub, dtrBody []byte
+	for _, f := range fx {
+		if f.source == "dockerhub" && hub == nil {
+			hub = f.body
+		}
+		if f.source == "dtr" && dtrBody == nil {
+			dtrBody = f.body
+		}
+	}
+	if !strings.HasSuffix(inst.webhookURL("dtr"), "/hooks/dtr/dtr-token-one-0000000") {
+		t.Errorf("printed DTR URL %s", inst.webhookURL("dtr"))
+	}
+	for _, tt := range []struct {
+		path string
+		want int
+	}{
+		{"/hooks/dtr/dtr-token-one-0000000", 202},
+		{"/hooks/dtr/dtr-token-two-0000000", 202},
+		{"/hooks/dtr/" + inst.token, 404},
+		{"/hooks/dockerhub/" + inst.token, 202},
+		{"/hooks/dockerhub/dtr-token-one-0000000", 404},
+	} {
+		body := dtrBody
+		if strings.HasPrefix(tt.path, "/hooks/dockerhub/") {
+			body = hub
+		}
+		if got := postWith(t, inst.publicURL+tt.path, body, nil); got != tt.want {
+			t.Errorf("%s: %d, want %d", strings.Replace(tt.path, inst.token, "<main token>", 1), got, tt.want)
+		}
+	}
+}
+
+// TestRawAndBasicAuthorization: Harbor's raw Authorization header and
+// HTTP Basic carry the token only where --accept-authorization says so.
+func TestRawAndBasicAuthorization(t *testing.T) {
+	f := fixtures(t)[0]
+	basic := func(tok string) http.Header {
+		req, _ := http.NewRequest("GET", "/", nil)
+		req.SetBasicAuth("registry", tok)
+		return http.Header{"Authorization": req.Header["Authorization"]}
+	}
+	on := startHubwire(t, t.TempDir(), "--accept-authorization", "raw,basic")
+	off := startHubwire(t, t.TempDir())
+	for _, tt := range []struct {
+		inst   *instance
+		header http.Header
+		want   int
+	}{
+		{on, http.Header{"Authorization": {on.token}}, 202},
+		{on, basic(on.token), 202},
+		{on, http.Header{"Authorization": {"wrong-token-wrong-token"}}, 404},
+		{on, basic("wrong-token-wrong-token"), 404},
+		{off, http.Header{"Authorization": {off.token}}, 404},
+		{off, basic(off.token), 404},
+	} {
+		if got := postWith(t, tt.inst.publicURL+"/hooks/"+f.source, f.body, tt.header); got != tt.want {
+			t.Errorf("accept=%v %v: %d, want %d", tt.inst == on, tt.header, got, tt.want)
+		}
+	}
+}
+
+func TestSourceTokensInTheConfigFile(t *testing.T) {
+	path := configFile(t, "sources:\n  dtr:\n    tokens: [from-the-file-000000000]\n")
+	cfg, err := parseServe([]string{"--config", path}, nil, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sourceTokens(cfg)["dtr"]; len(got) != 1 || got[0] != "from-the-file-000000000" {
+		t.Errorf("tokens %v", got)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"config", "check", "--config", path}, &out, &errOut, noEnv); code != 0 || strings.Contains(out.String(), "from-the-file") {
+		t.Errorf("config check: %d, shows the token: %v\n%s", code, strings.Contains(out.String(), "from-the-file"), out.String())
+	}
+	for _, args := range [][]string{{"--source-token", "harbor=abcdefghijklmnopq"}, {"--source-token", "dtr=short"}, {"--accept-authorization", "digest"}} {
+		if _, err := parseServe(args, nil, noEnv); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}
