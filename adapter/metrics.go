@@ -45,6 +45,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 var reasons = map[int]string{
 	202: "accepted",
 	400: "bad_request",
+	401: "bad_signature",
 	404: "not_found",
 	405: "method_not_allowed",
 	413: "too_large",

@@ -40,6 +40,9 @@ type Config struct {
 	// SourceTokens are a source's own tokens (several, so that one can be
 	// rotated without downtime); the source then takes only those.
 	SourceTokens map[string][]string
+	// Verifiers check the signatures of a source's deliveries (401 when
+	// one does not verify).
+	Verifiers map[string][]Verifier
 	// RawAuthorization also accepts the token as the whole Authorization
 	// header (Harbor sends its secret so); BasicAuth as the password of
 	// HTTP Basic authentication.
@@ -315,6 +318,11 @@ func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
 			return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("body larger than the limit of %d bytes", tooBig.Limit)}, ""
 		}
 		return http.StatusBadRequest, ErrorBody{Error: "reading body: " + err.Error()}, ""
+	}
+	for _, v := range r.cfg.Verifiers[src.Name()] {
+		if err := v.Verify(req.Header, body, time.Now()); err != nil {
+			return http.StatusUnauthorized, ErrorBody{Error: "signature: " + err.Error()}, ""
+		}
 	}
 	d, err := src.Decode(body)
 	if err != nil {

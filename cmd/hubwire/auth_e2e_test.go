@@ -3,9 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hubwire/hubwire/adapter/dtr"
 )
 
 func postWith(t *testing.T, url string, body []byte, header http.Header) int {
@@ -102,4 +110,59 @@ func TestSourceTokensInTheConfigFile(t *testing.T) {
 			t.Errorf("%v accepted", args)
 		}
 	}
+}
+
+// TestSignedSources: a source configured for Standard Webhooks or an HMAC
+// header takes only deliveries whose signature verifies (401 otherwise).
+func TestSignedSources(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	path := configFile(t, `sources:
+  dtr:
+    standard-webhooks:
+      secrets: [`+secret+`]
+  dockerhub:
+    hmac: {header: X-Signature, algorithm: sha256, encoding: hex, prefix: "sha256=", secrets: [s3cret]}
+`)
+	inst := startHubwire(t, t.TempDir(), "--config", path)
+	body, _ := dtr.Samples.ReadFile("samples/tag-push.json")
+	now := time.Now()
+	signed := http.Header{"Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {strconv.FormatInt(now.Unix(), 10)}, "Webhook-Signature": {standardSignature(secret, "msg_1", now, body)}}
+	if got := postWith(t, inst.webhookURL("dtr"), body, signed); got != 202 {
+		t.Errorf("signed: %d", got)
+	}
+	a := post(t, inst.webhookURL("dtr"), "application/json", body)
+	if a.status != 401 || !contains(a.body["error"], "signature: missing webhook-id") {
+		t.Errorf("unsigned: %d %v", a.status, a.body)
+	}
+	old := now.Add(-time.Hour)
+	replay := http.Header{"Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {strconv.FormatInt(old.Unix(), 10)}, "Webhook-Signature": {standardSignature(secret, "msg_1", old, body)}}
+	if got := postWith(t, inst.webhookURL("dtr"), body, replay); got != 401 {
+		t.Errorf("replayed an hour later: %d", got)
+	}
+
+	hub := fixtures(t)[0]
+	mac := hmac.New(sha256.New, []byte("s3cret"))
+	mac.Write(hub.body)
+	if got := postWith(t, inst.webhookURL("dockerhub"), hub.body, http.Header{"X-Signature": {"sha256=" + hex.EncodeToString(mac.Sum(nil))}}); got != 202 {
+		t.Errorf("HMAC signed: %d", got)
+	}
+	if got := postWith(t, inst.webhookURL("dockerhub"), hub.body, http.Header{"X-Signature": {"sha256=00"}}); got != 401 {
+		t.Errorf("HMAC wrong: %d", got)
+	}
+
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"config", "check", "--config", path}, &out, &errOut, noEnv); code != 0 || strings.Contains(out.String(), "s3cret") || strings.Contains(out.String(), secret) {
+		t.Errorf("config check %d shows a secret:\n%s%s", code, out.String(), errOut.String())
+	}
+	if _, err := parseServe([]string{"--config", configFile(t, "sources:\n  dtr:\n    standard-webhooks: {secrets: [nope]}\n")}, nil, noEnv); err == nil || !strings.Contains(err.Error(), "whsec_") {
+		t.Errorf("bad secret: %v", err)
+	}
+}
+
+func standardSignature(secret, id string, ts time.Time, body []byte) string {
+	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(id + "." + strconv.FormatInt(ts.Unix(), 10) + "."))
+	mac.Write(body)
+	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }

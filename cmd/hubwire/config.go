@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -11,9 +12,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
 )
@@ -25,6 +28,41 @@ type sourceSettings struct {
 	RequiredConsumers []string `yaml:"required-consumers,omitempty"`
 	// Tokens are the source's own webhook tokens (--source-token).
 	Tokens []string `yaml:"tokens,omitempty"`
+	// StandardWebhooks and HMAC, when set, make every delivery of the
+	// source carry a signature that verifies.
+	StandardWebhooks *struct {
+		Secrets   []string      `yaml:"secrets"`
+		Tolerance time.Duration `yaml:"tolerance,omitempty"`
+	} `yaml:"standard-webhooks,omitempty"`
+	HMAC *struct {
+		Header    string   `yaml:"header"`
+		Algorithm string   `yaml:"algorithm"`
+		Encoding  string   `yaml:"encoding"`
+		Prefix    string   `yaml:"prefix,omitempty"`
+		Secrets   []string `yaml:"secrets"`
+	} `yaml:"hmac,omitempty"`
+}
+
+// verifiersFor builds the signature checks the sources section asks for.
+func verifiersFor(sources map[string]sourceSettings) (map[string][]adapter.Verifier, error) {
+	out := map[string][]adapter.Verifier{}
+	for name, src := range sources {
+		if sw := src.StandardWebhooks; sw != nil {
+			v, err := adapter.NewStandardWebhooks(sw.Secrets, cmp.Or(sw.Tolerance, 5*time.Minute))
+			if err != nil {
+				return nil, fmt.Errorf("sources: %s: standard-webhooks: %w", name, err)
+			}
+			out[name] = append(out[name], v)
+		}
+		if h := src.HMAC; h != nil {
+			v, err := adapter.NewHMAC(h.Header, cmp.Or(h.Algorithm, "sha256"), cmp.Or(h.Encoding, "hex"), h.Prefix, h.Secrets)
+			if err != nil {
+				return nil, fmt.Errorf("sources: %s: hmac: %w", name, err)
+			}
+			out[name] = append(out[name], v)
+		}
+	}
+	return out, nil
 }
 
 // secretFlags are masked when the configuration is printed.
@@ -146,9 +184,16 @@ func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if len(cfg.sources) > 0 {
 		masked := map[string]sourceSettings{}
 		for name, src := range cfg.sources {
-			for i := range src.Tokens {
-				src.Tokens = slices.Clone(src.Tokens)
-				src.Tokens[i] = "****"
+			src.Tokens = maskAll(src.Tokens)
+			if sw := src.StandardWebhooks; sw != nil {
+				c := *sw
+				c.Secrets = maskAll(c.Secrets)
+				src.StandardWebhooks = &c
+			}
+			if h := src.HMAC; h != nil {
+				c := *h
+				c.Secrets = maskAll(c.Secrets)
+				src.HMAC = &c
 			}
 			masked[name] = src
 		}
@@ -160,4 +205,15 @@ func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	}
 	fmt.Fprintf(stdout, "# effective configuration (flags, then HUBWIRE_ variables, then the config file, then defaults)\n%s", out)
 	return nil
+}
+
+func maskAll(secrets []string) []string {
+	if secrets == nil {
+		return nil
+	}
+	out := make([]string, len(secrets))
+	for i := range out {
+		out[i] = "****"
+	}
+	return out
 }

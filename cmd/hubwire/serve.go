@@ -200,6 +200,9 @@ func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string
 			return c, fmt.Errorf("--source-token %s: %w", source, err)
 		}
 	}
+	if _, err := verifiersFor(c.sources); err != nil {
+		return c, err
+	}
 	if err := c.reply.check(); err != nil {
 		return c, err
 	}
@@ -320,6 +323,11 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 	if inst.reply != nil {
 		recorder, api = inst.reply, inst.reply
 	}
+	verifiers, err := verifiersFor(cfg.sources)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	recv, err := adapter.NewReceiver(adapter.Config{
 		Sources:          []adapter.Source{dockerhub.New(schemaBase), dtr.New(schemaBase)},
 		Sink:             inst.broker.sink,
@@ -330,6 +338,7 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		AllowedOrigins:   cfg.allowedOrigins.values,
 		AllowedRate:      cfg.allowedRate,
 		SourceTokens:     sourceTokens(cfg),
+		Verifiers:        verifiers,
 		RawAuthorization: slices.Contains(cfg.acceptAuth.values, "raw"),
 		BasicAuth:        slices.Contains(cfg.acceptAuth.values, "basic"),
 		RateLimit:        cfg.rateLimit,
