@@ -67,6 +67,11 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 		{[]string{"--max-body-bytes", "0"}, nil, "--max-body-bytes 0: must be positive"},
 		{[]string{"--webhook-allowed-rate", "lots"}, nil, `--webhook-allowed-rate "lots"`},
 		{[]string{"--max-in-flight", "-1"}, nil, "--max-in-flight -1"},
+		{[]string{"--tls-cert", "a.pem"}, nil, "--tls-cert and --tls-key go together"},
+		{[]string{"--tls-client-ca", "ca.pem"}, nil, "--tls-client-ca needs --tls-cert"},
+		{[]string{"--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"}, nil, "no such file"},
+		{[]string{"--write-timeout", "5s"}, nil, "--write-timeout 5s must be longer than --publish-timeout 10s"},
+		{[]string{"--max-header-bytes", "100"}, nil, "--max-header-bytes 100"},
 	}
 	for _, tt := range tests {
 		_, err := parseServe(tt.args, io.Discard, env(tt.env))

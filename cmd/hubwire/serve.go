@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -52,6 +53,13 @@ type serveConfig struct {
 	sourceRateLimit float64
 	sourceTokens    listFlag
 	acceptAuth      listFlag
+	tlsCert, tlsKey string
+	tlsClientCA     string
+	readTimeout     time.Duration
+	writeTimeout    time.Duration
+	idleTimeout     time.Duration
+	headerTimeout   time.Duration
+	maxHeaderBytes  int
 	logLevel        slog.Level
 	logFormat       string
 
@@ -108,6 +116,14 @@ func (c *serveConfig) register(f *flags) {
 	f.StringVar(&c.token, "token", "", "webhook `token` to use instead of the generated one (16 or more\nletters, digits, - . _ ~)")
 	f.Var(&c.sourceTokens, "source-token", "a source's own webhook token, as `source=token` (repeatable, for rotation);\na source with tokens of its own takes only those")
 	f.Var(&c.acceptAuth, "accept-authorization", "also take the token as the whole Authorization header (`raw`, as Harbor\nsends it) or as the password of HTTP Basic (basic); comma-separated")
+	f.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate `file` for the receiver to serve HTTPS (with --tls-key);\nreloaded when the file changes")
+	f.StringVar(&c.tlsKey, "tls-key", "", "PEM private key `file` of --tls-cert")
+	f.StringVar(&c.tlsClientCA, "tls-client-ca", "", "PEM `file` of CAs whose client certificates are verified when a sender\npresents one (mTLS)")
+	f.DurationVar(&c.headerTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request headers (`duration`)")
+	f.DurationVar(&c.readTimeout, "read-timeout", 30*time.Second, "time a client has to send a whole request (`duration`)")
+	f.DurationVar(&c.writeTimeout, "write-timeout", 45*time.Second, "time to answer a request, publish included (`duration`); keep it\nabove --publish-timeout")
+	f.DurationVar(&c.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open (`duration`)")
+	f.IntVar(&c.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request headers accepted, in `bytes`")
 	f.StringVar(&c.modeText, "ce-mode", string(sinks.Binary), "CloudEvents content `mode`: binary (ce- headers, data as the body)\nor structured (the whole event as JSON)")
 	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest delivery accepted, in `bytes` (413 above it)")
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
@@ -200,6 +216,23 @@ func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string
 			return c, fmt.Errorf("--source-token %s: %w", source, err)
 		}
 	}
+	switch {
+	case (c.tlsCert == "") != (c.tlsKey == ""):
+		return c, errors.New("--tls-cert and --tls-key go together")
+	case c.tlsClientCA != "" && c.tlsCert == "":
+		return c, errors.New("--tls-client-ca needs --tls-cert and --tls-key")
+	case c.headerTimeout <= 0 || c.readTimeout <= 0 || c.writeTimeout <= 0 || c.idleTimeout <= 0:
+		return c, errors.New("--read-header-timeout, --read-timeout, --write-timeout, --idle-timeout: each must be positive")
+	case c.writeTimeout <= c.publishTimeout:
+		return c, fmt.Errorf("--write-timeout %v must be longer than --publish-timeout %v, or answers are cut off", c.writeTimeout, c.publishTimeout)
+	case c.maxHeaderBytes < 4096:
+		return c, fmt.Errorf("--max-header-bytes %d: at least 4096", c.maxHeaderBytes)
+	}
+	if c.tlsCert != "" {
+		if _, err := receiverTLS(c.tlsCert, c.tlsKey, c.tlsClientCA); err != nil {
+			return c, err
+		}
+	}
 	if _, err := verifiersFor(c.sources); err != nil {
 		return c, err
 	}
@@ -282,7 +315,11 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 	inst.httpAddr = ln.Addr()
 	inst.publicURL = cfg.publicURL
 	if inst.publicURL == "" {
-		inst.publicURL = "http://" + loopbackIfUnspecified(ln.Addr().(*net.TCPAddr))
+		scheme := "http://"
+		if cfg.tlsCert != "" {
+			scheme = "https://"
+		}
+		inst.publicURL = scheme + loopbackIfUnspecified(ln.Addr().(*net.TCPAddr))
 	}
 	schemaBase := inst.publicURL + "/schemas/"
 	reg := prometheus.NewRegistry()
@@ -356,11 +393,11 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 	}
 	inst.http = &http.Server{
 		Handler:           recv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.publishTimeout + 30*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: cfg.headerTimeout,
+		ReadTimeout:       cfg.readTimeout,
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
+		MaxHeaderBytes:    cfg.maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if cfg.debugAddr != "" {
@@ -369,6 +406,13 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 			err := http.ListenAndServe(cfg.debugAddr, http.DefaultServeMux)
 			log.Warn("profiler stopped", "error", err)
 		}()
+	}
+	if cfg.tlsCert != "" {
+		if inst.http.TLSConfig, err = receiverTLS(cfg.tlsCert, cfg.tlsKey, cfg.tlsClientCA); err != nil {
+			ln.Close()
+			return nil, err
+		}
+		ln = tls.NewListener(ln, inst.http.TLSConfig)
 	}
 	go func() {
 		if err := inst.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+)
+
+// certReloader serves the receiver's certificate from files, loading them
+// again when they change (a renewed certificate needs no restart). It
+// looks at the files at most once a second.
+type certReloader struct {
+	certFile, keyFile string
+
+	mu      sync.Mutex
+	cert    *tls.Certificate
+	modTime time.Time
+	checked time.Time
+}
+
+func newCertReloader(certFile, keyFile string) (*certReloader, error) {
+	r := &certReloader{certFile: certFile, keyFile: keyFile}
+	if _, err := r.get(time.Now()); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *certReloader) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return r.get(time.Now())
+}
+
+func (r *certReloader) get(now time.Time) (*tls.Certificate, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cert != nil && now.Sub(r.checked) < time.Second {
+		return r.cert, nil
+	}
+	r.checked = now
+	info, err := os.Stat(r.certFile)
+	if err != nil {
+		if r.cert != nil {
+			return r.cert, nil // keep serving the last good one
+		}
+		return nil, fmt.Errorf("--tls-cert: %w", err)
+	}
+	if r.cert != nil && info.ModTime().Equal(r.modTime) {
+		return r.cert, nil
+	}
+	cert, err := tls.LoadX509KeyPair(r.certFile, r.keyFile)
+	if err != nil {
+		if r.cert != nil {
+			return r.cert, nil // a half-written renewal: keep the last good one
+		}
+		return nil, fmt.Errorf("--tls-cert, --tls-key: %w", err)
+	}
+	r.cert, r.modTime = &cert, info.ModTime()
+	return r.cert, nil
+}
+
+// receiverTLS is the receiver's TLS configuration: its certificate, and the
+// CAs whose client certificates it verifies when a sender presents one
+// (Quay does); a sender that presents none still gets in with the token.
+func receiverTLS(certFile, keyFile, clientCA string) (*tls.Config, error) {
+	r, err := newCertReloader(certFile, keyFile)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: r.GetCertificate}
+	if clientCA != "" {
+		pem, err := os.ReadFile(clientCA)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-client-ca: %w", err)
+		}
+		cfg.ClientCAs = x509.NewCertPool()
+		if !cfg.ClientCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--tls-client-ca: %s holds no PEM certificate", clientCA)
+		}
+		cfg.ClientAuth = tls.VerifyClientCertIfGiven
+	}
+	return cfg, nil
+}
