@@ -36,6 +36,7 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./adapter/dockerhub -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/reply -run '^$$' -fuzz '^FuzzParseAck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPercentRoundTrip$$' -fuzztime $(FUZZTIME)
 
 clean:

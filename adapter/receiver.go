@@ -43,6 +43,9 @@ type Config struct {
 	// Verifiers check the signatures of a source's deliveries (401 when
 	// one does not verify).
 	Verifiers map[string][]Verifier
+	// Tracing carries the W3C trace context of each delivery (or a new
+	// one) in the event's traceparent and tracestate extensions.
+	Tracing bool
 	// RawAuthorization also accepts the token as the whole Authorization
 	// header (Harbor sends its secret so); BasicAuth as the password of
 	// HTTP Basic authentication.
@@ -333,6 +336,13 @@ func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
 		return http.StatusBadRequest, ErrorBody{Error: err.Error()}, ""
 	}
 	e := &d.Event
+	if r.cfg.Tracing {
+		tp, ts := traceParent(req.Header)
+		e.SetExtension("traceparent", tp)
+		if ts != "" {
+			e.SetExtension("tracestate", ts)
+		}
+	}
 	ctx, cancel := context.WithTimeout(req.Context(), r.cfg.PublishTimeout)
 	defer cancel()
 	// The delivery record is written while the event is published, so

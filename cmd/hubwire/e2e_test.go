@@ -396,3 +396,26 @@ func TestRateLimits(t *testing.T) {
 		t.Errorf("global limit: %d", a.status)
 	}
 }
+
+// TestTracing: with --tracing the event carries the delivery's trace
+// (a new span of it) in ce-traceparent; without, no trace extension.
+func TestTracing(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		flags := []string{}
+		if on {
+			flags = append(flags, "--tracing")
+		}
+		inst := startHubwire(t, t.TempDir(), flags...)
+		f := fixtures(t)[0]
+		req, _ := http.NewRequest(http.MethodPost, inst.webhookURL(f.source), bytes.NewReader(f.body))
+		req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+		if a := do(t, req); a.status != 202 {
+			t.Fatalf("%d %v", a.status, a.body)
+		}
+		msg := natstest.ReadStream(t, inst.broker.embedded.ClientURL(), "HUBWIRE_EVENTS", 1)[0]
+		tp := msg.Header.Get("ce-traceparent")
+		if on && (!strings.HasPrefix(tp, "00-4bf92f3577b34da6a3ce929d0e0e4736-") || strings.Contains(tp, "00f067aa0ba902b7")) || !on && tp != "" {
+			t.Errorf("tracing %v: ce-traceparent %q", on, tp)
+		}
+	}
+}

@@ -53,6 +53,7 @@ type serveConfig struct {
 	sourceRateLimit float64
 	sourceTokens    listFlag
 	acceptAuth      listFlag
+	tracing         bool
 	tlsCert, tlsKey string
 	tlsClientCA     string
 	readTimeout     time.Duration
@@ -116,6 +117,7 @@ func (c *serveConfig) register(f *flags) {
 	f.StringVar(&c.token, "token", "", "webhook `token` to use instead of the generated one (16 or more\nletters, digits, - . _ ~)")
 	f.Var(&c.sourceTokens, "source-token", "a source's own webhook token, as `source=token` (repeatable, for rotation);\na source with tokens of its own takes only those")
 	f.Var(&c.acceptAuth, "accept-authorization", "also take the token as the whole Authorization header (`raw`, as Harbor\nsends it) or as the password of HTTP Basic (basic); comma-separated")
+	f.BoolVar(&c.tracing, "tracing", false, "carry each delivery's W3C trace context (its traceparent, or a new one)\nin the event's traceparent and tracestate extensions, for consumers to continue")
 	f.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate `file` for the receiver to serve HTTPS (with --tls-key);\nreloaded when the file changes")
 	f.StringVar(&c.tlsKey, "tls-key", "", "PEM private key `file` of --tls-cert")
 	f.StringVar(&c.tlsClientCA, "tls-client-ca", "", "PEM `file` of CAs whose client certificates are verified when a sender\npresents one (mTLS)")
@@ -376,6 +378,7 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		AllowedRate:      cfg.allowedRate,
 		SourceTokens:     sourceTokens(cfg),
 		Verifiers:        verifiers,
+		Tracing:          cfg.tracing,
 		RawAuthorization: slices.Contains(cfg.acceptAuth.values, "raw"),
 		BasicAuth:        slices.Contains(cfg.acceptAuth.values, "basic"),
 		RateLimit:        cfg.rateLimit,
