@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -123,34 +122,14 @@ func TestCommands(t *testing.T) {
 // webhook URL it prints, delivers to it, and stops it as a signal would.
 func TestServeCommand(t *testing.T) {
 	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	exit := make(chan int, 1)
-	go func() {
-		exit <- run(ctx, []string{"serve", "--http-addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0"}, pw, io.Discard,
-			env(map[string]string{"HUBWIRE_DATA_DIR": dir}))
-		pw.Close()
-	}()
-	var printed strings.Builder
-	var hook string
-	lines := bufio.NewScanner(pr)
-	for lines.Scan() {
-		printed.WriteString(lines.Text() + "\n")
-		if url, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "DTR:"); ok {
-			hook = strings.TrimSpace(url)
-		}
-		if strings.HasPrefix(lines.Text(), "Schemas:") {
-			break
-		}
-	}
-	go io.Copy(io.Discard, pr)
+	served := runServe(t, []string{"--http-addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0"}, map[string]string{"HUBWIRE_DATA_DIR": dir}, io.Discard)
 	token, err := os.ReadFile(filepath.Join(dir, "webhook-token"))
 	if err != nil {
-		t.Fatalf("no token kept in the data dir: %v\n%s", err, printed.String())
+		t.Fatalf("no token kept in the data dir: %v\n%s", err, served.printed)
 	}
-	if !strings.HasSuffix(hook, "/hooks/dtr/"+strings.TrimSpace(string(token))) || !strings.Contains(printed.String(), "sub 'hubwire.events.>'") {
-		t.Fatalf("printed:\n%s", printed.String())
+	hook := served.hooks["dtr"]
+	if !strings.HasSuffix(hook, "/hooks/dtr/"+strings.TrimSpace(string(token))) || !strings.Contains(served.printed, "sub 'hubwire.events.>'") {
+		t.Fatalf("printed:\n%s", served.printed)
 	}
 	body, _ := dtr.Samples.ReadFile("samples/tag-push.json")
 	resp, err := http.Post(hook, "application/json", bytes.NewReader(body))
@@ -161,14 +140,8 @@ func TestServeCommand(t *testing.T) {
 	if resp.StatusCode != http.StatusAccepted {
 		t.Errorf("delivery to the printed URL: %d", resp.StatusCode)
 	}
-	cancel()
-	select {
-	case code := <-exit:
-		if code != 0 {
-			t.Errorf("exit %d after a stop signal", code)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
+	if code := served.stop(); code != 0 {
+		t.Errorf("exit %d after a stop signal", code)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -153,4 +154,53 @@ func getRecord(inst *instance, id string) (reply.Record, error) {
 		return rec, fmt.Errorf("GET /api/events/%s: %d %s", id, resp.StatusCode, b)
 	}
 	return rec, json.NewDecoder(resp.Body).Decode(&rec)
+}
+
+// servedCommand is hubwire serve run as a user runs it, through run().
+type servedCommand struct {
+	printed string            // what it printed up to "Schemas:"
+	hooks   map[string]string // the webhook URLs it printed, by source
+	stop    func() int        // stops it as a signal would; returns the exit status
+}
+
+// runServe starts `hubwire serve args…` with the given environment and
+// stderr, and reads its startup output.
+func runServe(t *testing.T, args []string, environ map[string]string, stderr io.Writer) servedCommand {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run(ctx, append([]string{"serve"}, args...), pw, stderr, func(k string) string { return environ[k] })
+		pw.Close()
+	}()
+	s := servedCommand{hooks: map[string]string{}}
+	var printed strings.Builder
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		line := lines.Text()
+		printed.WriteString(line + "\n")
+		for _, source := range []string{"Docker Hub:", "DTR:"} {
+			if url, ok := strings.CutPrefix(strings.TrimSpace(line), source); ok {
+				s.hooks[map[string]string{"Docker Hub:": "dockerhub", "DTR:": "dtr"}[source]] = strings.TrimSpace(url)
+			}
+		}
+		if strings.HasPrefix(line, "Schemas:") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	s.printed = printed.String()
+	s.stop = func() int {
+		cancel()
+		select {
+		case code := <-exit:
+			return code
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop within 30s of its stop signal")
+			return -1
+		}
+	}
+	t.Cleanup(func() { cancel() })
+	return s
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -59,29 +57,9 @@ func TestNoSecretInTheLog(t *testing.T) {
     standard-webhooks: {secrets: [`+swSecret+`]}
 `), 0o600)
 	var logs bytes.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	exit := make(chan int, 1)
-	go func() {
-		exit <- run(ctx, []string{"serve", "--http-addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0", "--data-dir", dir, "--config", config,
-			"--source-token", "dtr=" + sourceToken, "--log-level", "debug", "--log-format", "json"}, pw, &logs, noEnv)
-		pw.Close()
-	}()
-	var hub, dtrHook string
-	lines := bufio.NewScanner(pr)
-	for lines.Scan() {
-		line := strings.TrimSpace(lines.Text())
-		if url, ok := strings.CutPrefix(line, "Docker Hub:"); ok {
-			hub = strings.TrimSpace(url)
-		}
-		if url, ok := strings.CutPrefix(line, "DTR:"); ok {
-			dtrHook = strings.TrimSpace(url)
-		}
-		if strings.HasPrefix(line, "Schemas:") {
-			break
-		}
-	}
-	go io.Copy(io.Discard, pr)
+	served := runServe(t, []string{"--http-addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0", "--data-dir", dir, "--config", config,
+		"--source-token", "dtr=" + sourceToken, "--log-level", "debug", "--log-format", "json"}, nil, &logs)
+	hub, dtrHook := served.hooks["dockerhub"], served.hooks["dtr"]
 	mainToken, _ := os.ReadFile(filepath.Join(dir, "webhook-token"))
 	f := fixtures(t)[0]
 	for _, url := range []string{hub, dtrHook, strings.Replace(dtrHook, sourceToken, "wrong-token-wrong-token", 1), hub + "?access_token=" + sourceToken} {
@@ -90,8 +68,7 @@ func TestNoSecretInTheLog(t *testing.T) {
 			resp.Body.Close()
 		}
 	}
-	cancel()
-	<-exit
+	served.stop()
 	log := logs.String()
 	if !strings.Contains(log, `"route":"/hooks/dtr"`) {
 		t.Fatalf("the log holds no delivery line:\n%s", log)
