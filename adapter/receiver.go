@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -24,6 +25,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hubwire/hubwire/sinks"
+	"github.com/hubwire/hubwire/sinks/spool"
 )
 
 // Config configures a Receiver.
@@ -70,6 +72,9 @@ type Config struct {
 	RateLimit, SourceRateLimit float64
 	// Schemas are served under /schemas/.
 	Schemas fs.FS
+	// Spool, when set, keeps deliveries the broker cannot take in time
+	// on local disk (202 with "spooled": true) and forwards them later.
+	Spool *spool.Spool
 	// Recorder, when set, is told of every stored event before the 202.
 	Recorder Recorder
 	// API serves /api/ to callers that present the token.
@@ -187,6 +192,10 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.cfg.API.ServeHTTP(w, req)
 	case req.URL.Path == "/metrics" && r.cfg.Gatherer != nil:
 		promhttp.HandlerFor(r.cfg.Gatherer, promhttp.HandlerOpts{}).ServeHTTP(w, req)
+	case req.URL.Path == "/asyncapi.json" || req.URL.Path == "/schemas/"+asyncAPIFile:
+		if onlyGet(w, req) {
+			r.asyncAPI(w, req)
+		}
 	case strings.HasPrefix(req.URL.Path, "/schemas/"):
 		if onlyGet(w, req) {
 			r.schema(w, req)
@@ -345,39 +354,89 @@ func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), r.cfg.PublishTimeout)
 	defer cancel()
+	receipt, err := r.store(ctx, src.Name(), d)
+	switch {
+	case errors.Is(err, sinks.ErrTooLarge):
+		r.cfg.Logger.Warn("publish failed", "event_id", e.ID(), "error", err)
+		return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("event %s is larger than the broker accepts", e.ID())}, e.ID()
+	case errors.Is(err, spool.ErrFull):
+		r.cfg.Logger.Warn("spool full", "event_id", e.ID(), "error", err)
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker is unavailable and the local spool is full; nothing was published, retry later", e.ID())}, e.ID()
+	case errors.Is(err, errNotRecorded):
+		r.cfg.Logger.Warn("delivery record not written", "event_id", e.ID(), "error", err)
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s is stored but its delivery record could not be written; retry", e.ID())}, e.ID()
+	case err != nil:
+		r.cfg.Logger.Warn("publish failed", "event_id", e.ID(), "error", err)
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not accept it in time; nothing was published, retry later", e.ID())}, e.ID()
+	}
+	return http.StatusAccepted, Accepted{ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(), Receipt: receipt}, e.ID()
+}
+
+// errNotRecorded marks an event the broker stored without its delivery
+// record.
+var errNotRecorded = errors.New("delivery record not written")
+
+// store puts d's event in the broker, or, when the broker cannot take it
+// in time and a spool is configured, in the spool. While the spool holds
+// events, new ones go behind them, so that the broker gets them in order.
+func (r *Receiver) store(ctx context.Context, source string, d *Decoded) (sinks.Receipt, error) {
+	sp := r.cfg.Spool
+	if sp == nil {
+		return r.publish(ctx, source, d)
+	}
+	if sp.Backlogged() {
+		return r.spool(ctx, source, d, "events wait in the spool")
+	}
+	// The broker gets most of the deadline; the rest is the spool's.
+	pctx, cancel := context.WithTimeout(ctx, r.cfg.PublishTimeout-min(r.cfg.PublishTimeout/4, 2*time.Second))
+	defer cancel()
+	receipt, err := r.publish(pctx, source, d)
+	if err == nil || errors.Is(err, sinks.ErrTooLarge) {
+		return receipt, err
+	}
+	return r.spool(ctx, source, d, err.Error())
+}
+
+// publish stores d's event in the broker and writes its delivery record.
+func (r *Receiver) publish(ctx context.Context, source string, d *Decoded) (sinks.Receipt, error) {
 	// The delivery record is written while the event is published, so
 	// that a delivery waits for one broker round trip, not two. Either may
 	// fail alone: a retry is then dropped as a duplicate event, or finds
 	// the record already there.
 	recorded := make(chan error, 1)
 	if r.cfg.Recorder != nil {
-		go func() { recorded <- r.cfg.Recorder.Received(ctx, src.Name(), d, r.cfg.Sink.Destination()) }()
+		go func() { recorded <- r.cfg.Recorder.Received(ctx, source, d, r.cfg.Sink.Destination()) }()
 	} else {
 		recorded <- nil
 	}
 	began := time.Now()
-	receipt, err := r.cfg.Sink.Publish(ctx, d.Address, e)
+	receipt, err := r.cfg.Sink.Publish(ctx, d.Address, &d.Event)
 	recErr := <-recorded
-	if m := r.cfg.Metrics; m != nil && err == nil {
+	if err != nil {
+		return receipt, err
+	}
+	if m := r.cfg.Metrics; m != nil {
 		m.publishSeconds.WithLabelValues(receipt.Broker).Observe(time.Since(began).Seconds())
 		if receipt.Duplicate {
 			m.duplicates.WithLabelValues(receipt.Broker).Inc()
 		} else {
-			m.published.WithLabelValues(e.Type(), receipt.Broker).Inc()
+			m.published.WithLabelValues(d.Event.Type(), receipt.Broker).Inc()
 		}
-	}
-	if err != nil {
-		r.cfg.Logger.Warn("publish failed", "event_id", e.ID(), "error", err)
-		if errors.Is(err, sinks.ErrTooLarge) {
-			return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("event %s is larger than the broker accepts", e.ID())}, e.ID()
-		}
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not accept it in time; nothing was published, retry later", e.ID())}, e.ID()
 	}
 	if recErr != nil {
-		r.cfg.Logger.Warn("delivery record not written", "event_id", e.ID(), "error", recErr)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s is stored but its delivery record could not be written; retry", e.ID())}, e.ID()
+		return receipt, fmt.Errorf("%w: %w", errNotRecorded, recErr)
 	}
-	return http.StatusAccepted, Accepted{ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(), Receipt: receipt}, e.ID()
+	return receipt, nil
+}
+
+// spool keeps d on local disk; the spool's forwarder publishes it and
+// writes its delivery record once the broker is back.
+func (r *Receiver) spool(ctx context.Context, source string, d *Decoded, why string) (sinks.Receipt, error) {
+	receipt, err := r.cfg.Spool.Put(ctx, spool.Entry{Source: source, Address: d.Address, CallbackURL: d.CallbackURL, Event: &d.Event})
+	if err == nil {
+		r.cfg.Logger.Info("event spooled", "event_id", d.Event.ID(), "reason", why)
+	}
+	return receipt, err
 }
 
 // authorized checks the tokens a request presents (in the path, as
@@ -413,15 +472,34 @@ func boolInt(b bool) int {
 	return 0
 }
 
+// ready answers /readyz: ready when a delivery can be stored now, in the
+// broker or, while the broker is away, in the spool.
 func (r *Receiver) ready(w http.ResponseWriter, req *http.Request) {
 	ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
 	defer cancel()
-	if err := r.cfg.Sink.Ready(ctx); err != nil {
+	body := map[string]any{"status": "ready"}
+	brokerErr := r.cfg.Sink.Ready(ctx)
+	if brokerErr != nil {
+		body["status"], body["error"] = "unavailable", brokerErr.Error()
+	}
+	if sp := r.cfg.Spool; sp != nil {
+		st, err := sp.Status(ctx)
+		switch {
+		case err != nil:
+			body["status"], body["error"] = "unavailable", err.Error()
+		case int64(st.Bytes)+r.cfg.MaxBodyBytes > st.MaxBytes:
+			body["status"], body["error"] = "unavailable", fmt.Sprintf("the spool is full (%d of %d bytes); deliveries are answered 503 until the broker takes its events", st.Bytes, st.MaxBytes)
+		case brokerErr != nil:
+			body["status"], body["error"] = "ready", "broker unavailable ("+brokerErr.Error()+"); deliveries are spooled"
+		}
+		body["spool"] = st
+	}
+	if body["status"] != "ready" {
 		w.Header().Set("Retry-After", retryAfterSeconds)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+		writeJSON(w, http.StatusServiceUnavailable, body)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (r *Receiver) schema(w http.ResponseWriter, req *http.Request) {
@@ -436,6 +514,31 @@ func (r *Receiver) schema(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/schema+json")
+	w.Write(b)
+}
+
+// asyncAPIFile is the AsyncAPI document among the schemas.
+const asyncAPIFile = "asyncapi.json"
+
+// asyncAPI serves the AsyncAPI document of the events and acks. It lives
+// among the schemas and names them relative to itself ("./dtr.tag.push.json"),
+// so that the references resolve on disk and under /schemas/; served from
+// the root, they are rebased onto schemas/, since a client resolves them
+// against the URL it fetched.
+func (r *Receiver) asyncAPI(w http.ResponseWriter, req *http.Request) {
+	if r.cfg.Schemas == nil {
+		notFound(w)
+		return
+	}
+	b, err := fs.ReadFile(r.cfg.Schemas, asyncAPIFile)
+	if err != nil {
+		notFound(w)
+		return
+	}
+	if req.URL.Path == "/"+asyncAPIFile {
+		b = bytes.ReplaceAll(b, []byte(`"$ref": "./`), []byte(`"$ref": "./schemas/`))
+	}
+	w.Header().Set("Content-Type", "application/json")
 	w.Write(b)
 }
 

@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +182,82 @@ func TestTokenNeverLogged(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "route=/hooks/dtr") || !strings.Contains(logs.String(), "event_id=") {
 		t.Errorf("log lacks the route or event id:\n%s", logs.String())
+	}
+}
+
+// TestAsyncAPIServed fetches the AsyncAPI document from the root and from
+// /schemas/, and follows every reference to a schema as a client would,
+// against the URL it fetched the document from.
+func TestAsyncAPIServed(t *testing.T) {
+	ts, _ := receiver(t, 4096, nil)
+	for _, docPath := range []string{"/asyncapi.json", "/schemas/asyncapi.json"} {
+		t.Run(docPath, func(t *testing.T) {
+			doc, ct := fetch(t, ts.URL+docPath)
+			if ct != "application/json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			var v map[string]any
+			if err := json.Unmarshal(doc, &v); err != nil || v["asyncapi"] != "3.0.0" {
+				t.Fatalf("not an AsyncAPI 3.0.0 document (%v): %.100s", err, doc)
+			}
+			base, _ := url.Parse(ts.URL + docPath)
+			refs := 0
+			schemaRefs(v, func(ref string) {
+				if strings.HasPrefix(ref, "#") {
+					return
+				}
+				refs++
+				u, err := base.Parse(ref)
+				if err != nil {
+					t.Fatalf("$ref %q: %v", ref, err)
+				}
+				got, ct := fetch(t, u.String())
+				want, err := fs.ReadFile(schemas.FS(), path.Base(u.Path))
+				if err != nil || ct != "application/schema+json" || !bytes.Equal(got, want) {
+					t.Errorf("$ref %q: %s answered %s, not the schema %s", ref, u, ct, path.Base(u.Path))
+				}
+			})
+			if refs == 0 {
+				t.Error("the document references no schema")
+			}
+		})
+	}
+	resp, _ := request(t, "POST", ts.URL+"/asyncapi.json", "application/json", "{}")
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST: %d", resp.StatusCode)
+	}
+}
+
+// fetch GETs url, which must answer 200, and returns the body and its
+// Content-Type.
+func fetch(t *testing.T, url string) ([]byte, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	return b, resp.Header.Get("Content-Type")
+}
+
+// schemaRefs calls f with the value of every "$ref" in v.
+func schemaRefs(v any, f func(string)) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if s, ok := e.(string); ok && k == "$ref" {
+				f(s)
+				continue
+			}
+			schemaRefs(e, f)
+		}
+	case []any:
+		for _, e := range v {
+			schemaRefs(e, f)
+		}
 	}
 }

@@ -1,8 +1,11 @@
 // Package schemas holds the JSON Schemas (draft 2020-12) of the data of
-// every event type hubwire publishes. They are embedded in the binary and
-// served by the receiver under /schemas/, which is where each event's
-// dataschema attribute points. References between them are relative
-// ("common.json#/$defs/facts"), so they resolve wherever they are served.
+// every event type hubwire publishes and of the acks consumers send back
+// (ack.json), and the AsyncAPI 3.0 document of the subjects and topics that
+// carry them (asyncapi.json). They are embedded in the binary and served by
+// the receiver under /schemas/, which is where each event's dataschema
+// attribute points. References between them are relative
+// ("common.json#/$defs/facts", "./dtr.tag.push.json"), so they resolve
+// wherever they are served.
 package schemas
 
 import (
@@ -14,14 +17,22 @@ import (
 //go:embed *.json
 var files embed.FS
 
-// FS returns the schema files, named <name>.json.
+// AsyncAPIFile is the AsyncAPI document among the files: a description of
+// the channels, not a JSON Schema.
+const AsyncAPIFile = "asyncapi.json"
+
+// FS returns the schema files, named <name>.json, and the AsyncAPI document.
 func FS() fs.FS { return files }
 
-// Names lists the names of every schema file, without .json.
+// Names lists the names of every JSON Schema file, without .json; the
+// AsyncAPI document is not one.
 func Names() []string {
 	entries, _ := fs.ReadDir(files, ".")
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
+		if e.Name() == AsyncAPIFile {
+			continue
+		}
 		names = append(names, strings.TrimSuffix(e.Name(), ".json"))
 	}
 	return names

@@ -34,6 +34,10 @@ type Receipt struct {
 	// Duplicate is true when the broker already held an event with this id
 	// and stored nothing new.
 	Duplicate bool `json:"duplicate"`
+	// Spooled is true when the broker could not take the event in time
+	// and hubwire holds it on local disk, to forward it in order once
+	// the broker is back. Stream is then where it will be stored.
+	Spooled bool `json:"spooled,omitempty"`
 }
 
 // Sink is a broker that stores events durably.

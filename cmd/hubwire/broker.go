@@ -160,7 +160,10 @@ func (b *brokerConfig) open(ctx context.Context, dataDir string, maxBody int64, 
 		if err != nil {
 			return nil, err
 		}
-		nc, err := natssink.Connect(b.url, opts...)
+		// While disconnected, a publish fails at once instead of waiting
+		// in the client's buffer: the delivery is then spooled (or
+		// answered 503) without waiting out its deadline.
+		nc, err := natssink.Connect(b.url, append(opts, natsgo.ReconnectBufSize(-1))...)
 		if err != nil {
 			return nil, err
 		}

@@ -137,9 +137,9 @@ func TestKafkaRecordReadByKcat(t *testing.T) {
 
 // TestKafkaDownIs503 stops the cluster under a running hubwire: deliveries
 // are answered 503 with Retry-After within the publish timeout, never 202.
-func TestKafkaDownIs503(t *testing.T) {
+func TestKafkaDownIs503WithoutSpool(t *testing.T) {
 	c := kafkaCluster(t, kfake.SeedTopics(1, "hubwire.events"))
-	inst := startHubwire(t, t.TempDir(), "--broker", kafkaBroker(c), "--publish-timeout", "2s")
+	inst := startHubwire(t, t.TempDir(), "--broker", kafkaBroker(c), "--publish-timeout", "2s", "--spool-max-bytes", "0")
 	f := fixtures(t)[0]
 	if a := post(t, inst.webhookURL(f.source), "application/json", f.body); a.status != 202 {
 		t.Fatalf("%d %v", a.status, a.body)

@@ -25,6 +25,7 @@ import (
 	"github.com/hubwire/hubwire/adapter/reply"
 	"github.com/hubwire/hubwire/schemas"
 	"github.com/hubwire/hubwire/sinks"
+	"github.com/hubwire/hubwire/sinks/spool"
 )
 
 const serveSummary = `Receive container registry webhooks and publish each as a CloudEvent to
@@ -44,6 +45,7 @@ type serveConfig struct {
 	broker          brokerConfig
 	token           string
 	maxBodyBytes    int64
+	spoolMaxBytes   int64
 	publishTimeout  time.Duration
 	shutdownTimeout time.Duration
 	maxInFlight     int
@@ -128,6 +130,7 @@ func (c *serveConfig) register(f *flags) {
 	f.IntVar(&c.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request headers accepted, in `bytes`")
 	f.StringVar(&c.modeText, "ce-mode", string(sinks.Binary), "CloudEvents content `mode`: binary (ce- headers, data as the body)\nor structured (the whole event as JSON)")
 	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest delivery accepted, in `bytes` (413 above it)")
+	f.Int64Var(&c.spoolMaxBytes, "spool-max-bytes", 1<<30, "size in `bytes` of the local spool under --data-dir that keeps deliveries\nan external broker cannot take in time (answered 202 with \"spooled\": true,\nforwarded in order when it is back); 503 when full; 0 turns it off")
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
 	f.IntVar(&c.maxInFlight, "max-in-flight", 1024, "most deliveries handled at once (`count`); more are answered 503\nwith Retry-After; 0 for no cap")
 	f.Float64Var(&c.rateLimit, "rate-limit", 0, "most deliveries a second in all (`rate`; 429 with Retry-After above it);\n0 for no limit")
@@ -176,6 +179,10 @@ func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string
 		return c, fmt.Errorf("--log-format %q: want text or json", c.logFormat)
 	case c.maxBodyBytes <= 0:
 		return c, fmt.Errorf("--max-body-bytes %d: must be positive", c.maxBodyBytes)
+	case c.spoolMaxBytes < 0:
+		return c, fmt.Errorf("--spool-max-bytes %d: must be 0 (no spool) or a size in bytes", c.spoolMaxBytes)
+	case c.spoolMaxBytes > 0 && c.spoolMaxBytes < 4*c.maxBodyBytes:
+		return c, fmt.Errorf("--spool-max-bytes %d is too small to hold even a few deliveries of --max-body-bytes %d; give it at least %d", c.spoolMaxBytes, c.maxBodyBytes, 4*c.maxBodyBytes)
 	case c.publishTimeout <= 0:
 		return c, fmt.Errorf("--publish-timeout %v: must be positive", c.publishTimeout)
 	case c.allowedRate != "*" && !isPositiveInt(c.allowedRate):
@@ -282,6 +289,7 @@ type instance struct {
 	log          *slog.Logger
 	broker       *openedBroker
 	reply        replier
+	spool        *spool.Spool
 	http         *http.Server
 	httpAddr     net.Addr
 	httpErr      chan error
@@ -367,6 +375,13 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		ln.Close()
 		return nil, err
 	}
+	if cfg.broker.kind != "embedded" && cfg.spoolMaxBytes > 0 {
+		if inst.spool, err = openSpool(ctx, cfg, inst.broker.sink, recorder, log); err != nil {
+			ln.Close()
+			return nil, err
+		}
+		inst.spool.Register(reg)
+	}
 	recv, err := adapter.NewReceiver(adapter.Config{
 		Sources:          []adapter.Source{dockerhub.New(schemaBase), dtr.New(schemaBase)},
 		Sink:             inst.broker.sink,
@@ -385,6 +400,7 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 		SourceRateLimit:  cfg.sourceRateLimit,
 		Schemas:          schemas.FS(),
 		Recorder:         recorder,
+		Spool:            inst.spool,
 		API:              api,
 		Metrics:          adapter.NewMetrics(reg),
 		Gatherer:         reg,
@@ -482,6 +498,11 @@ func (inst *instance) stop(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("HTTP receiver did not finish in time: %w", err))
 		}
 	}
+	// The forwarder stops before what it forwards to; the spool keeps
+	// what it has not forwarded for the next start.
+	if inst.spool != nil {
+		inst.spool.Close()
+	}
 	if inst.reply != nil {
 		inst.reply.Stop()
 	}
@@ -539,5 +560,25 @@ func startKafkaReply(ctx context.Context, cfg serveConfig, poster *reply.Poster,
 		AcksTopic: cfg.broker.kafka.acksTopic, DeliveriesTopic: cfg.broker.kafka.deliveriesTopic, GroupID: "hubwire-reply",
 		Poster: poster, Required: requiredFor(cfg.reply.required.values, cfg.sources), AckTimeout: cfg.reply.ackTimeout,
 		Metrics: m, Logger: log,
+	})
+}
+
+// openSpool opens the local spool in front of an external broker. A
+// spooled event's delivery record is written when it is forwarded, since
+// the record lives in the broker too.
+func openSpool(ctx context.Context, cfg serveConfig, primary sinks.Sink, recorder adapter.Recorder, log *slog.Logger) (*spool.Spool, error) {
+	return spool.Open(ctx, spool.Config{
+		Dir:      cfg.dataDir,
+		MaxBytes: cfg.spoolMaxBytes,
+		Primary:  primary,
+		Forwarded: func(ctx context.Context, e spool.Entry, _ sinks.Receipt) error {
+			if recorder == nil {
+				return nil
+			}
+			d := &adapter.Decoded{Event: *e.Event, Address: e.Address, CallbackURL: e.CallbackURL}
+			return recorder.Received(ctx, e.Source, d, primary.Destination())
+		},
+		ForwardTimeout: cfg.publishTimeout,
+		Logger:         log.With("component", "spool"),
 	})
 }

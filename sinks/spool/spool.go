@@ -1,0 +1,225 @@
+// Package spool keeps events on local disk while the broker cannot take
+// them, and forwards them to it, in the order they arrived, once it can.
+//
+// The store is a JetStream stream of an in-process nats-server that
+// listens on no port, on the data directory, with every write fsynced: an
+// event in the spool survives a crash of hubwire and of the machine.
+package spool
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/nats-io/nats-server/v2/server"
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hubwire/hubwire/sinks"
+)
+
+// Entry is one spooled delivery: the event and what hubwire needs to
+// finish its delivery once the broker has it.
+type Entry struct {
+	// Source is the registry the event came from, for its delivery record.
+	Source  string        `json:"source"`
+	Address sinks.Address `json:"address"`
+	// CallbackURL is kept on local disk only; it never reaches the broker.
+	CallbackURL string       `json:"callback_url,omitempty"`
+	Event       *event.Event `json:"event"`
+}
+
+// Config configures a spool.
+type Config struct {
+	// Dir holds the spool's store (under Dir/spool).
+	Dir string
+	// MaxBytes bounds the store; Put answers ErrFull beyond it.
+	MaxBytes int64
+	// Primary is the broker the spool forwards to.
+	Primary sinks.Sink
+	// Forwarded runs after Primary stored an entry and before the entry
+	// leaves the spool (hubwire writes the delivery record there). An
+	// error keeps the entry, to be forwarded again.
+	Forwarded func(ctx context.Context, e Entry, r sinks.Receipt) error
+	// ForwardTimeout bounds one forward attempt.
+	ForwardTimeout time.Duration
+	Logger         *slog.Logger
+}
+
+// ErrFull is a Put refused because the spool holds MaxBytes already.
+var ErrFull = errors.New("spool full")
+
+const (
+	streamName = "HUBWIRE_SPOOL"
+	subject    = "hubwire.spool"
+)
+
+// Spool is the local store and its forwarder.
+type Spool struct {
+	cfg    Config
+	srv    *server.Server
+	nc     *natsgo.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+
+	// pending counts entries not yet forwarded; while it is above zero
+	// new deliveries queue behind them, so that the broker sees them in
+	// the order they arrived.
+	pending atomic.Int64
+	// forwarded and spooled count since start, for metrics.
+	spooled, forwarded atomic.Uint64
+
+	stop chan struct{}
+	done sync.WaitGroup
+}
+
+// Open starts the store on cfg.Dir and the forwarder, which at once
+// begins to drain what an earlier run left there.
+func Open(ctx context.Context, cfg Config) (_ *Spool, err error) {
+	if cfg.MaxBytes <= 0 {
+		return nil, fmt.Errorf("spool size %d: must be positive", cfg.MaxBytes)
+	}
+	if cfg.ForwardTimeout <= 0 {
+		cfg.ForwardTimeout = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Spool{cfg: cfg, stop: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			s.shutdown()
+		}
+	}()
+	s.srv, err = server.NewServer(&server.Options{
+		ServerName: "hubwire-spool",
+		DontListen: true,
+		JetStream:  true,
+		StoreDir:   filepath.Join(cfg.Dir, "spool"),
+		// An answer of 202 promises the event survives a crash of the
+		// machine, not only of the process.
+		SyncAlways: true,
+		NoSigs:     true,
+		MaxPayload: 64 << 20,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("spool store: %w", err)
+	}
+	s.srv.SetLoggerV2(nil, false, false, false)
+	go s.srv.Start()
+	if !s.srv.ReadyForConnections(30 * time.Second) {
+		return nil, fmt.Errorf("spool store under %s did not start within 30s", cfg.Dir)
+	}
+	if s.nc, err = natsgo.Connect("", natsgo.InProcessServer(s.srv), natsgo.Name("hubwire-spool")); err != nil {
+		return nil, fmt.Errorf("spool store: %w", err)
+	}
+	if s.js, err = jetstream.New(s.nc); err != nil {
+		return nil, err
+	}
+	s.stream, err = s.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        streamName,
+		Description: "hubwire: events waiting for the broker",
+		Subjects:    []string{subject},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardNew,
+		MaxBytes:    cfg.MaxBytes,
+		// A delivery retried while its first copy waits here is spooled once.
+		Duplicates: 10 * time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("spool store under %s: %w", cfg.Dir, err)
+	}
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.pending.Store(int64(info.State.Msgs))
+	if n := info.State.Msgs; n > 0 {
+		cfg.Logger.Info("spool holds events from an earlier run; forwarding them", "events", n)
+	}
+	s.done.Add(1)
+	go s.forward()
+	return s, nil
+}
+
+// Put stores e durably. The receipt names the broker the event is bound
+// for, with Spooled set.
+func (s *Spool) Put(ctx context.Context, e Entry) (sinks.Receipt, error) {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return sinks.Receipt{}, fmt.Errorf("spooling event %s: %w", e.Event.ID(), err)
+	}
+	msg := natsgo.NewMsg(subject)
+	msg.Data = body
+	msg.Header.Set(jetstream.MsgIDHeader, e.Event.ID())
+	ack, err := s.js.PublishMsg(ctx, msg)
+	if err != nil {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && strings.Contains(apiErr.Description, "maximum bytes") {
+			return sinks.Receipt{}, fmt.Errorf("event %s: %w (%d bytes, --spool-max-bytes)", e.Event.ID(), ErrFull, s.cfg.MaxBytes)
+		}
+		return sinks.Receipt{}, fmt.Errorf("spooling event %s: %w", e.Event.ID(), err)
+	}
+	if !ack.Duplicate {
+		s.pending.Add(1)
+		s.spooled.Add(1)
+	}
+	r := s.cfg.Primary.Destination()
+	r.Spooled = true
+	r.Duplicate = ack.Duplicate
+	return r, nil
+}
+
+// Backlogged reports whether events wait in the spool; new deliveries
+// should then be spooled behind them rather than overtake them.
+func (s *Spool) Backlogged() bool { return s.pending.Load() > 0 }
+
+// Status is how full the spool is.
+type Status struct {
+	Events   uint64 `json:"events"`
+	Bytes    uint64 `json:"bytes"`
+	MaxBytes int64  `json:"max_bytes"`
+	// Spooled and Forwarded count events since hubwire started.
+	Spooled   uint64 `json:"-"`
+	Forwarded uint64 `json:"-"`
+}
+
+// Status reads the store's state.
+func (s *Spool) Status(ctx context.Context) (Status, error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return Status{}, fmt.Errorf("spool: %w", err)
+	}
+	return Status{
+		Events: info.State.Msgs, Bytes: info.State.Bytes, MaxBytes: s.cfg.MaxBytes,
+		Spooled: s.spooled.Load(), Forwarded: s.forwarded.Load(),
+	}, nil
+}
+
+// Close stops the forwarder, after the entry it is forwarding if any, and
+// the store. What is left stays on disk for the next Open.
+func (s *Spool) Close() error {
+	close(s.stop)
+	s.done.Wait()
+	s.shutdown()
+	return nil
+}
+
+func (s *Spool) shutdown() {
+	if s.nc != nil {
+		s.nc.Close()
+	}
+	if s.srv != nil {
+		s.srv.Shutdown()
+		s.srv.WaitForShutdown()
+	}
+}
