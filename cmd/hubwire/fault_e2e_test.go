@@ -402,5 +402,3 @@ func (p *tcpProxy) closeAll() {
 	}
 	p.conns = nil
 }
-
-
