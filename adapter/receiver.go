@@ -362,6 +362,9 @@ func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
 	case errors.Is(err, spool.ErrFull):
 		r.cfg.Logger.Warn("spool full", "event_id", e.ID(), "error", err)
 		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker is unavailable and the local spool is full; nothing was published, retry later", e.ID())}, e.ID()
+	case errors.Is(err, errNotSpooled):
+		r.cfg.Logger.Warn("spooling failed", "event_id", e.ID(), "error", err)
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not take it in time and the local spool did not finish writing it; retry later", e.ID())}, e.ID()
 	case errors.Is(err, errNotRecorded):
 		r.cfg.Logger.Warn("delivery record not written", "event_id", e.ID(), "error", err)
 		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s is stored but its delivery record could not be written; retry", e.ID())}, e.ID()
@@ -373,8 +376,12 @@ func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
 }
 
 // errNotRecorded marks an event the broker stored without its delivery
-// record.
-var errNotRecorded = errors.New("delivery record not written")
+// record; errNotSpooled one that neither the broker nor the spool took in
+// time.
+var (
+	errNotRecorded = errors.New("delivery record not written")
+	errNotSpooled  = errors.New("not stored by the broker, nor by the spool")
+)
 
 // store puts d's event in the broker, or, when the broker cannot take it
 // in time and a spool is configured, in the spool. While the spool holds
@@ -433,6 +440,9 @@ func (r *Receiver) publish(ctx context.Context, source string, d *Decoded) (sink
 // writes its delivery record once the broker is back.
 func (r *Receiver) spool(ctx context.Context, source string, d *Decoded, why string) (sinks.Receipt, error) {
 	receipt, err := r.cfg.Spool.Put(ctx, spool.Entry{Source: source, Address: d.Address, CallbackURL: d.CallbackURL, Event: &d.Event})
+	if err != nil && !errors.Is(err, spool.ErrFull) {
+		return receipt, fmt.Errorf("%w (%s): %w", errNotSpooled, why, err)
+	}
 	if err == nil {
 		r.cfg.Logger.Info("event spooled", "event_id", d.Event.ID(), "reason", why)
 	}
