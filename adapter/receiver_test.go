@@ -202,7 +202,7 @@ func TestAsyncAPIServed(t *testing.T) {
 			}
 			base, _ := url.Parse(ts.URL + docPath)
 			refs := 0
-			schemaRefs(v, func(ref string) {
+			schemas.Refs(v, func(ref string) {
 				if strings.HasPrefix(ref, "#") {
 					return
 				}
@@ -242,22 +242,4 @@ func fetch(t *testing.T, url string) ([]byte, string) {
 		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
 	}
 	return b, resp.Header.Get("Content-Type")
-}
-
-// schemaRefs calls f with the value of every "$ref" in v.
-func schemaRefs(v any, f func(string)) {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			if s, ok := e.(string); ok && k == "$ref" {
-				f(s)
-				continue
-			}
-			schemaRefs(e, f)
-		}
-	case []any:
-		for _, e := range v {
-			schemaRefs(e, f)
-		}
-	}
 }

@@ -390,7 +390,7 @@ func TestAsyncAPIReferencesResolve(t *testing.T) {
 	}
 	c := compiler(t)
 	n := 0
-	walkRefs(doc, func(r string) {
+	schemas.Refs(doc, func(r string) {
 		n++
 		if strings.HasPrefix(r, "#") {
 			if _, ok := pointer(doc, strings.TrimPrefix(r, "#")); !ok {
@@ -456,24 +456,6 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// walkRefs calls f with the value of every "$ref" in v.
-func walkRefs(v any, f func(string)) {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			if s, ok := e.(string); ok && k == "$ref" {
-				f(s)
-				continue
-			}
-			walkRefs(e, f)
-		}
-	case []any:
-		for _, e := range v {
-			walkRefs(e, f)
-		}
-	}
 }
 
 // pointer finds the value at JSON pointer p in v.
