@@ -10,6 +10,7 @@ package dockerhub
 import (
 	"encoding/json"
 	"math"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -124,7 +125,7 @@ func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
 		// those are different artifacts, so the media type is part of
 		// what identifies the occurrence.
 		ID:           adapter.EventID(SourceName, repository, p.Tag, strconv.FormatInt(pushed.UnixMicro(), 10), p.Pusher, p.MediaType),
-		Source:       "https://hub.docker.com/r/" + repository,
+		Source:       "https://hub.docker.com/r/" + url.PathEscape(namespace) + "/" + url.PathEscape(name),
 		Type:         TypePush,
 		Subject:      subject,
 		Schema:       s.schemaBase + SchemaName + ".json",

@@ -10,6 +10,7 @@ package dtr
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"time"
 
@@ -195,7 +196,9 @@ func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
 	source, subject, partition := "urn:hubwire:dtr", "scanner", "scanner"
 	if k.Repository {
 		facts.Repository = namespace + "/" + name
-		source = "urn:hubwire:dtr:" + facts.Repository
+		// Escaped so that source stays a URI reference (the JavaScript SDK
+		// checks) whatever characters a name holds.
+		source = "urn:hubwire:dtr:" + url.PathEscape(namespace) + "/" + url.PathEscape(name)
 		partition = facts.Repository
 		switch {
 		case facts.Tag != "":

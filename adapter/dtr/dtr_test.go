@@ -238,3 +238,17 @@ func TestParseImageName(t *testing.T) {
 		}
 	}
 }
+
+func TestSourceIsAURIWhateverTheName(t *testing.T) {
+	body := `{"type":"TAG_PUSH","createdAt":"2024-01-01T00:00:00Z","contents":{"namespace":"my team","repository":"api é","tag":"1"}}`
+	d, err := New(schemaBase).Decode([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.Event.Source(), "urn:hubwire:dtr:my%20team/api%20%C3%A9"; got != want {
+		t.Errorf("source %q, want %q", got, want)
+	}
+	if got := d.Event.Extensions()["repository"]; got != "my team/api é" {
+		t.Errorf("repository extension %q: the facts keep the name as sent", got)
+	}
+}
