@@ -65,7 +65,7 @@ func (s *Spool) forward() {
 // until both succeed. It returns false when Close interrupted it.
 func (s *Spool) deliver(e Entry) bool {
 	for attempt := 0; ; attempt++ {
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ForwardTimeout)
+		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.ForwardTimeout)
 		r, err := s.cfg.Primary.Publish(ctx, e.Address, e.Event)
 		if err == nil && s.cfg.Forwarded != nil {
 			err = s.cfg.Forwarded(ctx, e, r)

@@ -77,8 +77,12 @@ type Spool struct {
 	// forwarded and spooled count since start, for metrics.
 	spooled, forwarded atomic.Uint64
 
-	stop chan struct{}
-	done sync.WaitGroup
+	// stop ends the forwarder; cancel ends its forward in progress, which
+	// then stays in the spool for the next start.
+	stop   chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   sync.WaitGroup
 }
 
 // Open starts the store on cfg.Dir and the forwarder, which at once
@@ -94,6 +98,7 @@ func Open(ctx context.Context, cfg Config) (_ *Spool, err error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Spool{cfg: cfg, stop: make(chan struct{})}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			s.shutdown()
@@ -209,12 +214,14 @@ func (s *Spool) Status(ctx context.Context) (Status, error) {
 // the store. What is left stays on disk for the next Open.
 func (s *Spool) Close() error {
 	close(s.stop)
+	s.cancel()
 	s.done.Wait()
 	s.shutdown()
 	return nil
 }
 
 func (s *Spool) shutdown() {
+	s.cancel()
 	if s.nc != nil {
 		s.nc.Close()
 	}

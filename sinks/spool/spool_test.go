@@ -17,7 +17,7 @@ import (
 )
 
 // primary is a real JetStream sink on a broker the test can stop.
-func primary(t *testing.T, b *natstest.Broker) sinks.Sink {
+func primary(t testing.TB, b *natstest.Broker) sinks.Sink {
 	t.Helper()
 	nc, err := natssink.Connect(b.URL())
 	if err != nil {
