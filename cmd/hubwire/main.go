@@ -20,6 +20,9 @@ const usage = `hubwire: container registry webhooks as CloudEvents on NATS JetSt
 
 Usage:
   hubwire serve [flags]    receive webhooks and publish them (see hubwire serve --help)
+  hubwire replay [flags]   read stored events back: to stdout, an HTTP receiver or a
+                           subject or topic (see hubwire replay --help)
+  hubwire tail [flags]     follow new events as they are stored (see hubwire tail --help)
   hubwire ack <event-id> --state success|failure|error [flags]
                            acknowledge an event as a consumer (see hubwire ack --help)
   hubwire send <dockerhub|dtr> --to <webhook URL> [flags]
@@ -52,6 +55,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], stdout, stderr, getenv)
+	case "replay":
+		err = replayCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "tail":
+		err = tailCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "ack":
 		err = ackCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "config":
