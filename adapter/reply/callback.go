@@ -108,7 +108,7 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 	a.Status = resp.StatusCode
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return a, parseRetryAfter(resp.Header.Get("Retry-After")), false
+		return a, ParseRetryAfter(resp.Header.Get("Retry-After")), false
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		a.Error = "redirect not followed: " + resp.Header.Get("Location")
 		return a, 0, true
@@ -131,8 +131,9 @@ func (p *Poster) backoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// parseRetryAfter reads seconds or an HTTP date.
-func parseRetryAfter(v string) time.Duration {
+// ParseRetryAfter reads a Retry-After header, seconds or an HTTP date;
+// 0 when there is none or it cannot be read.
+func ParseRetryAfter(v string) time.Duration {
 	if v == "" {
 		return 0
 	}

@@ -88,27 +88,11 @@ func (b *brokerConfig) register(f *flags) {
 func (b *brokerConfig) check() error {
 	b.kind = "embedded"
 	if b.url != "" {
-		kinds := map[string]bool{}
-		for _, u := range strings.Split(b.url, ",") {
-			parsed, err := url.Parse(strings.TrimSpace(u))
-			if err != nil || parsed.Host == "" {
-				return fmt.Errorf("--broker: %q is not a broker URL; want nats://host:4222 or kafka://host:9092", u)
-			}
-			switch parsed.Scheme {
-			case "nats", "tls":
-				kinds["nats"] = true
-			case "kafka":
-				kinds["kafka"] = true
-			default:
-				return fmt.Errorf("--broker: %q: scheme %q is not a broker hubwire speaks; want nats:// or kafka://", u, parsed.Scheme)
-			}
+		kind, err := brokerKind(b.url)
+		if err != nil {
+			return err
 		}
-		if len(kinds) > 1 {
-			return errors.New("--broker: mixes NATS and Kafka URLs; name the servers of one broker")
-		}
-		for k := range kinds {
-			b.kind = k
-		}
+		b.kind = kind
 	}
 	if b.kind != "kafka" {
 		if err := b.stream.Check(); err != nil {
@@ -127,6 +111,32 @@ func (b *brokerConfig) check() error {
 		}
 	}
 	return nil
+}
+
+// brokerKind says which broker --broker's URLs name: "nats" or "kafka".
+func brokerKind(urls string) (string, error) {
+	kinds := map[string]bool{}
+	for _, u := range strings.Split(urls, ",") {
+		parsed, err := url.Parse(strings.TrimSpace(u))
+		if err != nil || parsed.Host == "" {
+			return "", fmt.Errorf("--broker: %q is not a broker URL; want nats://host:4222 or kafka://host:9092", u)
+		}
+		switch parsed.Scheme {
+		case "nats", "tls":
+			kinds["nats"] = true
+		case "kafka":
+			kinds["kafka"] = true
+		default:
+			return "", fmt.Errorf("--broker: %q: scheme %q is not a broker hubwire speaks; want nats:// or kafka://", u, parsed.Scheme)
+		}
+	}
+	if len(kinds) > 1 {
+		return "", errors.New("--broker: mixes NATS and Kafka URLs; name the servers of one broker")
+	}
+	for k := range kinds {
+		return k, nil
+	}
+	return "", errors.New("--broker is empty")
 }
 
 // kafkaBrokers lists host:port of each kafka:// URL.

@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/hubwire/hubwire/adapter/reply"
 )
 
 // httpSettings are the flags of an HTTP --to.
@@ -99,21 +100,7 @@ func (h *httpOutput) post(ctx context.Context, e *event.Event) (int, string, tim
 	if answer != "" {
 		answer = ": " + answer
 	}
-	return resp.StatusCode, answer, retryAfter(resp.Header.Get("Retry-After")), nil
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
+	return resp.StatusCode, answer, reply.ParseRetryAfter(resp.Header.Get("Retry-After")), nil
 }
 
 func (h *httpOutput) finish(context.Context) error {

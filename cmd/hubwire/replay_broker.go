@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
-	"strings"
 	"sync/atomic"
 
 	natsgo "github.com/nats-io/nats.go"
@@ -37,27 +35,11 @@ func (b *brokerClient) register(f *flags) {
 
 // check works out which broker --broker names.
 func (b *brokerClient) check() error {
-	kinds := map[string]bool{}
-	for _, u := range strings.Split(b.url, ",") {
-		parsed, err := url.Parse(strings.TrimSpace(u))
-		if err != nil || parsed.Host == "" {
-			return fmt.Errorf("--broker: %q is not a broker URL; want nats://host:4222 or kafka://host:9092", u)
-		}
-		switch parsed.Scheme {
-		case "nats", "tls":
-			kinds["nats"] = true
-		case "kafka":
-			kinds["kafka"] = true
-		default:
-			return fmt.Errorf("--broker: %q: scheme %q is not a broker hubwire speaks; want nats:// or kafka://", u, parsed.Scheme)
-		}
+	kind, err := brokerKind(b.url)
+	if err != nil {
+		return err
 	}
-	if len(kinds) > 1 {
-		return errors.New("--broker: mixes NATS and Kafka URLs; name the servers of one broker")
-	}
-	for k := range kinds {
-		b.kind = k
-	}
+	b.kind = kind
 	switch {
 	case b.kind == "kafka" && b.topic == "":
 		return errors.New("--kafka-topic is empty: name the topic hubwire serve publishes to")
