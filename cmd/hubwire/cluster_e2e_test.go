@@ -70,6 +70,9 @@ func TestNATSClusterNodeLost(t *testing.T) {
 	if len(accepted) != deliveries {
 		t.Fatalf("%d of %d deliveries accepted in the end", len(accepted), deliveries)
 	}
+	// Deliveries the cluster could not take while it lost the node wait in
+	// the spool; they are in the stream once it is empty.
+	drained(t, inst)
 	nc, err := natsgo.Connect(servers[0].ClientURL())
 	if err != nil {
 		t.Fatal(err)

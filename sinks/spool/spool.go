@@ -80,6 +80,7 @@ type Spool struct {
 	// stop ends the forwarder; cancel ends its forward in progress, which
 	// then stays in the spool for the next start.
 	stop   chan struct{}
+	closed sync.Once
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -210,13 +211,16 @@ func (s *Spool) Status(ctx context.Context) (Status, error) {
 	}, nil
 }
 
-// Close stops the forwarder, after the entry it is forwarding if any, and
-// the store. What is left stays on disk for the next Open.
+// Close stops the forwarder (a forward in progress is cancelled and its
+// entry kept) and the store. What is left stays on disk for the next
+// Open. Closing again does nothing.
 func (s *Spool) Close() error {
-	close(s.stop)
-	s.cancel()
-	s.done.Wait()
-	s.shutdown()
+	s.closed.Do(func() {
+		close(s.stop)
+		s.cancel()
+		s.done.Wait()
+		s.shutdown()
+	})
 	return nil
 }
 
