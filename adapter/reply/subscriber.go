@@ -264,16 +264,37 @@ func (s *Subscriber) answer(msg *natsgo.Msg) {
 	if msg.Reply == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	a, err := s.check(ctx, msg.Subject, msg.Data)
-	r := AckReply{Accepted: err == nil, EventID: a.EventID}
-	if err != nil {
-		r.Error = err.Error()
+	respond := func(a Ack, err error) {
+		r := AckReply{Accepted: err == nil, EventID: a.EventID}
+		if err != nil {
+			r.Error = err.Error()
+		}
+		body, _ := json.Marshal(r)
+		msg.Respond(body)
 	}
-	body, _ := json.Marshal(r)
-	msg.Respond(body)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	a, err := s.check(ctx, msg.Subject, msg.Data)
+	if !errors.Is(err, errUnknownEvent) {
+		cancel()
+		respond(a, err)
+		return
+	}
+	// The record is written while the event is published: a consumer
+	// reading live may ack before it lands. Look again for a few seconds
+	// (the ack is stored either way) without holding up other answers.
+	go func() {
+		defer cancel()
+		for deadline := time.Now().Add(answerGrace); errors.Is(err, errUnknownEvent) && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+			a, err = s.check(ctx, msg.Subject, msg.Data)
+		}
+		respond(a, err)
+	}()
 }
+
+// answerGrace is how long an ack request for an event without a record
+// waits for it; less than the CLI's default timeout of 5 s.
+const answerGrace = 3 * time.Second
 
 // handleAck applies one stored ack. An invalid ack is logged and dropped;
 // a failure to apply a valid one is retried.
