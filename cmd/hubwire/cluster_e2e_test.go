@@ -79,9 +79,14 @@ func TestNATSClusterNodeLost(t *testing.T) {
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
-	stream, err := js.Stream(context.Background(), "HUBWIRE_EVENTS")
-	if err != nil || stream.CachedInfo().Config.Replicas != 3 {
-		t.Fatalf("stream is not R3: %v", err)
+	// The cluster may still be electing leaders after the loss.
+	var stream jetstream.Stream
+	waitFor(t, "the stream's info", func() bool {
+		stream, err = js.Stream(context.Background(), "HUBWIRE_EVENTS")
+		return err == nil
+	})
+	if r := stream.CachedInfo().Config.Replicas; r != 3 {
+		t.Fatalf("stream has %d replicas, want 3", r)
 	}
 	msgs := natstest.ReadStream(t, servers[0].ClientURL(), "HUBWIRE_EVENTS", deliveries)
 	seen := map[string]bool{}

@@ -498,13 +498,14 @@ func (inst *instance) stop(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("HTTP receiver did not finish in time: %w", err))
 		}
 	}
-	// The forwarder stops before what it forwards to; the spool keeps
-	// what it has not forwarded for the next start.
-	if inst.spool != nil {
-		inst.spool.Close()
-	}
+	// The reply subscriber first, so that no callback attempt starts
+	// while the rest stops; then the spool (a forward cut short by it is
+	// kept, with what it has not forwarded, for the next start).
 	if inst.reply != nil {
 		inst.reply.Stop()
+	}
+	if inst.spool != nil {
+		inst.spool.Close()
 	}
 	if b := inst.broker; b != nil {
 		b.sink.Close()
