@@ -40,13 +40,7 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	f.StringVar(&to, "to", "-", "`destination` of the events: - (JSON lines), http(s)://…, nats:<subject>\nor kafka:<topic>")
 	f.Float64Var(&perSec, "rate", 0, "at most this many `events/s` on average (0: as fast as the output takes\nthem)")
 	f.DurationVar(&h.timeout, "http-timeout", 30*time.Second, "time limit of one POST to an http(s) --to (`duration`); a POST that\ntakes longer is retried")
-	if err := f.parse(args, getenv); err != nil {
-		return err
-	}
-	if err := b.check(); err != nil {
-		return err
-	}
-	if err := sel.check(time.Now(), b.kind); err != nil {
+	if err := parseSelection(f, args, getenv, &b, &sel); err != nil {
 		return err
 	}
 	dest, err := parseTo(to, b.kind)

@@ -291,3 +291,15 @@ func (s *selection) natsPatterns() []sinks.Address {
 	}
 	return out
 }
+
+// parseSelection parses the flags of replay or tail and checks the broker
+// and the selection they name.
+func parseSelection(f *flags, args []string, getenv func(string) string, b *brokerClient, sel *selection) error {
+	if err := f.parse(args, getenv); err != nil {
+		return err
+	}
+	if err := b.check(); err != nil {
+		return err
+	}
+	return sel.check(time.Now(), b.kind)
+}

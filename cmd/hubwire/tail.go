@@ -30,13 +30,7 @@ func tailCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	b.register(f)
 	sel.register(f, false)
 	f.BoolVar(&asJSON, "json", false, "print each event as structured-mode JSON, one per line")
-	if err := f.parse(args, getenv); err != nil {
-		return err
-	}
-	if err := b.check(); err != nil {
-		return err
-	}
-	if err := sel.check(time.Now(), b.kind); err != nil {
+	if err := parseSelection(f, args, getenv, &b, &sel); err != nil {
 		return err
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "hubwire: "+format+"\n", args...) }
