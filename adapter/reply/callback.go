@@ -62,6 +62,13 @@ func (p *Poster) Allowed(raw string) error {
 
 // Post sends body to raw until a final answer or out of attempts, calling
 // record after each attempt. It returns the outcome: sent or failed.
+//
+// ctx ends the retries, never an attempt in flight: a POST cut off half
+// way may have reached the receiver, and whoever takes the callback over
+// would then post it a second time. An attempt is bounded by Timeout
+// alone, so a stop or a rebalance waits at most that long; when ctx ended
+// and the attempt did not succeed, the outcome is failed and the caller,
+// seeing ctx ended, hands the callback on.
 func (p *Poster) Post(ctx context.Context, raw string, body CallbackBody, record func(Attempt)) string {
 	payload, _ := json.Marshal(body)
 	for attempt := 1; ; attempt++ {
@@ -88,7 +95,7 @@ func (p *Poster) Post(ctx context.Context, raw string, body CallbackBody, record
 // try makes one attempt; final says whether the answer ends the retries.
 func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt, retryAfter time.Duration, final bool) {
 	a.At = time.Now()
-	ctx, cancel := context.WithTimeout(ctx, p.Timeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, raw, bytes.NewReader(payload))
 	if err != nil {

@@ -128,6 +128,41 @@ func TestPostNetworkErrorRetried(t *testing.T) {
 	}
 }
 
+// TestPostFinishesTheAttemptInFlight: a stop or a rebalance in the middle
+// of a POST lets it finish and reports its success, so that nobody posts
+// the callback again; it only prevents further attempts.
+func TestPostFinishesTheAttemptInFlight(t *testing.T) {
+	for _, status := range []int{200, 503} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			arrived := make(chan struct{})
+			var calls sync.Mutex
+			n := 0
+			s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Lock()
+				n++
+				calls.Unlock()
+				close(arrived)
+				time.Sleep(300 * time.Millisecond) // the caller's context ends meanwhile
+				w.WriteHeader(status)
+			}))
+			defer s.Close()
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() { <-arrived; cancel() }()
+			var attempts []Attempt
+			out := testPoster().Post(ctx, s.URL, CallbackBody{State: Success}, func(a Attempt) { attempts = append(attempts, a) })
+			want := OutcomeSent
+			if status != 200 {
+				want = OutcomeFailed
+			}
+			calls.Lock()
+			defer calls.Unlock()
+			if out != want || n != 1 || len(attempts) != 1 || attempts[0].Status != status {
+				t.Errorf("outcome %s after %d POSTs, attempts %+v; want %s after one POST answered %d", out, n, attempts, want, status)
+			}
+		})
+	}
+}
+
 func TestAllowed(t *testing.T) {
 	p := &Poster{AllowedHosts: DefaultAllowedHosts}
 	for url, says := range map[string]string{

@@ -87,10 +87,17 @@ func StartKafka(ctx context.Context, cfg KafkaConfig) (*KafkaSubscriber, error) 
 			cfg.AcksTopic, len(acks), cfg.DeliveriesTopic, len(deliveries))
 	}
 	k.partitions = acks
+	// A member rejoins after its callback attempts in flight finished and
+	// were recorded; the group must wait that long, or a partition could
+	// have two owners.
+	rebalance := 10 * time.Second
+	if cfg.Poster != nil {
+		rebalance = max(rebalance, cfg.Poster.Timeout+15*time.Second)
+	}
 	k.group, err = kafkago.NewConsumerGroup(kafkago.ConsumerGroupConfig{
 		ID: cfg.GroupID, Brokers: cfg.Brokers, Dialer: cfg.Dialer, Topics: []string{cfg.AcksTopic},
 		StartOffset: kafkago.FirstOffset, HeartbeatInterval: time.Second, SessionTimeout: 10 * time.Second,
-		RebalanceTimeout: 10 * time.Second, JoinGroupBackoff: 500 * time.Millisecond,
+		RebalanceTimeout: rebalance, JoinGroupBackoff: 500 * time.Millisecond,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("joining consumer group %s: %w", cfg.GroupID, err)
@@ -452,12 +459,17 @@ func (o *owner) callback(ctx context.Context, id string) {
 			o.persist(context.Background(), rec)
 			o.mu.Unlock()
 		})
-	if ctx.Err() != nil {
+	if outcome != OutcomeSent && ctx.Err() != nil {
 		return // the partition's next owner finishes it
 	}
+	// Recorded even when ctx ended (a rebalance or a stop): the next owner
+	// must not post a callback that was answered 2xx. The group waits for
+	// this before it hands the partition on.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	o.mu.Lock()
 	rec.Callback.Outcome = outcome
-	err := o.persist(ctx, rec)
+	err := o.persist(pctx, rec)
 	o.mu.Unlock()
 	if err != nil {
 		log.Error("callback outcome not recorded", "error", err)

@@ -150,9 +150,10 @@ func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
 	return s, nil
 }
 
-// Stop stops taking acks and work. A callback waiting between attempts is
-// handed back for another replica (or the next start) to finish; one in
-// the middle of an attempt is abandoned and redelivered after the lease.
+// Stop stops taking acks and work. A callback attempt in flight finishes
+// (within --callback-timeout) and a success is recorded; a callback that
+// has not succeeded yet is handed back for another replica (or the next
+// start) to finish.
 func (s *Subscriber) Stop() {
 	s.mu.Lock()
 	s.stopping = true
@@ -490,7 +491,7 @@ func (s *Subscriber) callback(msg jetstream.Msg, id string) error {
 				return true
 			})
 		})
-	if s.life.Err() != nil {
+	if outcome != OutcomeSent && s.life.Err() != nil {
 		// Stopping: hand the callback back rather than call it failed.
 		hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer hcancel()
