@@ -216,15 +216,12 @@ func (s *Subscriber) update(ctx context.Context, id string, change func(*Record)
 		data, _ := json.Marshal(rec)
 		if _, err := s.kv.Update(ctx, id, data, e.Revision()); err == nil {
 			return rec, nil
-		} else if !errors.Is(err, jetstream.ErrKeyExists) && !isWrongRevision(err) {
+		} else if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			// nats.go maps both codes a conflict comes with (10071, and
+			// 10164 from some replicated streams) to ErrKeyRevisionMismatch.
 			return rec, err
 		}
 	}
-}
-
-func isWrongRevision(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
 }
 
 // queue puts one piece of work on the work stream; the id in Nats-Msg-Id
