@@ -16,6 +16,10 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/sinks"
+	natssink "github.com/hubwire/hubwire/sinks/nats"
 )
 
 type benchConfig struct {
@@ -25,6 +29,10 @@ type benchConfig struct {
 	replayEvents int
 	kafka        bool
 	hubwireFlags []string
+	// compare are other hubwire binaries (the build before a change)
+	// measured in the same run.
+	compare []string
+	slices  int
 }
 
 func listen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
@@ -96,6 +104,46 @@ func (p *proc) memory() (rss, peak float64) {
 	return rss, peak
 }
 
+// cpu reads the CPU time the process has used so far. On a shared
+// machine it says what a request costs, where throughput says as much
+// about the neighbours as about the server. It sums the scheduler's
+// nanosecond count of each thread (/proc/<pid>/task/*/schedstat), and
+// falls back to the clock ticks of /proc/<pid>/stat, which sample too
+// coarsely on a busy machine.
+func (p *proc) cpu() time.Duration {
+	pid := p.cmd.Process.Pid
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	var ns int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			n, _ := strconv.ParseInt(f[0], 10, 64)
+			ns += n
+		}
+	}
+	if ns > 0 {
+		return time.Duration(ns)
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces: count fields
+	// after it. utime and stime are fields 14 and 15, in clock ticks
+	// (USER_HZ, 100 on Linux).
+	_, rest, ok := strings.Cut(string(b), ") ")
+	fields := strings.Fields(rest)
+	if !ok || len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
 func startBaseline() (*proc, error) {
 	self, err := os.Executable()
 	if err != nil {
@@ -135,137 +183,250 @@ type measured struct {
 	idle, load float64 // RSS in MiB
 	peak       float64
 	ready      time.Duration
+	// cpu is the CPU time the server used during the full-load run.
+	cpu time.Duration
+}
+
+// cpuPerRequest is the server's CPU time per answered request of the
+// full-load run.
+func (m measured) cpuPerRequest() time.Duration {
+	if m.run.requests == 0 {
+		return 0
+	}
+	return m.cpu / time.Duration(m.run.requests)
 }
 
 func runTarget(ctx context.Context, cfg benchConfig, name string, p *proc, paced bool) measured {
+	return runTogether(ctx, cfg, []target{{name: name, p: p, paced: paced}})[0]
+}
+
+// target is a server to measure, and whether to measure it at half its
+// maximum too.
+type target struct {
+	name  string
+	p     *proc
+	paced bool
+}
+
+// runTogether measures targets side by side: each run (full load, then
+// paced at half of each target's maximum) is cut into cfg.slices slices
+// that take turns among the targets. On a shared machine whose load
+// changes from one second to the next, every target then sees the same
+// stretches of it, and the ratios compare like with like.
+func runTogether(ctx context.Context, cfg benchConfig, targets []target) []measured {
 	time.Sleep(500 * time.Millisecond)
-	m := measured{name: name, ready: p.ready}
-	m.idle, _ = p.memory()
-	sample := make(chan float64, 1)
-	go func() {
-		time.Sleep(cfg.duration / 2)
-		rss, _ := p.memory()
-		sample <- rss
-	}()
-	m.run = load(ctx, p.hooks, cfg.concurrency, cfg.duration, 0)
-	m.load = <-sample
-	if paced {
-		m.paced = load(ctx, p.hooks, cfg.concurrency, cfg.duration, m.run.rate()/2)
+	ms := make([]measured, len(targets))
+	for i, t := range targets {
+		ms[i] = measured{name: t.name, ready: t.p.ready}
+		ms[i].idle, _ = t.p.memory()
 	}
-	_, m.peak = p.memory()
-	return m
+	n := max(cfg.slices, 1)
+	slice := cfg.duration / time.Duration(n)
+	for s := range n {
+		for k := range targets {
+			// Rotate who goes first, so that no target always follows
+			// the same one.
+			i := (s + k) % len(targets)
+			p := targets[i].p
+			sample := make(chan float64, 1)
+			go func() {
+				time.Sleep(slice / 2)
+				rss, _ := p.memory()
+				sample <- rss
+			}()
+			cpu0 := p.cpu()
+			ms[i].run = ms[i].run.merge(load(ctx, p.hooks, cfg.concurrency, slice, 0))
+			ms[i].cpu += p.cpu() - cpu0
+			ms[i].load = max(ms[i].load, <-sample)
+		}
+	}
+	for s := range n {
+		for k := range targets {
+			i := (s + k) % len(targets)
+			if targets[i].paced {
+				ms[i].paced = ms[i].paced.merge(load(ctx, targets[i].p.hooks, cfg.concurrency, slice, ms[i].run.rate()/2))
+			}
+		}
+	}
+	for i, t := range targets {
+		_, ms[i].peak = t.p.memory()
+	}
+	return ms
 }
 
 func bench(ctx context.Context, cfg benchConfig) error {
-	if _, err := os.Stat(cfg.hubwire); err != nil {
-		return fmt.Errorf("no hubwire binary at %s (make build)", cfg.hubwire)
+	for _, bin := range append([]string{cfg.hubwire}, cfg.compare...) {
+		if _, err := os.Stat(bin); err != nil {
+			return fmt.Errorf("no hubwire binary at %s (make build)", bin)
+		}
 	}
 	tmp, err := os.MkdirTemp("", "hubwire-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	fmt.Printf("hubwire-bench: %d connections, %v per run, %d CPUs\n\n", cfg.concurrency, cfg.duration, numCPU())
+	fmt.Printf("hubwire-bench: %d connections, %v per run in %d slices taking turns among the targets, %d CPUs\n\n",
+		cfg.concurrency, cfg.duration, max(cfg.slices, 1), numCPU())
 
-	var all []measured
+	// Every target runs from the start; the load takes turns among them.
+	// stops stops all but the embedded hubwire, last started first.
+	var targets []target
+	var stops []func()
+	stopOthers := func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+		stops = nil
+	}
+	defer stopOthers()
 	base, err := startBaseline()
 	if err != nil {
 		return err
 	}
+	stops = append(stops, base.stop)
 	// Paced too: the baseline's latency at half its own maximum says how
 	// much of hubwire's tail is the machine's (two cores shared with the
 	// load generator).
-	all = append(all, runTarget(ctx, cfg, "baseline (decode, answer 202)", base, true))
-	base.stop()
+	targets = append(targets, target{"baseline (decode, answer 202)", base, true})
 
 	hub, err := startHubwire(cfg.hubwire, filepath.Join(tmp, "embedded"), cfg.hubwireFlags...)
 	if err != nil {
 		return err
 	}
-	embedded := runTarget(ctx, cfg, "hubwire, embedded JetStream", hub, true)
-	all = append(all, embedded)
+	defer hub.stop()
+	targets = append(targets, target{"hubwire, embedded JetStream", hub, true})
 
-	var replayRate float64
+	for i, bin := range cfg.compare {
+		p, err := startHubwire(bin, filepath.Join(tmp, fmt.Sprintf("compare-%d", i)), cfg.hubwireFlags...)
+		if err != nil {
+			return err
+		}
+		stops = append(stops, p.stop)
+		targets = append(targets, target{"compare: " + filepath.Base(bin) + ", embedded", p, true})
+	}
+
+	if cfg.kafka {
+		// With the deliveries topic, hubwire on Kafka writes each event's
+		// record as it does on NATS (without it, acks and callbacks are
+		// off and the figure leaves the record out).
+		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, "hubwire.events", "hubwire.acks", "hubwire.deliveries"))
+		if err != nil {
+			return err
+		}
+		stops = append(stops, cluster.Close)
+		kh, err := startHubwire(cfg.hubwire, filepath.Join(tmp, "kafka"), "--broker", "kafka://"+cluster.ListenAddrs()[0])
+		if err != nil {
+			return err
+		}
+		stops = append(stops, kh.stop)
+		targets = append(targets, target{"hubwire, Kafka (kfake in the bench process)", kh, false})
+	}
+
+	all := runTogether(ctx, cfg, targets)
+	embedded := all[1]
+
+	var replay replayFigures
 	var large measured
 	if cfg.replayEvents > 0 {
+		// The others are stopped first: the large-stream run is compared
+		// with the embedded run above, not with a baseline.
+		stopOthers()
 		fmt.Printf("filling the stream to %d events for the replay and large-stream runs…\n", cfg.replayEvents)
-		if replayRate, err = fillAndReplay(ctx, hub.nats, cfg.replayEvents); err != nil {
-			hub.stop()
+		if replay, err = fillAndReplay(ctx, cfg.hubwire, hub.nats, cfg.replayEvents); err != nil {
 			return err
 		}
 		large = runTarget(ctx, cfg, fmt.Sprintf("hubwire, stream of %d", cfg.replayEvents), hub, false)
 	}
-	hub.stop()
 
-	if cfg.kafka {
-		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, "hubwire.events", "hubwire.acks"))
-		if err != nil {
-			return err
-		}
-		kh, err := startHubwire(cfg.hubwire, filepath.Join(tmp, "kafka"), "--broker", "kafka://"+cluster.ListenAddrs()[0])
-		if err != nil {
-			cluster.Close()
-			return err
-		}
-		all = append(all, runTarget(ctx, cfg, "hubwire, Kafka (kfake in the bench process)", kh, false))
-		kh.stop()
-		cluster.Close()
-	}
-
-	report(os.Stdout, cfg, all, embedded, large, replayRate)
+	report(os.Stdout, cfg, all, embedded, large, replay)
 	return nil
 }
 
-// fillAndReplay publishes n events of a realistic size straight into the
-// events stream, then reads them all back with an ordered consumer (as
-// hubwire replay will) and returns the read rate.
-func fillAndReplay(ctx context.Context, url string, n int) (float64, error) {
+// replayFigures are the replay rates, in events/s.
+type replayFigures struct {
+	// command is hubwire replay to /dev/null, timed from its start to its
+	// exit; raw is a bare ordered consumer in the bench process that drops
+	// each message, the least any replay can do, as a yardstick.
+	command, raw float64
+	events       uint64
+}
+
+// fillAndReplay publishes n events straight into the events stream, each
+// encoded as hubwire publishes a DTR TAG_PULL (binary mode, every
+// attribute in a header), then reads them back twice: with a bare ordered
+// consumer, and with hubwire replay.
+func fillAndReplay(ctx context.Context, bin, url string, n int) (replayFigures, error) {
+	var f replayFigures
 	nc, err := natsgo.Connect(url)
 	if err != nil {
-		return 0, err
+		return f, err
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
-	data := []byte(`{"registry":"dtr","repository":"acme/api","namespace":"acme","name":"api","tag":"latest","digest":"sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c","actor":"puller","action":"tag.pull","occurred_at":"2024-01-01T00:00:00Z","image_name":"acme/api:latest","os":"linux","architecture":"amd64","payload":{"type":"TAG_PULL","createdAt":"2024-01-01T00:00:00Z","contents":{"namespace":"acme","repository":"api","tag":"latest","digest":"sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c","imageName":"acme/api:latest","os":"linux","architecture":"amd64","author":"puller"}}}`)
+	_, body := (&mix{}).next() // a TAG_PULL
+	d, err := dtr.New("http://127.0.0.1/schemas/").Decode(body)
+	if err != nil {
+		return f, fmt.Errorf("decoding the fill's event: %w", err)
+	}
+	subject := natssink.Subject(natssink.DefaultSubjectPrefix, d.Address)
 	for i := range n {
-		msg := natsgo.NewMsg("hubwire.events.dtr.tag_pull.acme.api")
-		msg.Header.Set("ce-specversion", "1.0")
-		msg.Header.Set("ce-id", strconv.Itoa(i))
-		msg.Header.Set("ce-type", "com.docker.dtr.tag.pull")
-		msg.Header.Set("ce-source", "urn:hubwire:dtr:acme/api")
-		msg.Data = data
+		e := d.Event.Clone()
+		e.SetID(fmt.Sprintf("fill-%d", i))
+		msg, err := natssink.Message(subject, &e, sinks.Binary)
+		if err != nil {
+			return f, err
+		}
+		// Not a delivery: no entry in the duplicate window, which would
+		// hold a million ids in hubwire's memory for the large-stream run.
+		msg.Header.Del(jetstream.MsgIDHeader)
 		if _, err := js.PublishMsgAsync(msg, jetstream.WithStallWait(30*time.Second)); err != nil {
-			return 0, err
+			return f, err
 		}
 	}
 	select {
 	case <-js.PublishAsyncComplete():
 	case <-time.After(5 * time.Minute):
-		return 0, fmt.Errorf("filling the stream did not finish")
+		return f, fmt.Errorf("filling the stream did not finish")
 	}
 	info, err := js.Stream(ctx, "HUBWIRE_EVENTS")
 	if err != nil {
-		return 0, err
+		return f, err
 	}
-	total := info.CachedInfo().State.Msgs
+	f.events = info.CachedInfo().State.Msgs
+
 	cons, err := js.OrderedConsumer(ctx, "HUBWIRE_EVENTS", jetstream.OrderedConsumerConfig{})
 	if err != nil {
-		return 0, err
+		return f, err
 	}
 	t0 := time.Now()
-	var read uint64
 	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
 	if err != nil {
-		return 0, err
+		return f, err
 	}
-	defer it.Stop()
-	for read < total {
+	for read := uint64(0); read < f.events; read++ {
 		m, err := it.Next()
 		if err != nil {
-			return 0, err
+			it.Stop()
+			return f, err
 		}
 		io.Discard.Write(m.Data())
-		read++
 	}
-	return float64(read) / time.Since(t0).Seconds(), nil
+	f.raw = float64(f.events) / time.Since(t0).Seconds()
+	it.Stop()
+
+	cmd := exec.CommandContext(ctx, bin, "replay", "--broker", url)
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return f, err
+	}
+	defer devNull.Close()
+	cmd.Stdout = devNull
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	t0 = time.Now()
+	if err := cmd.Run(); err != nil {
+		return f, fmt.Errorf("hubwire replay: %v: %s", err, stderr.String())
+	}
+	f.command = float64(f.events) / time.Since(t0).Seconds()
+	return f, nil
 }

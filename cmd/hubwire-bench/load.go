@@ -43,6 +43,22 @@ type result struct {
 
 func (r result) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
 
+// merge adds the requests of o, a slice of the same run, to r.
+func (r result) merge(o result) result {
+	if r.statuses == nil {
+		r.statuses = map[int]int{}
+	}
+	r.requests += o.requests
+	r.elapsed += o.elapsed
+	r.errors += o.errors
+	for s, c := range o.statuses {
+		r.statuses[s] += c
+	}
+	r.latencies = append(r.latencies, o.latencies...)
+	slices.Sort(r.latencies)
+	return r
+}
+
 func (r result) quantile(q float64) time.Duration {
 	if len(r.latencies) == 0 {
 		return 0

@@ -3,7 +3,7 @@
 // figure as a ratio to the baseline (the machine is shared and noisy:
 // absolute numbers from different runs do not compare).
 //
-//	hubwire-bench --hubwire bin/hubwire [--duration 10s] [--concurrency 64]
+//	hubwire-bench --hubwire bin/hubwire [--duration 10s] [--concurrency 64] [--compare old/hubwire]
 package main
 
 import (
@@ -28,6 +28,11 @@ func main() {
 	flag.IntVar(&cfg.concurrency, "concurrency", 64, "concurrent connections")
 	flag.IntVar(&cfg.replayEvents, "replay-events", 1_000_000, "events in the stream for the replay and large-stream runs")
 	flag.BoolVar(&cfg.kafka, "kafka", true, "also measure hubwire on an in-process Kafka (kfake)")
+	flag.IntVar(&cfg.slices, "slices", 5, "cut each run into this many slices, taking turns among the targets\n(the machine's load then weighs on all alike); 1 runs each target in one go")
+	flag.Func("compare", "another hubwire binary to measure in the same run, such as the build\nbefore a change (repeatable)", func(v string) error {
+		cfg.compare = append(cfg.compare, v)
+		return nil
+	})
 	flag.Func("hubwire-flag", "a flag to pass to hubwire serve (repeatable), such as --debug-addr=127.0.0.1:6060", func(v string) error {
 		cfg.hubwireFlags = append(cfg.hubwireFlags, v)
 		return nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -11,13 +12,14 @@ func numCPU() int { return runtime.NumCPU() }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 
-func report(w io.Writer, cfg benchConfig, all []measured, embedded, large measured, replayRate float64) {
+func report(w io.Writer, cfg benchConfig, all []measured, embedded, large measured, replay replayFigures) {
 	base := all[0].run.rate()
-	fmt.Fprintf(w, "\n%-46s %10s %7s %9s %9s %9s %9s %8s %8s  %s\n", "target", "req/s", "ratio", "p50", "p90", "p99", "max", "RSS idle", "RSS load", "answers")
+	fmt.Fprintf(w, "\n%-46s %10s %7s %9s %9s %9s %9s %8s %8s %8s %8s %6s  %s\n", "target", "req/s", "ratio", "p50", "p90", "p99", "max", "RSS idle", "RSS load", "RSS peak", "CPU/req", "cores", "answers")
 	for _, m := range all {
 		r := m.run
-		fmt.Fprintf(w, "%-46s %10.0f %6.2fx %9s %9s %9s %9s %6.1f M %6.1f M  %v errors=%d\n", m.name, r.rate(), r.rate()/base,
-			ms(r.quantile(.5)), ms(r.quantile(.9)), ms(r.quantile(.99)), ms(r.quantile(1)), m.idle, m.load, r.statuses, r.errors)
+		fmt.Fprintf(w, "%-46s %10.0f %6.2fx %9s %9s %9s %9s %6.1f M %6.1f M %6.1f M %5.0f µs %6.2f  %v errors=%d\n", m.name, r.rate(), r.rate()/base,
+			ms(r.quantile(.5)), ms(r.quantile(.9)), ms(r.quantile(.99)), ms(r.quantile(1)), m.idle, m.load, m.peak,
+			float64(m.cpuPerRequest())/1e3, m.cpu.Seconds()/r.elapsed.Seconds(), r.statuses, r.errors)
 	}
 	bp := all[0].paced
 	fmt.Fprintf(w, "\nbaseline at half its maximum (%.0f req/s offered, %.0f served): p50 %s, p99 %s, max %s\n",
@@ -25,11 +27,22 @@ func report(w io.Writer, cfg benchConfig, all []measured, embedded, large measur
 	p := embedded.paced
 	fmt.Fprintf(w, "embedded JetStream at half its maximum (%.0f req/s offered, %.0f served): p50 %s, p99 %s, max %s  [target p99 <= 10 ms]\n",
 		embedded.run.rate()/2, p.rate(), ms(p.quantile(.5)), ms(p.quantile(.99)), ms(p.quantile(1)))
+	for _, m := range all {
+		if strings.HasPrefix(m.name, "compare:") {
+			fmt.Fprintf(w, "%s at half its maximum (%.0f req/s offered, %.0f served): p50 %s, p99 %s, max %s\n",
+				m.name, m.run.rate()/2, m.paced.rate(), ms(m.paced.quantile(.5)), ms(m.paced.quantile(.99)), ms(m.paced.quantile(1)))
+			fmt.Fprintf(w, "%s: %.2fx the baseline; hubwire does %.2fx its throughput at %.2fx its CPU per request\n", m.name, m.run.rate()/base,
+				embedded.run.rate()/m.run.rate(), float64(embedded.cpuPerRequest())/float64(m.cpuPerRequest()))
+		}
+	}
 	fmt.Fprintf(w, "embedded JetStream throughput: %.2fx the baseline  [target >= 0.6x]\n", embedded.run.rate()/base)
+	fmt.Fprintf(w, "embedded JetStream CPU per request: %.1fx the baseline's (%.0f µs vs %.0f µs)\n",
+		float64(embedded.cpuPerRequest())/float64(all[0].cpuPerRequest()), float64(embedded.cpuPerRequest())/1e3, float64(all[0].cpuPerRequest())/1e3)
 	fmt.Fprintf(w, "hubwire peak RSS under load: %.1f MiB; at idle %.1f MiB  [target <= 64 MiB]\n", embedded.peak, embedded.idle)
 	fmt.Fprintf(w, "ready after start, empty data dir: %v  [target <= 300 ms]\n", embedded.ready.Round(time.Millisecond))
-	if replayRate > 0 {
-		fmt.Fprintf(w, "replay, ordered consumer to /dev/null: %.0f events/s  [target >= 200000]\n", replayRate)
+	if replay.events > 0 {
+		fmt.Fprintf(w, "replay of %d events, hubwire replay > /dev/null: %.0f events/s  [target >= 200000]; a bare ordered consumer that drops them: %.0f events/s (%.2fx)\n",
+			replay.events, replay.command, replay.raw, replay.command/replay.raw)
 		fmt.Fprintf(w, "per-event cost, stream of ~%d events vs %d: %.2fx the throughput (1.00 = unchanged)\n",
 			embedded.run.requests, cfg.replayEvents, large.run.rate()/embedded.run.rate())
 	}
