@@ -25,6 +25,8 @@ type registryCallbacks struct {
 	mu       sync.Mutex
 	bodies   []map[string]any
 	statuses []int
+	// retryAfter, when set, goes with every 503.
+	retryAfter string
 }
 
 func newRegistryCallbacks(t *testing.T, statuses ...int) *registryCallbacks {
@@ -35,6 +37,9 @@ func newRegistryCallbacks(t *testing.T, statuses ...int) *registryCallbacks {
 		r.mu.Lock()
 		status := r.statuses[min(len(r.bodies), len(r.statuses)-1)]
 		r.bodies = append(r.bodies, body)
+		if status == http.StatusServiceUnavailable && r.retryAfter != "" {
+			w.Header().Set("Retry-After", r.retryAfter)
+		}
 		r.mu.Unlock()
 		w.WriteHeader(status)
 	}))
@@ -343,6 +348,11 @@ func TestTwoReplicasPostOnce(t *testing.T) {
 func TestRestartBetweenAckAndCallback(t *testing.T) {
 	broker := externalBroker(t)
 	cb := newRegistryCallbacks(t, 503, 200)
+	// A minute between the attempts, so that the stop comes between them
+	// however slow the machine (the backoff alone is 0.5 to 1 s).
+	cb.mu.Lock()
+	cb.retryAfter = "60"
+	cb.mu.Unlock()
 	flags := append([]string{"--broker", broker.ClientURL()}, allowTestCallbacks...)
 	first := startHubwire(t, t.TempDir(), flags...)
 	id := deliver(t, first, hubDelivery(t, cb.URL, "v1"))
