@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -368,17 +369,16 @@ func fillAndReplay(ctx context.Context, bin, url string, n int) (replayFigures, 
 	if err != nil {
 		return f, fmt.Errorf("decoding the fill's event: %w", err)
 	}
-	subject := natssink.Subject(natssink.DefaultSubjectPrefix, d.Address)
+	model, err := natssink.Message(natssink.Subject(natssink.DefaultSubjectPrefix, d.Address), &d.Event, sinks.Binary)
+	if err != nil {
+		return f, err
+	}
+	// Not a delivery: no entry in the duplicate window, which would hold a
+	// million ids in hubwire's memory for the large-stream run.
+	model.Header.Del(jetstream.MsgIDHeader)
 	for i := range n {
-		e := d.Event.Clone()
-		e.SetID(fmt.Sprintf("fill-%d", i))
-		msg, err := natssink.Message(subject, &e, sinks.Binary)
-		if err != nil {
-			return f, err
-		}
-		// Not a delivery: no entry in the duplicate window, which would
-		// hold a million ids in hubwire's memory for the large-stream run.
-		msg.Header.Del(jetstream.MsgIDHeader)
+		msg := &natsgo.Msg{Subject: model.Subject, Header: maps.Clone(model.Header), Data: model.Data}
+		msg.Header.Set("ce-id", fmt.Sprintf("fill-%d", i))
 		if _, err := js.PublishMsgAsync(msg, jetstream.WithStallWait(30*time.Second)); err != nil {
 			return f, err
 		}
