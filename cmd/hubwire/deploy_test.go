@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -49,6 +50,7 @@ func TestComposeFiles(t *testing.T) {
 				Image       string            `yaml:"image"`
 				Command     []string          `yaml:"command"`
 				Environment map[string]string `yaml:"environment"`
+				StopGrace   string            `yaml:"stop_grace_period"`
 			} `yaml:"services"`
 		}
 		if err := yaml.Unmarshal(raw, &compose); err != nil {
@@ -62,6 +64,22 @@ func TestComposeFiles(t *testing.T) {
 			t.Errorf("%s: no broker beside hubwire", file)
 		}
 		checkServeArgs(t, file, hub.Command, hub.Environment)
+		checkStopGrace(t, file, hub.StopGrace)
+	}
+}
+
+// checkStopGrace: the supervisor must wait for a graceful stop, which
+// takes up to --shutdown-timeout for deliveries and --callback-timeout for
+// a callback attempt in flight (defaults 30s and 10s), before it kills.
+func checkStopGrace(t *testing.T, file, grace string) {
+	t.Helper()
+	d, err := time.ParseDuration(grace)
+	if err != nil {
+		t.Errorf("%s: stop grace %q: %v", file, grace, err)
+		return
+	}
+	if d < 40*time.Second {
+		t.Errorf("%s: stop grace %v, shorter than a graceful stop may take (30s + 10s)", file, d)
 	}
 }
 
@@ -94,6 +112,7 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	environ := map[string]string{}
 	var args []string
+	stopGrace := "" // the unit must set TimeoutStopSec
 	for _, line := range strings.Split(string(raw), "\n") {
 		if v, ok := strings.CutPrefix(line, "Environment="); ok {
 			k, val, _ := strings.Cut(v, "=")
@@ -102,6 +121,10 @@ func TestSystemdUnit(t *testing.T) {
 		if v, ok := strings.CutPrefix(line, "ExecStart="); ok {
 			args = strings.Fields(v)[1:]
 		}
+		if v, ok := strings.CutPrefix(line, "TimeoutStopSec="); ok {
+			stopGrace = v + "s"
+		}
 	}
 	checkServeArgs(t, "hubwire.service", args, environ)
+	checkStopGrace(t, "hubwire.service", stopGrace)
 }
