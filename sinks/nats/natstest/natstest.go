@@ -25,23 +25,44 @@ func ReadStream(t testing.TB, url, stream string, want int) []*natsgo.Msg {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// A cluster that just lost a node may take a while to elect leaders.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	c, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		t.Fatal(err)
+	var (
+		msgs []*natsgo.Msg
+		next uint64 = 1 // the stream sequence to read from
+		c    jetstream.Consumer
+	)
+	open := func() error {
+		var err error
+		c, err = js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: next})
+		return err
 	}
-	var msgs []*natsgo.Msg
 	for len(msgs) < want {
+		if c == nil {
+			if err := open(); err != nil {
+				if ctx.Err() != nil {
+					t.Fatalf("read %d of %d messages of %s: %v", len(msgs), want, stream, err)
+				}
+				time.Sleep(200 * time.Millisecond)
+				continue
+			}
+		}
 		m, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
 		if err != nil {
-			// On a cluster that just lost a node the stream may be
-			// electing a leader; the ordered consumer recovers by itself.
+			// On a cluster that just lost a node the consumer may be
+			// gone with its server or its stream's leader: read on with
+			// a new one from where this one stopped.
 			if errors.Is(err, natsgo.ErrNoResponders) && ctx.Err() == nil {
-				time.Sleep(100 * time.Millisecond)
+				c = nil
+				time.Sleep(200 * time.Millisecond)
 				continue
 			}
 			t.Fatalf("read %d of %d messages of %s: %v", len(msgs), want, stream, err)
+		}
+		if meta, err := m.Metadata(); err == nil {
+			next = meta.Sequence.Stream + 1
 		}
 		msgs = append(msgs, &natsgo.Msg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()})
 	}
