@@ -72,7 +72,9 @@ func waitForMetaLeader(t testing.TB, url string) {
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
-	deadline := time.Now().Add(20 * time.Second)
+	// Electing the first meta leader took more than 20 s once, on a
+	// machine busy with the other test packages and the race detector.
+	deadline := time.Now().Add(time.Minute)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		_, err := js.AccountInfo(ctx)
@@ -81,7 +83,7 @@ func waitForMetaLeader(t testing.TB, url string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("JetStream cluster has no leader after 20s: %v", err)
+			t.Fatalf("JetStream cluster has no leader after a minute: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
