@@ -60,15 +60,20 @@ func (p *Poster) Allowed(raw string) error {
 	return nil
 }
 
+// OutcomeInterrupted is what Post returns when its context ended while the
+// callback was still to be retried; it is never recorded.
+const OutcomeInterrupted = "interrupted"
+
 // Post sends body to raw until a final answer or out of attempts, calling
-// record after each attempt. It returns the outcome: sent or failed.
+// record after each attempt. It returns the outcome: sent, failed, or
+// OutcomeInterrupted when ctx ended before either was known.
 //
 // ctx ends the retries, never an attempt in flight: a POST cut off half
 // way may have reached the receiver, and whoever takes the callback over
 // would then post it a second time. An attempt is bounded by Timeout
-// alone, so a stop or a rebalance waits at most that long; when ctx ended
-// and the attempt did not succeed, the outcome is failed and the caller,
-// seeing ctx ended, hands the callback on.
+// alone, so a stop or a rebalance waits at most that long, and its answer,
+// 2xx or final, is the outcome; only a callback still to be retried is
+// interrupted, for the caller to hand on.
 func (p *Poster) Post(ctx context.Context, raw string, body CallbackBody, record func(Attempt)) string {
 	payload, _ := json.Marshal(body)
 	for attempt := 1; ; attempt++ {
@@ -77,8 +82,11 @@ func (p *Poster) Post(ctx context.Context, raw string, body CallbackBody, record
 		if a.Status >= 200 && a.Status < 300 {
 			return OutcomeSent
 		}
-		if final || attempt >= p.MaxAttempts || ctx.Err() != nil {
+		if final || attempt >= p.MaxAttempts {
 			return OutcomeFailed
+		}
+		if ctx.Err() != nil {
+			return OutcomeInterrupted
 		}
 		wait := p.backoff(attempt)
 		if retryAfter > 0 {
@@ -87,7 +95,7 @@ func (p *Poster) Post(ctx context.Context, raw string, body CallbackBody, record
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
-			return OutcomeFailed
+			return OutcomeInterrupted
 		}
 	}
 }

@@ -129,10 +129,12 @@ func TestPostNetworkErrorRetried(t *testing.T) {
 }
 
 // TestPostFinishesTheAttemptInFlight: a stop or a rebalance in the middle
-// of a POST lets it finish and reports its success, so that nobody posts
-// the callback again; it only prevents further attempts.
+// of a POST lets it finish and reports its answer when it is final (2xx
+// or 4xx), so that nobody posts the callback again; it only prevents
+// further attempts.
 func TestPostFinishesTheAttemptInFlight(t *testing.T) {
-	for _, status := range []int{200, 503} {
+	want := map[int]string{200: OutcomeSent, 400: OutcomeFailed, 503: OutcomeInterrupted}
+	for _, status := range []int{200, 400, 503} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			arrived := make(chan struct{})
 			var calls sync.Mutex
@@ -150,14 +152,10 @@ func TestPostFinishesTheAttemptInFlight(t *testing.T) {
 			go func() { <-arrived; cancel() }()
 			var attempts []Attempt
 			out := testPoster().Post(ctx, s.URL, CallbackBody{State: Success}, func(a Attempt) { attempts = append(attempts, a) })
-			want := OutcomeSent
-			if status != 200 {
-				want = OutcomeFailed
-			}
 			calls.Lock()
 			defer calls.Unlock()
-			if out != want || n != 1 || len(attempts) != 1 || attempts[0].Status != status {
-				t.Errorf("outcome %s after %d POSTs, attempts %+v; want %s after one POST answered %d", out, n, attempts, want, status)
+			if out != want[status] || n != 1 || len(attempts) != 1 || attempts[0].Status != status {
+				t.Errorf("outcome %s after %d POSTs, attempts %+v; want %s after one POST answered %d", out, n, attempts, want[status], status)
 			}
 		})
 	}

@@ -459,12 +459,12 @@ func (o *owner) callback(ctx context.Context, id string) {
 			o.persist(context.Background(), rec)
 			o.mu.Unlock()
 		})
-	if outcome != OutcomeSent && ctx.Err() != nil {
+	if outcome == OutcomeInterrupted {
 		return // the partition's next owner finishes it
 	}
 	// Recorded even when ctx ended (a rebalance or a stop): the next owner
-	// must not post a callback that was answered 2xx. The group waits for
-	// this before it hands the partition on.
+	// must not post a callback that was answered. The group waits for this
+	// before it hands the partition on.
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	o.mu.Lock()

@@ -151,8 +151,8 @@ func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
 }
 
 // Stop stops taking acks and work. A callback attempt in flight finishes
-// (within --callback-timeout) and a success is recorded; a callback that
-// has not succeeded yet is handed back for another replica (or the next
+// (within --callback-timeout) and a final answer is recorded; a callback
+// still to be retried is handed back for another replica (or the next
 // start) to finish.
 func (s *Subscriber) Stop() {
 	s.mu.Lock()
@@ -488,7 +488,7 @@ func (s *Subscriber) callback(msg jetstream.Msg, id string) error {
 				return true
 			})
 		})
-	if outcome != OutcomeSent && s.life.Err() != nil {
+	if outcome == OutcomeInterrupted {
 		// Stopping: hand the callback back rather than call it failed.
 		hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer hcancel()
