@@ -33,22 +33,25 @@ func ReadStream(t testing.TB, url, stream string, want int) []*natsgo.Msg {
 		next uint64 = 1 // the stream sequence to read from
 		c    jetstream.Consumer
 	)
-	open := func() error {
-		var err error
-		c, err = js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
-			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: next})
-		return err
+	// ensure makes a consumer from next on, waiting out a cluster that
+	// has no leader for the stream yet.
+	ensure := func() {
+		for c == nil {
+			var err error
+			c, err = js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+				DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: next})
+			if err == nil {
+				return
+			}
+			c = nil
+			if errors.Is(err, jetstream.ErrStreamNotFound) || ctx.Err() != nil {
+				t.Fatalf("read %d of %d messages of %s: %v", len(msgs), want, stream, err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
 	for len(msgs) < want {
-		if c == nil {
-			if err := open(); err != nil {
-				if ctx.Err() != nil {
-					t.Fatalf("read %d of %d messages of %s: %v", len(msgs), want, stream, err)
-				}
-				time.Sleep(200 * time.Millisecond)
-				continue
-			}
-		}
+		ensure()
 		m, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
 		if err != nil {
 			// On a cluster that just lost a node the consumer may be
@@ -66,6 +69,7 @@ func ReadStream(t testing.TB, url, stream string, want int) []*natsgo.Msg {
 		}
 		msgs = append(msgs, &natsgo.Msg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()})
 	}
+	ensure()
 	if m, err := c.Next(jetstream.FetchMaxWait(300 * time.Millisecond)); err == nil {
 		t.Fatalf("%s holds more than %d messages; one more on %s", stream, want, m.Subject())
 	}
