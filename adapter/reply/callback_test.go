@@ -136,20 +136,23 @@ func TestPostFinishesTheAttemptInFlight(t *testing.T) {
 	want := map[int]string{200: OutcomeSent, 400: OutcomeFailed, 503: OutcomeInterrupted}
 	for _, status := range []int{200, 400, 503} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			arrived := make(chan struct{})
+			// The registry answers only once the caller's context ended
+			// with the POST in flight.
+			arrived, cancelled := make(chan struct{}), make(chan struct{})
+			var once sync.Once
 			var calls sync.Mutex
 			n := 0
 			s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				calls.Lock()
 				n++
 				calls.Unlock()
-				close(arrived)
-				time.Sleep(300 * time.Millisecond) // the caller's context ends meanwhile
+				once.Do(func() { close(arrived) })
+				<-cancelled
 				w.WriteHeader(status)
 			}))
 			defer s.Close()
 			ctx, cancel := context.WithCancel(context.Background())
-			go func() { <-arrived; cancel() }()
+			go func() { <-arrived; cancel(); close(cancelled) }()
 			var attempts []Attempt
 			out := testPoster().Post(ctx, s.URL, CallbackBody{State: Success}, func(a Attempt) { attempts = append(attempts, a) })
 			calls.Lock()
