@@ -585,10 +585,11 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	json.NewEncoder(w).Encode(body)
 }
 
-// Recorder keeps the delivery record of each event the receiver stores
+// Recorder keeps the delivery records of the events the receiver stores
 // (the reply subscriber, which needs the callback_url hubwire keeps out
-// of the event). Received runs while the event is being published; where
-// names the sink's destination.
+// of the event). Received is called for every event, while it is being
+// published, and may keep nothing (the reply subscriber records only the
+// events with a callback_url); where names the sink's destination.
 type Recorder interface {
 	Received(ctx context.Context, source string, d *Decoded, where sinks.Receipt) error
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // TestAckSchemaAgreesWithParseAck holds ack.json to what hubwire really
-// checks: on each sample, as sent on hubwire.acks.e1 (or with e1 as the
+// checks: on each sample, as sent on hubwire.acks.<id> (or with <id> as the
 // Kafka key), the schema and reply.ParseAck give the same verdict, except
 // where a row says why they cannot.
 func TestAckSchemaAgreesWithParseAck(t *testing.T) {
@@ -26,7 +26,7 @@ func TestAckSchemaAgreesWithParseAck(t *testing.T) {
 		// a leniency of Go's decoder or a rule JSON Schema cannot state.
 		parseOnly string
 	}{
-		{"everything", `{"event_id":"e1","consumer":"ci","state":"success","description":"387 tests PASSED","context":"Acme CI","target_url":"https://ci.acme.com/r/1"}`, true, ""},
+		{"everything", `{"event_id":"0123456789abcdef0123456789abcdef","consumer":"ci","state":"success","description":"387 tests PASSED","context":"Acme CI","target_url":"https://ci.acme.com/r/1"}`, true, ""},
 		{"id from the subject", ok + `}`, true, ""},
 		{"empty event id, filled from the subject", `{"event_id":"","consumer":"ci","state":"failure"}`, true, ""},
 		{"state failure", `{"consumer":"ci","state":"failure"}`, true, ""},
@@ -58,13 +58,14 @@ func TestAckSchemaAgreesWithParseAck(t *testing.T) {
 		{"not JSON", `state=success`, false, ""},
 		{"an array", `[]`, false, ""},
 		{"null", `null`, false, ""},
-		{"other event", `{"event_id":"e2","consumer":"ci","state":"success"}`, false, "the id must equal the subject's, which the body does not hold"},
+		{"not a hubwire id", `{"event_id":"build-42","consumer":"ci","state":"success"}`, false, ""},
+		{"other event", `{"event_id":"fedcba9876543210fedcba9876543210","consumer":"ci","state":"success"}`, false, "the id must equal the subject's, which the body does not hold"},
 		{"null description", ok + `,"description":null}`, true, "Go decodes null into an empty string; the contract asks for a string"},
 		{"field names in capitals", `{"Consumer":"ci","State":"success"}`, true, "Go matches field names without regard to case; the contract names them in lower case"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, parseErr := reply.ParseAck([]byte(tt.body), "e1")
+			_, parseErr := reply.ParseAck([]byte(tt.body), "0123456789abcdef0123456789abcdef")
 			schemaErr := v.Validate(base+"ack.json", []byte(tt.body))
 			parsed := parseErr == nil
 			if parsed != tt.accepted {
@@ -90,7 +91,7 @@ func TestAckWithoutAnyEventID(t *testing.T) {
 	if _, err := reply.ParseAck([]byte(`{"consumer":"ci","state":"success"}`), ""); err == nil || !strings.Contains(err.Error(), "event_id is required") {
 		t.Errorf("an ack naming no event anywhere: %v", err)
 	}
-	if _, err := reply.ParseAck([]byte(`{"event_id":"e1","consumer":"ci","state":"success"}`), ""); err != nil {
+	if _, err := reply.ParseAck([]byte(`{"event_id":"0123456789abcdef0123456789abcdef","consumer":"ci","state":"success"}`), ""); err != nil {
 		t.Errorf("an ack naming its event in the body only: %v", err)
 	}
 }
@@ -100,8 +101,8 @@ func TestAckWithoutAnyEventID(t *testing.T) {
 func TestAckReplySchema(t *testing.T) {
 	c := compiler(t)
 	for _, r := range []reply.AckReply{
-		{Accepted: true, EventID: "e1"},
-		{Accepted: false, EventID: "e1", Error: "event e1 is not known to hubwire"},
+		{Accepted: true, EventID: "0123456789abcdef0123456789abcdef"},
+		{Accepted: false, EventID: "0123456789abcdef0123456789abcdef", Error: `event_id "build-42" is not a hubwire event id: 32 lowercase hexadecimal digits, the event's id attribute`},
 		{Accepted: false, Error: "consumer is required"},
 	} {
 		validate(t, c, base+"ack.json#/$defs/reply", mustJSON(t, marshal(t, r)), "reply")

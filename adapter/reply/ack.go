@@ -50,12 +50,30 @@ func ParseAck(body []byte, subjectID string) (Ack, error) {
 	return a, a.Validate()
 }
 
+// isEventID reports whether id has the shape of the ids hubwire gives
+// events (adapter.EventID). An ack for any such id is taken, known or not
+// (see Record), so the shape is the check left against a mistyped id; it
+// also keeps every id a valid key-value key.
+func isEventID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // Validate reports the first thing wrong with a, in words for the consumer
 // who sent it.
 func (a Ack) Validate() error {
 	switch {
 	case a.EventID == "":
 		return fmt.Errorf("event_id is required")
+	case !isEventID(a.EventID):
+		return fmt.Errorf("event_id %q is not a hubwire event id: 32 lowercase hexadecimal digits, the event's id attribute", a.EventID)
 	case a.Consumer == "":
 		return fmt.Errorf("consumer is required: name who acknowledges (ci, scanner, …)")
 	case a.State != Success && a.State != Failure && a.State != Error:

@@ -15,7 +15,8 @@ var ErrNoRecord = errors.New("no such event")
 
 // ServeHTTP answers GET /api/events/<id> with the event's delivery record:
 // when it was received, where it was stored, the acks, the decision and
-// each callback attempt. The receiver checks the token first.
+// each callback attempt (see Record for which events have one). The
+// receiver checks the token first.
 func (s *Subscriber) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	serveRecord(w, req, s.Get)
 }
@@ -38,7 +39,7 @@ func serveRecord(w http.ResponseWriter, req *http.Request, get func(context.Cont
 	switch {
 	case errors.Is(err, ErrNoRecord) || errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey):
 		w.WriteHeader(http.StatusNotFound)
-		json.NewEncoder(w).Encode(map[string]string{"error": "no event " + id})
+		json.NewEncoder(w).Encode(map[string]string{"error": "no record of event " + id + ": hubwire records an event with a callback_url when it receives it, any other at its first ack"})
 	case err != nil:
 		w.Header().Set("Retry-After", "5")
 		w.WriteHeader(http.StatusServiceUnavailable)

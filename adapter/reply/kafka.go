@@ -138,9 +138,13 @@ func (k *KafkaSubscriber) Stop() {
 	k.running.Wait()
 }
 
-// Received implements adapter.Recorder: the notice goes to the partition
-// its event's acks go to.
+// Received implements adapter.Recorder: the notice of an event with a
+// callback_url goes to the partition its event's acks go to. Any other
+// event is recorded at its first ack.
 func (k *KafkaSubscriber) Received(ctx context.Context, source string, d *adapter.Decoded, where sinks.Receipt) error {
+	if d.CallbackURL == "" {
+		return nil
+	}
 	e := &d.Event
 	rec := NewRecord(e.ID(), e.Type(), source, e.Subject(), d.CallbackURL, where, k.cfg.Required[source], k.cfg.AckTimeout, k.clock())
 	body, err := json.Marshal(notice{Received: &rec})
@@ -226,22 +230,12 @@ type owner struct {
 	mu       sync.Mutex
 	records  map[string]*Record
 	inFlight map[string]bool
-	// early holds acks that came before their event's notice (the notice
-	// is written while the event is published, so a quick consumer can
-	// win the race), for unknownEventGrace.
-	early map[string][]earlyAck
-	wg    sync.WaitGroup
-}
-
-type earlyAck struct {
-	ack Ack
-	seq uint64
-	at  time.Time
+	wg       sync.WaitGroup
 }
 
 // own applies the acks of partition p until ctx ends (a rebalance or a stop).
 func (k *KafkaSubscriber) own(ctx context.Context, gen *kafkago.Generation, p int, offset int64) {
-	o := &owner{k: k, p: p, records: map[string]*Record{}, inFlight: map[string]bool{}, early: map[string][]earlyAck{}}
+	o := &owner{k: k, p: p, records: map[string]*Record{}, inFlight: map[string]bool{}}
 	defer o.wg.Wait()
 	if err := o.restore(ctx); err != nil {
 		if ctx.Err() == nil {
@@ -327,17 +321,15 @@ func (o *owner) apply(ctx context.Context, m kafkago.Message) error {
 	if json.Unmarshal(m.Value, &n) == nil && n.Received != nil {
 		o.mu.Lock()
 		defer o.mu.Unlock()
-		if _, ok := o.records[n.Received.ID]; ok {
-			return nil // a repeated delivery keeps the record it has
+		cur := o.records[n.Received.ID]
+		rec := *n.Received
+		if cur != nil {
+			rec = cur.clone()
+			if !rec.receipt(*n.Received, k.clock()) {
+				return nil // a repeated delivery keeps the record it has
+			}
 		}
-		rec := n.Received
-		o.records[rec.ID] = rec
-		for _, e := range o.early[rec.ID] {
-			rec.addAck(e.ack, e.seq, k.clock())
-			k.cfg.Metrics.ack("taken")
-		}
-		delete(o.early, rec.ID)
-		if err := o.persist(ctx, rec); err != nil {
+		if err := o.keep(ctx, cur, rec); err != nil {
 			return err
 		}
 		if rec.Callback.Outcome == OutcomeQueued {
@@ -354,21 +346,39 @@ func (o *owner) apply(ctx context.Context, m kafkago.Message) error {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	rec, ok := o.records[a.EventID]
-	if !ok {
-		o.early[a.EventID] = append(o.early[a.EventID], earlyAck{ack: a, seq: uint64(m.Offset) + 1, at: k.clock()})
-		return nil
+	// An ack can come before its event's notice, or be the first word of
+	// an event without a callback_url: it starts the record.
+	cur := o.records[a.EventID]
+	rec := ackRecord(a.EventID)
+	if cur != nil {
+		rec = cur.clone()
 	}
 	if !rec.addAck(a, uint64(m.Offset)+1, k.clock()) {
 		return nil
 	}
-	if err := o.persist(ctx, rec); err != nil {
+	if err := o.keep(ctx, cur, rec); err != nil {
 		return err
 	}
 	k.cfg.Metrics.ack("taken")
 	log.Info("ack taken", "state", a.State, "callback", rec.Callback.Outcome)
 	if rec.Callback.Outcome == OutcomeQueued {
 		o.startCallback(ctx, rec.ID)
+	}
+	return nil
+}
+
+// keep persists rec, the new state of cur (nil for a new record), and
+// only then takes it as the partition's: a write that failed leaves cur as
+// it was, for the message to be applied again. cur is changed in place,
+// since a callback in flight holds it. o.mu is held.
+func (o *owner) keep(ctx context.Context, cur *Record, rec Record) error {
+	if err := o.persist(ctx, &rec); err != nil {
+		return err
+	}
+	if cur == nil {
+		o.records[rec.ID] = &rec
+	} else {
+		*cur = rec
 	}
 	return nil
 }
@@ -394,13 +404,6 @@ func (o *owner) timers(ctx context.Context) {
 		case <-t.C:
 		}
 		o.mu.Lock()
-		for id, acks := range o.early {
-			if o.k.clock().Sub(acks[0].at) > unknownEventGrace {
-				o.k.cfg.Logger.Warn("ack refused", "event_id", id, "consumer", acks[0].ack.Consumer, "reason", "event "+id+" "+errUnknownEvent.Error())
-				o.k.cfg.Metrics.ack("unknown_event")
-				delete(o.early, id)
-			}
-		}
 		for id, rec := range o.records {
 			if rec.timeout(o.k.clock()) {
 				if err := o.persist(ctx, rec); err == nil {

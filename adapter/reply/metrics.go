@@ -13,7 +13,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		acks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubwire_acks_total",
-			Help: "Acks applied, by result: taken, invalid (refused for what they hold), unknown_event.",
+			Help: "Acks applied, by result: taken, invalid (refused for what they hold).",
 		}, []string{"result"}),
 		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubwire_callbacks_total",

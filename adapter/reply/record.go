@@ -14,15 +14,21 @@ import (
 // Record is what hubwire knows of one event's delivery: where it was
 // stored, the acks that came, the decision, and each callback attempt.
 // It is Docker Hub's "View History" for the event.
+//
+// An event with a callback_url is recorded when it is received (the
+// record keeps the URL, which never leaves hubwire); any other event only
+// at its first ack, so that the bulk of a registry's traffic (DTR pulls,
+// which no one answers) costs one write to the broker, not two. Such a
+// record has no receipt: ReceivedAt is zero.
 type Record struct {
 	ID         string    `json:"id"`
-	Type       string    `json:"type"`
-	Source     string    `json:"source"`
+	Type       string    `json:"type,omitempty"`
+	Source     string    `json:"source,omitempty"`
 	Subject    string    `json:"subject,omitempty"`
-	ReceivedAt time.Time `json:"received_at"`
+	ReceivedAt time.Time `json:"received_at,omitzero"`
 	// Stored names the broker and stream (or topic) of the event; its
 	// sequence is in the receiver's 202 answer.
-	Stored sinks.Receipt `json:"stored"`
+	Stored sinks.Receipt `json:"stored,omitzero"`
 	// CallbackURL is a capability (whoever holds it answers for the
 	// sender); it leaves hubwire only in the callback itself.
 	CallbackURL string    `json:"callback_url,omitempty"`
@@ -92,6 +98,44 @@ func NewRecord(id, typ, source, subject, callbackURL string, stored sinks.Receip
 		}
 	}
 	return r
+}
+
+// ackRecord starts the record of an event at its first ack.
+func ackRecord(id string) Record {
+	return Record{ID: id, Callback: Callback{Outcome: OutcomeNone}}
+}
+
+// clone is a copy of r that shares nothing with it that changes.
+func (r *Record) clone() Record {
+	c := *r
+	c.Acks = slices.Clone(r.Acks)
+	c.Callback.Attempts = slices.Clone(r.Callback.Attempts)
+	if r.Decision != nil {
+		d := *r.Decision
+		c.Decision = &d
+	}
+	return c
+}
+
+// receipt takes got, the record of an event just received, into r. A
+// record its acks started (they can overtake the receipt: the record is
+// written while the event is published) takes the receipt and keeps its
+// acks, which may then decide the callback; a received record is kept as
+// it is (a repeated delivery). It reports whether r changed.
+func (r *Record) receipt(got Record, now time.Time) bool {
+	if !r.ReceivedAt.IsZero() {
+		return false
+	}
+	acks := r.Acks
+	*r = got
+	r.Acks = acks
+	if len(acks) > 0 && r.Decision == nil && r.CallbackURL != "" {
+		if d := decide(r.Required, r.Acks, now); d != nil {
+			r.Decision = d
+			r.Callback.Outcome = OutcomeQueued
+		}
+	}
+	return true
 }
 
 // Public is the record as the API shows it: the callback URL reduced to

@@ -11,11 +11,11 @@ import (
 var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 
 func record(required ...string) Record {
-	return NewRecord("e1", "com.docker.hub.push", "dockerhub", "a/b:1", "https://registry.hub.docker.com/u/a/b/hook/x/", sinks.Receipt{}, required, 30*time.Minute, t0)
+	return NewRecord("0123456789abcdef0123456789abcdef", "com.docker.hub.push", "dockerhub", "a/b:1", "https://registry.hub.docker.com/u/a/b/hook/x/", sinks.Receipt{}, required, 30*time.Minute, t0)
 }
 
 func ack(consumer, state, desc string) Ack {
-	return Ack{EventID: "e1", Consumer: consumer, State: state, Description: desc, Context: consumer + " ctx", TargetURL: "https://" + consumer + ".example/r"}
+	return Ack{EventID: "0123456789abcdef0123456789abcdef", Consumer: consumer, State: state, Description: desc, Context: consumer + " ctx", TargetURL: "https://" + consumer + ".example/r"}
 }
 
 func TestFirstAckDecides(t *testing.T) {
@@ -81,7 +81,7 @@ func TestTimeout(t *testing.T) {
 }
 
 func TestNoCallbackURLNoDecision(t *testing.T) {
-	r := NewRecord("e1", "com.docker.dtr.tag.push", "dtr", "a/b:1", "", sinks.Receipt{}, nil, time.Minute, t0)
+	r := NewRecord("0123456789abcdef0123456789abcdef", "com.docker.dtr.tag.push", "dtr", "a/b:1", "", sinks.Receipt{}, nil, time.Minute, t0)
 	r.addAck(ack("ci", Success, ""), 1, t0)
 	if r.Decision != nil || r.Callback.Outcome != OutcomeNone || len(r.Acks) != 1 {
 		t.Errorf("record %+v", r)
@@ -91,5 +91,52 @@ func TestNoCallbackURLNoDecision(t *testing.T) {
 func TestPublicHidesTheCallbackURL(t *testing.T) {
 	if got := record().Public().CallbackURL; got != "https://registry.hub.docker.com/…" {
 		t.Errorf("public callback URL %q", got)
+	}
+}
+
+// An ack can overtake its event's receipt (the record is written while
+// the event is published): the receipt then takes the acks the record
+// already holds, and they decide.
+func TestReceiptAfterTheAcks(t *testing.T) {
+	r := ackRecord("0123456789abcdef0123456789abcdef")
+	r.addAck(ack("ci", Failure, "2 tests failed"), 1, t0)
+	if r.Decision != nil || r.Callback.Outcome != OutcomeNone || !r.ReceivedAt.IsZero() {
+		t.Fatalf("a record started by an ack decided, or claims a receipt: %+v", r)
+	}
+	if !r.receipt(record(), t0) {
+		t.Fatal("the receipt did not change a record started by an ack")
+	}
+	if r.CallbackURL == "" || r.ReceivedAt != t0 || len(r.Acks) != 1 {
+		t.Errorf("receipt not taken, or acks lost: %+v", r)
+	}
+	if r.Decision == nil || r.Decision.State != Failure || r.Callback.Outcome != OutcomeQueued {
+		t.Errorf("the ack that came first did not decide: %+v, outcome %s", r.Decision, r.Callback.Outcome)
+	}
+	if r.receipt(record("ci"), t0.Add(time.Minute)) || len(r.Required) != 0 {
+		t.Errorf("a repeated delivery changed the record: %+v", r)
+	}
+
+	// With required consumers, the acks so far count toward the set.
+	r = ackRecord("0123456789abcdef0123456789abcdef")
+	r.addAck(ack("ci", Success, "ok"), 1, t0)
+	r.receipt(record("ci", "scanner"), t0)
+	if r.Decision != nil || r.Callback.Outcome != OutcomeWaiting || r.Deadline != t0.Add(30*time.Minute) {
+		t.Fatalf("decided without the scanner: %+v", r)
+	}
+	r.addAck(ack("scanner", Success, "clean"), 2, t0)
+	if r.Decision == nil || r.Decision.State != Success {
+		t.Errorf("decision %+v", r.Decision)
+	}
+}
+
+func TestCloneSharesNothingThatChanges(t *testing.T) {
+	r := record()
+	r.addAck(ack("ci", Success, "ok"), 1, t0)
+	c := r.clone()
+	c.addAck(ack("scanner", Success, "clean"), 2, t0)
+	c.Decision.State = Failure
+	c.Callback.Attempts = append(c.Callback.Attempts, Attempt{Status: 200})
+	if len(r.Acks) != 1 || r.Decision.State != Success || len(r.Callback.Attempts) != 0 {
+		t.Errorf("changing the clone changed the record: %+v", r)
 	}
 }

@@ -168,17 +168,28 @@ func (s *Subscriber) Stop() {
 	s.busy.Wait()
 }
 
-// Received implements adapter.Recorder: it starts the event's record, and
-// the timer of its required consumers. A repeated delivery keeps the
-// record it has.
+// Received implements adapter.Recorder: it starts the record of an event
+// with a callback_url, and the timer of its required consumers. Any other
+// event is recorded at its first ack. A repeated delivery keeps the record
+// it has; one whose acks came first takes the receipt.
 func (s *Subscriber) Received(ctx context.Context, source string, d *adapter.Decoded, stored sinks.Receipt) error {
+	if d.CallbackURL == "" {
+		return nil
+	}
 	e := &d.Event
 	rec := NewRecord(e.ID(), e.Type(), source, e.Subject(), d.CallbackURL, stored, s.cfg.Required[source], s.cfg.AckTimeout, s.clock())
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	if _, err := s.kv.Create(ctx, rec.ID, data); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+	_, err = s.kv.Create(ctx, rec.ID, data)
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		var now Record
+		if now, err = s.update(ctx, rec.ID, func(r *Record) bool { return r.receipt(rec, s.clock()) }); err == nil && now.Callback.Outcome == OutcomeQueued {
+			err = s.queue(ctx, "callback", rec.ID)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("recording delivery of %s: %w", rec.ID, err)
 	}
 	if !rec.Deadline.IsZero() {
@@ -199,26 +210,47 @@ func (s *Subscriber) Get(ctx context.Context, id string) (Record, error) {
 
 // update applies change to the record of id with compare-and-set,
 // retrying when another replica changed it meanwhile. change reports
-// whether it changed anything; nothing is written otherwise.
+// whether it changed anything; nothing is written otherwise. An id with
+// no record is jetstream.ErrKeyNotFound.
 func (s *Subscriber) update(ctx context.Context, id string, change func(*Record) bool) (Record, error) {
+	return s.write(ctx, id, false, change)
+}
+
+// upsert is update that starts the record (as an ack does) when there is
+// none.
+func (s *Subscriber) upsert(ctx context.Context, id string, change func(*Record) bool) (Record, error) {
+	return s.write(ctx, id, true, change)
+}
+
+func (s *Subscriber) write(ctx context.Context, id string, create bool, change func(*Record) bool) (Record, error) {
 	for {
-		e, err := s.kv.Get(ctx, id)
-		if err != nil {
-			return Record{}, err
-		}
 		var rec Record
-		if err := json.Unmarshal(e.Value(), &rec); err != nil {
-			return rec, fmt.Errorf("record of %s is unreadable: %w", id, err)
+		var rev uint64
+		e, err := s.kv.Get(ctx, id)
+		switch {
+		case create && errors.Is(err, jetstream.ErrKeyNotFound):
+			rec = ackRecord(id)
+		case err != nil:
+			return rec, err
+		default:
+			if err := json.Unmarshal(e.Value(), &rec); err != nil {
+				return rec, fmt.Errorf("record of %s is unreadable: %w", id, err)
+			}
+			rev = e.Revision()
 		}
 		if !change(&rec) {
 			return rec, nil
 		}
 		data, _ := json.Marshal(rec)
-		if _, err := s.kv.Update(ctx, id, data, e.Revision()); err == nil {
-			return rec, nil
-		} else if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			// nats.go maps both codes a conflict comes with (10071, and
-			// 10164 from some replicated streams) to ErrKeyRevisionMismatch.
+		if rev == 0 {
+			_, err = s.kv.Create(ctx, id, data)
+		} else {
+			_, err = s.kv.Update(ctx, id, data, rev)
+		}
+		// nats.go maps both codes a conflict comes with (10071, and 10164
+		// from some replicated streams) to ErrKeyRevisionMismatch; a
+		// record created meanwhile is ErrKeyExists. Both: read it again.
+		if err == nil || !(errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists)) {
 			return rec, err
 		}
 	}
@@ -235,64 +267,22 @@ func (s *Subscriber) queue(ctx context.Context, kind, id string) error {
 	return nil
 }
 
-// unknownEventGrace is how long an ack for an event without a record is
-// retried before it is refused.
-const unknownEventGrace = 10 * time.Second
-
-// errUnknownEvent marks an ack for an event hubwire has no record of.
-var errUnknownEvent = errors.New("is not known to hubwire")
-
-// check validates an ack against its event's record.
-func (s *Subscriber) check(ctx context.Context, subject string, body []byte) (Ack, error) {
-	a, err := ParseAck(body, strings.TrimPrefix(subject, AckSubjectPrefix+"."))
-	if err != nil {
-		return a, err
-	}
-	if _, err := s.kv.Get(ctx, a.EventID); err != nil {
-		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
-			return a, fmt.Errorf("event %s %w", a.EventID, errUnknownEvent)
-		}
-		return a, fmt.Errorf("looking up event %s: %w", a.EventID, err)
-	}
-	return a, nil
-}
-
-// answer replies to an ack sent as a request: accepted, or why not.
+// answer replies to an ack sent as a NATS request: taken, or why not. An
+// ack is taken for any event id: hubwire keeps no record of an event
+// without a callback_url until its first ack, so it cannot tell an id it
+// never received from one of those.
 func (s *Subscriber) answer(msg *natsgo.Msg) {
 	if msg.Reply == "" {
 		return
 	}
-	respond := func(a Ack, err error) {
-		r := AckReply{Accepted: err == nil, EventID: a.EventID}
-		if err != nil {
-			r.Error = err.Error()
-		}
-		body, _ := json.Marshal(r)
-		msg.Respond(body)
+	a, err := ParseAck(msg.Data, strings.TrimPrefix(msg.Subject, AckSubjectPrefix+"."))
+	r := AckReply{Accepted: err == nil, EventID: a.EventID}
+	if err != nil {
+		r.Error = err.Error()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	a, err := s.check(ctx, msg.Subject, msg.Data)
-	if !errors.Is(err, errUnknownEvent) {
-		cancel()
-		respond(a, err)
-		return
-	}
-	// The record is written while the event is published: a consumer
-	// reading live may ack before it lands. Look again for a few seconds
-	// (the ack is stored either way) without holding up other answers.
-	go func() {
-		defer cancel()
-		for deadline := time.Now().Add(answerGrace); errors.Is(err, errUnknownEvent) && time.Now().Before(deadline); {
-			time.Sleep(100 * time.Millisecond)
-			a, err = s.check(ctx, msg.Subject, msg.Data)
-		}
-		respond(a, err)
-	}()
+	body, _ := json.Marshal(r)
+	msg.Respond(body)
 }
-
-// answerGrace is how long an ack request for an event without a record
-// waits for it; less than the CLI's default timeout of 5 s.
-const answerGrace = 3 * time.Second
 
 // handleAck applies one stored ack. An invalid ack is logged and dropped;
 // a failure to apply a valid one is retried.
@@ -304,22 +294,10 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	log := s.cfg.Logger.With("subject", msg.Subject())
-	a, err := s.check(ctx, msg.Subject(), msg.Data())
-	if errors.Is(err, errUnknownEvent) {
-		// The record is written while the event is published; a consumer
-		// quick enough may ack before it lands. Look again for a while.
-		if meta, merr := msg.Metadata(); merr == nil && s.clock().Sub(meta.Timestamp) < unknownEventGrace {
-			msg.NakWithDelay(500 * time.Millisecond)
-			return
-		}
-	}
+	a, err := ParseAck(msg.Data(), strings.TrimPrefix(msg.Subject(), AckSubjectPrefix+"."))
 	if err != nil {
 		log.Warn("ack refused", "event_id", a.EventID, "consumer", a.Consumer, "reason", err)
-		if errors.Is(err, errUnknownEvent) {
-			s.cfg.Metrics.ack("unknown_event")
-		} else {
-			s.cfg.Metrics.ack("invalid")
-		}
+		s.cfg.Metrics.ack("invalid")
 		msg.Term()
 		return
 	}
@@ -327,7 +305,7 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 	if meta, err := msg.Metadata(); err == nil {
 		seq = meta.Sequence.Stream
 	}
-	rec, err := s.update(ctx, a.EventID, func(r *Record) bool { return r.addAck(a, seq, s.clock()) })
+	rec, err := s.upsert(ctx, a.EventID, func(r *Record) bool { return r.addAck(a, seq, s.clock()) })
 	if err != nil {
 		log.Error("ack not applied; will retry", "event_id", a.EventID, "error", err)
 		msg.NakWithDelay(time.Second)

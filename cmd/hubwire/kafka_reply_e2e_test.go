@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/hubwire/hubwire/adapter/dockerhub"
+	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/adapter/reply"
 )
 
@@ -114,7 +116,8 @@ func TestKafkaRequiredConsumersTimeout(t *testing.T) {
 
 // TestAckBeforeItsEvent: a consumer quick enough can ack before the
 // event's record lands (it is written while the event is published); the
-// ack is held for a while, not refused, on either broker.
+// ack starts the record, the receipt joins it, and the callback goes out,
+// on either broker.
 func TestAckBeforeItsEvent(t *testing.T) {
 	for _, broker := range []string{"nats", "kafka"} {
 		t.Run(broker, func(t *testing.T) {
@@ -145,6 +148,62 @@ func TestAckBeforeItsEvent(t *testing.T) {
 				t.Fatalf("event id %s, computed %s", got, id)
 			}
 			waitFor(t, "the callback", func() bool { return len(cb.received()) == 1 })
+			// On Kafka, GET reads a view that follows the records topic.
+			var rec reply.Record
+			waitFor(t, "the record of the callback", func() bool {
+				rec = eventRecord(t, inst, id)
+				return rec.Callback.Outcome == reply.OutcomeSent
+			})
+			if rec.ReceivedAt.IsZero() || rec.Type != "com.docker.hub.push" || len(rec.Acks) != 1 || rec.Decision == nil || !strings.HasPrefix(rec.Decision.Why, "first ack") {
+				t.Errorf("record %+v", rec)
+			}
+		})
+	}
+}
+
+// TestAckOfAnEventWithoutCallback: an event with no callback_url (all of
+// DTR's) has no record until it is acked; the ack is taken and starts one,
+// which GET /api/events/<id> shows, on either broker.
+func TestAckOfAnEventWithoutCallback(t *testing.T) {
+	for _, broker := range []string{"nats", "kafka"} {
+		t.Run(broker, func(t *testing.T) {
+			var inst *instance
+			var ack func(args ...string)
+			if broker == "kafka" {
+				c := kafkaCluster(t)
+				inst = startHubwire(t, t.TempDir(), kafkaReplyFlags(c)...)
+				ack = func(args ...string) { kafkaAckCLI(t, c, args...) }
+			} else {
+				inst = startHubwire(t, t.TempDir())
+				ack = func(args ...string) {
+					if code, out := ackCLI(t, natsURLOf(inst), args...); code != 0 || !strings.Contains(out, "taken") {
+						t.Fatalf("hubwire ack: %d %s", code, out)
+					}
+				}
+			}
+			body, err := dtr.Samples.ReadFile("samples/tag-pull.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := post(t, inst.webhookURL("dtr"), "application/json", body)
+			if a.status != http.StatusAccepted {
+				t.Fatalf("delivery: %d %v", a.status, a.body)
+			}
+			id := a.body["id"].(string)
+			if _, err := getRecord(inst, id); err == nil || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "any other at its first ack") {
+				t.Errorf("GET /api/events/<id> of an event no one acked: %v", err)
+			}
+			ack(id, "--state", "success", "--consumer", "ci", "--description", "pulled")
+			ack(id, "--state", "failure", "--consumer", "scanner")
+			var rec reply.Record
+			waitFor(t, "the record of both acks", func() bool {
+				rec, err = getRecord(inst, id)
+				return err == nil && len(rec.Acks) == 2
+			})
+			if rec.ID != id || !rec.ReceivedAt.IsZero() || rec.Decision != nil || rec.Callback.Outcome != reply.OutcomeNone ||
+				rec.Acks[0].Consumer != "ci" || rec.Acks[0].Description != "pulled" || rec.Acks[1].State != reply.Failure {
+				t.Errorf("record %+v", rec)
+			}
 		})
 	}
 }

@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	natsgo "github.com/nats-io/nats.go"
+
 	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/reply"
 )
 
 func TestMetrics(t *testing.T) {
@@ -21,8 +24,15 @@ func TestMetrics(t *testing.T) {
 	if code, out := ackCLI(t, natsURLOf(inst), id, "--state", "success"); code != 0 {
 		t.Fatal(out)
 	}
-	// Refused in the answer, and again (counted) when the stored ack is applied.
-	ackCLI(t, natsURLOf(inst), "0123456789abcdef0123456789abcdef", "--state", "success")
+	// An ack with no reply subject, for something that is no event id: the
+	// acks stream keeps it, and the subscriber refuses it (counted).
+	nc, err := natsgo.Connect(natsURLOf(inst))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.Publish(reply.AckSubjectPrefix+".build-42", []byte(`{"consumer":"ci","state":"success"}`))
+	nc.Flush()
 	waitFor(t, "the callback", func() bool { return len(cb.received()) == 1 })
 
 	var text string
@@ -34,7 +44,7 @@ func TestMetrics(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		text = string(b)
-		return strings.Contains(text, `hubwire_callbacks_total{outcome="sent"} 1`) && strings.Contains(text, `hubwire_acks_total{result="unknown_event"} 1`)
+		return strings.Contains(text, `hubwire_callbacks_total{outcome="sent"} 1`) && strings.Contains(text, `hubwire_acks_total{result="invalid"} 1`)
 	})
 	for _, want := range []string{
 		`hubwire_webhook_requests_total{reason="accepted",source="dtr",status="202"} 2`,
@@ -46,7 +56,7 @@ func TestMetrics(t *testing.T) {
 		`hubwire_events_duplicate_total{broker="nats"} 1`,
 		`hubwire_publish_duration_seconds_count{broker="nats"} 3`,
 		`hubwire_acks_total{result="taken"} 1`,
-		`hubwire_acks_total{result="unknown_event"} 1`,
+		`hubwire_acks_total{result="invalid"} 1`,
 		`hubwire_callbacks_total{outcome="sent"} 1`,
 		`go_goroutines`,
 	} {

@@ -237,10 +237,10 @@ func TestDisallowedCallbackNeverContacted(t *testing.T) {
 func TestInvalidAcksGetTheirReason(t *testing.T) {
 	inst := startHubwire(t, t.TempDir())
 	url := natsURLOf(inst)
-	if code, out := ackCLI(t, url, "0123456789abcdef0123456789abcdef", "--state", "success"); code != 1 || !strings.Contains(out, "is not known to hubwire") {
-		t.Errorf("unknown event: %d %s", code, out)
+	if code, out := ackCLI(t, url, "build-42", "--state", "success"); code != 1 || !strings.Contains(out, `event_id "build-42" is not a hubwire event id`) {
+		t.Errorf("not an event id: %d %s", code, out)
 	}
-	if code, out := ackCLI(t, url, "x", "--state", "maybe"); code != 1 || !strings.Contains(out, `state "maybe"`) {
+	if code, out := ackCLI(t, url, "0123456789abcdef0123456789abcdef", "--state", "maybe"); code != 1 || !strings.Contains(out, `state "maybe"`) {
 		t.Errorf("bad state on the command line: %d %s", code, out)
 	}
 	if code, out := ackCLI(t, url, "--state", "success"); code != 1 || !strings.Contains(out, "needs the event id") {
@@ -257,6 +257,7 @@ func TestInvalidAcksGetTheirReason(t *testing.T) {
 		`{"consumer":"ci","state":"maybe"}`: `state "maybe"`,
 		`not json`:                          "not a JSON object",
 		`{"consumer":"ci","state":"success","context":"` + strings.Repeat("c", 101) + `"}`: "context is 101 characters",
+		`{"event_id":"build-42","consumer":"ci","state":"success"}`:                        `event_id "build-42" differs from the event id`,
 		`{"consumer":"ci","state":"success"}`:                                              "",
 	} {
 		msg, err := nc.Request(reply.AckSubjectPrefix+"."+id, []byte(body), 5*time.Second)
@@ -268,6 +269,15 @@ func TestInvalidAcksGetTheirReason(t *testing.T) {
 		if says == "" && !r.Accepted || says != "" && (r.Accepted || !strings.Contains(r.Error, says)) {
 			t.Errorf("%s: answer %+v, want %q", body, r, says)
 		}
+	}
+	// The subject's id is checked as the body's.
+	msg, err := nc.Request(reply.AckSubjectPrefix+".build-42", []byte(`{"consumer":"ci","state":"success"}`), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bad reply.AckReply
+	if json.Unmarshal(msg.Data, &bad) != nil || bad.Accepted || !strings.Contains(bad.Error, `event_id "build-42" is not a hubwire event id`) {
+		t.Errorf("ack on hubwire.acks.build-42: %s", msg.Data)
 	}
 	// The subscriber goes on after invalid acks: the valid one is applied.
 	waitFor(t, "the valid ack", func() bool { return len(eventRecord(t, inst, id).Acks) == 1 })
