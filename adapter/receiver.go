@@ -217,7 +217,14 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 	if !known {
 		route = "/hooks/?"
 	}
-	log := r.cfg.Logger.With("route", route, "remote", req.RemoteAddr)
+	// Every line about the request names its route and remote address;
+	// the attributes are put together only for a line that is written (at
+	// high rates Info is often off, and then most requests write none).
+	log := func(level slog.Level, msg string, args ...any) {
+		if r.cfg.Logger.Enabled(req.Context(), level) {
+			r.cfg.Logger.Log(req.Context(), level, msg, append([]any{"route", route, "remote", req.RemoteAddr}, args...)...)
+		}
+	}
 	// An unknown source is checked against the main token all the same,
 	// so that its answer takes as long as a wrong token's.
 	valid, ok := r.tokens[sourceName]
@@ -225,7 +232,7 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 		valid = r.token
 	}
 	if authorized := r.authorized(req, pathToken, valid); !known || !authorized {
-		log.Info("webhook refused", "status", http.StatusNotFound, "reason", "unknown source or token")
+		log(slog.LevelInfo, "webhook refused", "status", http.StatusNotFound, "reason", "unknown source or token")
 		if !known {
 			sourceName = "unknown"
 		}
@@ -247,7 +254,7 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 		r.cfg.Metrics.request(sourceName, http.StatusTooManyRequests)
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		writeJSON(w, http.StatusTooManyRequests, ErrorBody{Error: fmt.Sprintf("more deliveries than the rate limit allows; retry in %v", wait.Round(time.Millisecond))})
-		log.Warn("webhook refused", "status", http.StatusTooManyRequests, "reason", "rate limit")
+		log(slog.LevelWarn, "webhook refused", "status", http.StatusTooManyRequests, "reason", "rate limit")
 		return
 	}
 	if r.inFlight != nil {
@@ -258,7 +265,7 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 			r.cfg.Metrics.request(sourceName, http.StatusServiceUnavailable)
 			w.Header().Set("Retry-After", retryAfterSeconds)
 			writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("%d deliveries are being handled, the most allowed at once; retry later", r.cfg.MaxInFlight)})
-			log.Warn("webhook refused", "status", http.StatusServiceUnavailable, "reason", "too many in flight")
+			log(slog.LevelWarn, "webhook refused", "status", http.StatusServiceUnavailable, "reason", "too many in flight")
 			return
 		}
 	}
@@ -268,6 +275,9 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Retry-After", retryAfterSeconds)
 	}
 	writeJSON(w, status, body)
+	if !r.cfg.Logger.Enabled(req.Context(), slog.LevelInfo) {
+		return
+	}
 	attrs := []any{"status", status, "duration", time.Since(start).Round(time.Microsecond)}
 	if evID != "" {
 		attrs = append(attrs, "event_id", evID)
@@ -275,7 +285,7 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 	if eb, ok := body.(ErrorBody); ok {
 		attrs = append(attrs, "error", eb.Error)
 	}
-	log.Info("webhook", attrs...)
+	log(slog.LevelInfo, "webhook", attrs...)
 }
 
 // allow takes a delivery of source from the rate limits, or says how long
