@@ -16,26 +16,55 @@ import (
 // Nats-Msg-Id, so that JetStream drops a second copy of the same event
 // within the stream's duplicate window.
 func Message(subject string, e *event.Event, mode sinks.Mode) (*natsgo.Msg, error) {
+	if mode == sinks.Binary {
+		return binaryMessage(subject, e)
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encoding event %s: %w", e.ID(), err)
+	}
 	msg := natsgo.NewMsg(subject)
 	msg.Header.Set(jetstream.MsgIDHeader, e.ID())
-	if mode == sinks.Structured {
-		body, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("encoding event %s: %w", e.ID(), err)
-		}
-		msg.Header.Set("Content-Type", sinks.StructuredContentType)
-		msg.Data = body
-		return msg, nil
-	}
+	msg.Header.Set("Content-Type", sinks.StructuredContentType)
+	msg.Data = body
+	return msg, nil
+}
+
+// binaryMessage is Message in binary mode, every attribute a header. It
+// is on every delivery's path: the header map is made at its final size,
+// and its values share one allocation.
+func binaryMessage(subject string, e *event.Event) (*natsgo.Msg, error) {
 	attrs, err := sinks.Attributes(e)
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range attrs {
-		msg.Header.Set("ce-"+a.Name, PercentEncode(a.Value))
+	h := make(natsgo.Header, len(attrs)+1)
+	values := make([]string, len(attrs)+1)
+	values[0] = e.ID()
+	h[jetstream.MsgIDHeader] = values[0:1:1]
+	for i, a := range attrs {
+		values[i+1] = PercentEncode(a.Value)
+		h[headerName(a.Name)] = values[i+1 : i+2 : i+2]
 	}
-	msg.Data = e.Data()
-	return msg, nil
+	return &natsgo.Msg{Subject: subject, Header: h, Data: e.Data()}, nil
+}
+
+// headerNames are the headers of the attributes every event has.
+var headerNames = map[string]string{}
+
+func init() {
+	for _, name := range []string{"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema",
+		"partitionkey", "repository", "tag", "digest", "traceparent", "tracestate"} {
+		headerNames[name] = "ce-" + name
+	}
+}
+
+// headerName is the binary-mode header of attribute name.
+func headerName(name string) string {
+	if h, ok := headerNames[name]; ok {
+		return h
+	}
+	return "ce-" + name
 }
 
 // PercentEncode escapes a header value as the CloudEvents NATS binding

@@ -3,6 +3,7 @@ package nats
 import (
 	"testing"
 
+	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -58,6 +59,25 @@ func TestSubject(t *testing.T) {
 	for _, tt := range tests {
 		if got := Subject(DefaultSubjectPrefix, tt.addr); got != tt.want {
 			t.Errorf("Subject(%+v) = %q, want %q", tt.addr, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkMessage encodes a DTR TAG_PULL, the bulk of a busy registry's
+// deliveries, as the sink publishes it.
+func BenchmarkMessage(b *testing.B) {
+	body, err := dtr.Samples.ReadFile("samples/tag-pull.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := dtr.New("http://127.0.0.1:8080/schemas/").Decode(body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Message("hubwire.events.dtr.tag_pull.acme.app", &d.Event, sinks.Binary); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
