@@ -8,7 +8,6 @@
 package dtr
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -270,19 +269,6 @@ func errorText(raw json.RawMessage) string {
 		return s
 	}
 	return string(raw)
-}
-
-// canonicalJSON re-encodes raw with sorted keys and no insignificant
-// space, so that the same contents always hash the same.
-func canonicalJSON(raw json.RawMessage) (string, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return "", adapter.Errorf("contents", "is not valid JSON: %v", err)
-	}
-	out, err := json.Marshal(v)
-	return string(out), err
 }
 
 func first(a, b string) string {
