@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -183,7 +184,6 @@ type measured struct {
 	paced      result
 	idle, load float64 // RSS in MiB
 	peak       float64
-	ready      time.Duration
 	// cpu is the CPU time the server used during the full-load run.
 	cpu time.Duration
 }
@@ -218,7 +218,7 @@ func runTogether(ctx context.Context, cfg benchConfig, targets []target) []measu
 	time.Sleep(500 * time.Millisecond)
 	ms := make([]measured, len(targets))
 	for i, t := range targets {
-		ms[i] = measured{name: t.name, ready: t.p.ready}
+		ms[i] = measured{name: t.name}
 		ms[i].idle, _ = t.p.memory()
 	}
 	n := max(cfg.slices, 1)
@@ -268,6 +268,13 @@ func bench(ctx context.Context, cfg benchConfig) error {
 	defer os.RemoveAll(tmp)
 	fmt.Printf("hubwire-bench: %d connections, %v per run in %d slices taking turns among the targets, %d CPUs\n\n",
 		cfg.concurrency, cfg.duration, max(cfg.slices, 1), numCPU())
+
+	// Before any load: one start says more about the neighbours' load at
+	// that moment than about hubwire.
+	ready, err := readiness(cfg.hubwire, tmp, readyStarts)
+	if err != nil {
+		return err
+	}
 
 	// Every target runs from the start; the load takes turns among them.
 	// stops stops all but the embedded hubwire, last started first.
@@ -339,8 +346,27 @@ func bench(ctx context.Context, cfg benchConfig) error {
 		large = runTarget(ctx, cfg, fmt.Sprintf("hubwire, stream of %d", cfg.replayEvents), hub, false)
 	}
 
-	report(os.Stdout, cfg, all, embedded, large, replay)
+	report(os.Stdout, cfg, all, embedded, large, replay, ready)
 	return nil
+}
+
+// readyStarts is how many times readiness starts hubwire.
+const readyStarts = 7
+
+// readiness starts hubwire n times, each with an empty data dir, and
+// returns the times from start to ready, sorted.
+func readiness(bin, tmp string, n int) ([]time.Duration, error) {
+	var ready []time.Duration
+	for i := range n {
+		p, err := startHubwire(bin, filepath.Join(tmp, fmt.Sprintf("ready-%d", i)))
+		if err != nil {
+			return nil, err
+		}
+		ready = append(ready, p.ready)
+		p.stop()
+	}
+	slices.Sort(ready)
+	return ready, nil
 }
 
 // replayFigures are the replay rates, in events/s.
