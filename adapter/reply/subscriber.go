@@ -268,9 +268,9 @@ func (s *Subscriber) queue(ctx context.Context, kind, id string) error {
 }
 
 // answer replies to an ack sent as a NATS request: taken, or why not. An
-// ack is taken for any event id: hubwire keeps no record of an event
-// without a callback_url until its first ack, so it cannot tell an id it
-// never received from one of those.
+// ack is taken for any id of the shape hubwire gives events: hubwire keeps
+// no record of an event without a callback_url until its first ack, so it
+// cannot tell an id it never received from one of those.
 func (s *Subscriber) answer(msg *natsgo.Msg) {
 	if msg.Reply == "" {
 		return
