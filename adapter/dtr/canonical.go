@@ -53,13 +53,7 @@ func (c *canonicalizer) value(out []byte) []byte {
 	case '[':
 		return c.array(out)
 	case '"':
-		if s, raw := c.str(); raw != nil {
-			out = append(out, '"')
-			out = append(out, raw...)
-			return append(out, '"')
-		} else {
-			return appendString(out, s)
-		}
+		return appendString(out, c.str())
 	default: // a number, true, false or null: kept as sent
 		start := c.pos
 		for c.pos < len(c.in) && !isDelimiter(c.in[c.pos]) {
@@ -77,11 +71,11 @@ func isDelimiter(b byte) bool {
 	return false
 }
 
-// member is one of an object's members: its key, and where its value is
-// in the input.
+// member is one of an object's members: its key, decoded, and where its
+// value starts in the input.
 type member struct {
-	key        []byte // decoded
-	start, end int
+	key   []byte
+	start int
 }
 
 func (c *canonicalizer) object(out []byte) []byte {
@@ -98,16 +92,12 @@ func (c *canonicalizer) object(out []byte) []byte {
 			c.pos++
 			c.skipSpace()
 		}
-		key, raw := c.str()
-		if raw != nil {
-			key = raw
-		}
+		key := c.str()
 		c.skipSpace()
 		c.pos++ // :
 		c.skipSpace()
 		m := member{key: key, start: c.pos}
 		c.skip()
-		m.end = c.pos
 		// The last of duplicate keys wins, as in a decoded map.
 		dup := false
 		for i := range members {
@@ -185,11 +175,10 @@ func (c *canonicalizer) array(out []byte) []byte {
 	}
 }
 
-// str reads the string at c.pos and returns its decoded value and, when
-// its text between the quotes is also its canonical form (nothing
-// escaped, nothing encoding/json would escape), that text. Either way
-// nothing is allocated for such a string.
-func (c *canonicalizer) str() (decoded, raw []byte) {
+// str reads the string at c.pos and returns its decoded value: the text
+// between the quotes itself, allocating nothing, unless it holds an escape
+// or a byte outside ASCII (which the decoder may replace, if not UTF-8).
+func (c *canonicalizer) str() []byte {
 	start := c.pos
 	c.pos++ // "
 	plain := true
@@ -203,19 +192,18 @@ func (c *canonicalizer) str() (decoded, raw []byte) {
 			c.pos += 2
 			continue
 		}
-		if b < 0x20 || b >= 0x80 || b == '<' || b == '>' || b == '&' {
+		if b >= 0x80 {
 			plain = false
 		}
 		c.pos++
 	}
 	c.pos++ // "
-	text := c.in[start+1 : c.pos-1]
 	if plain {
-		return text, text
+		return c.in[start+1 : c.pos-1]
 	}
 	var s string
 	json.Unmarshal(c.in[start:c.pos], &s)
-	return []byte(s), nil
+	return []byte(s)
 }
 
 // appendString appends s as encoding/json writes it.

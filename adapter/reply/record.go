@@ -129,11 +129,8 @@ func (r *Record) receipt(got Record, now time.Time) bool {
 	acks := r.Acks
 	*r = got
 	r.Acks = acks
-	if len(acks) > 0 && r.Decision == nil && r.CallbackURL != "" {
-		if d := decide(r.Required, r.Acks, now); d != nil {
-			r.Decision = d
-			r.Callback.Outcome = OutcomeQueued
-		}
+	if len(acks) > 0 {
+		r.settle(now)
 	}
 	return true
 }
@@ -156,13 +153,19 @@ func (r *Record) addAck(a Ack, seq uint64, now time.Time) bool {
 		}
 	}
 	r.Acks = append(r.Acks, AckSeen{Ack: a, At: now, Seq: seq})
+	r.settle(now)
+	return true
+}
+
+// settle takes the decision the acks so far make, if they make one and
+// there is a callback to post.
+func (r *Record) settle(now time.Time) {
 	if r.Decision == nil && r.CallbackURL != "" {
 		if d := decide(r.Required, r.Acks, now); d != nil {
 			r.Decision = d
 			r.Callback.Outcome = OutcomeQueued
 		}
 	}
-	return true
 }
 
 // timeout decides error for an event whose required consumers did not all
