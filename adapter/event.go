@@ -3,7 +3,6 @@ package adapter
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -95,19 +94,4 @@ func EventID(parts ...string) string {
 		fmt.Fprintf(h, "%d:%s", len(p), p)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
-}
-
-// PayloadWithout returns the payload as received, minus the named top-level
-// fields (callback_url: a capability that never leaves hubwire). Values are
-// kept byte for byte (a float timestamp stays a float); only the order of
-// the top-level keys becomes sorted.
-func PayloadWithout(top map[string]json.RawMessage, drop ...string) (json.RawMessage, error) {
-	kept := make(map[string]json.RawMessage, len(top))
-	for k, v := range top {
-		kept[k] = v
-	}
-	for _, k := range drop {
-		delete(kept, k)
-	}
-	return json.Marshal(kept)
 }

@@ -10,28 +10,39 @@ import (
 	"strings"
 )
 
-// DecodeJSON unmarshals a delivery body into v (and, when top is not nil,
-// its top-level fields into top), answering every failure with a
-// *FieldError that names the field and what was expected of it.
-func DecodeJSON(body []byte, top *map[string]json.RawMessage, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return &FieldError{Problem: "body is empty; expected a JSON object"}
+// DecodeJSON unmarshals a delivery body into v and returns its top-level
+// members, answering every failure with a *FieldError that names the field
+// and what was expected of it. The body must be a JSON object.
+func DecodeJSON(body []byte, v any) (Object, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return Object{}, &FieldError{Problem: "body is empty; expected a JSON object"}
 	}
 	if err := checkShape(body); err != nil {
-		return err
+		return Object{}, err
 	}
-	if top != nil {
-		if err := json.Unmarshal(body, top); err != nil {
-			return jsonError(err)
-		}
-		if *top == nil { // the body was the literal null
-			return &FieldError{Problem: "body must be a JSON object, not null"}
-		}
-	}
+	// Unmarshal checks the whole text before it decodes any of it, so
+	// that the members can be split from text known to be valid.
 	if err := json.Unmarshal(body, v); err != nil {
-		return jsonError(err)
+		return Object{}, jsonError(err)
 	}
-	return nil
+	if trimmed[0] != '{' {
+		var kind string
+		switch trimmed[0] {
+		case 'n':
+			kind = "null"
+		case '[':
+			kind = "array"
+		case '"':
+			kind = "string"
+		case 't', 'f':
+			kind = "bool"
+		default:
+			kind = "number"
+		}
+		return Object{}, &FieldError{Problem: "body must be a JSON object, not " + kind}
+	}
+	return splitObject(body), nil
 }
 
 func jsonError(err error) error {

@@ -8,9 +8,10 @@ import (
 )
 
 func TestShapeLimits(t *testing.T) {
-	deep := strings.Repeat("[", MaxJSONDepth+1) + strings.Repeat("]", MaxJSONDepth+1)
-	ok := strings.Repeat("[", MaxJSONDepth) + strings.Repeat("]", MaxJSONDepth)
-	wide := "[" + strings.Repeat("0,", MaxJSONValues+1) + "0]"
+	// A delivery is an object: its member a counts as one level.
+	deep := `{"a":` + strings.Repeat("[", MaxJSONDepth) + strings.Repeat("]", MaxJSONDepth) + "}"
+	ok := `{"a":` + strings.Repeat("[", MaxJSONDepth-1) + strings.Repeat("]", MaxJSONDepth-1) + "}"
+	wide := `{"a":[` + strings.Repeat("0,", MaxJSONValues+1) + "0]}"
 	// Brackets and commas inside strings, escaped quotes included, do not count.
 	quoted := `{"a":"` + strings.Repeat(`[\",`, MaxJSONDepth*2) + `"}`
 	for body, says := range map[string]string{
@@ -20,7 +21,7 @@ func TestShapeLimits(t *testing.T) {
 		quoted: "",
 	} {
 		var v any
-		err := DecodeJSON([]byte(body), nil, &v)
+		_, err := DecodeJSON([]byte(body), &v)
 		var fe *FieldError
 		if says == "" {
 			if err != nil {

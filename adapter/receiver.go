@@ -156,15 +156,6 @@ func NewReceiver(cfg Config) (*Receiver, error) {
 // a broker to come back from a restart, short enough not to pile up.
 const retryAfterSeconds = "5"
 
-// Accepted is the body of a 202 answer.
-type Accepted struct {
-	ID      string `json:"id"`
-	Type    string `json:"type"`
-	Source  string `json:"source"`
-	Subject string `json:"subject,omitempty"`
-	sinks.Receipt
-}
-
 // ErrorBody is the body of every error answer.
 type ErrorBody struct {
 	Error string `json:"error"`
@@ -274,7 +265,11 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfterSeconds)
 	}
-	writeJSON(w, status, body)
+	if a, ok := body.(Accepted); ok {
+		writeAccepted(w, a)
+	} else {
+		writeJSON(w, status, body)
+	}
 	if !r.cfg.Logger.Enabled(req.Context(), slog.LevelInfo) {
 		return
 	}
@@ -420,15 +415,17 @@ func (r *Receiver) publish(ctx context.Context, source string, d *Decoded) (sink
 	// that a delivery waits for one broker round trip, not two. Either may
 	// fail alone: a retry is then dropped as a duplicate event, or finds
 	// the record already there.
-	recorded := make(chan error, 1)
-	if r.cfg.Recorder != nil {
+	var recorded chan error
+	if r.cfg.Recorder != nil && d.CallbackURL != "" {
+		recorded = make(chan error, 1)
 		go func() { recorded <- r.cfg.Recorder.Received(ctx, source, d, r.cfg.Sink.Destination()) }()
-	} else {
-		recorded <- nil
 	}
 	began := time.Now()
 	receipt, err := r.cfg.Sink.Publish(ctx, d.Address, &d.Event)
-	recErr := <-recorded
+	var recErr error
+	if recorded != nil {
+		recErr = <-recorded
+	}
 	if err != nil {
 		return receipt, err
 	}
@@ -597,9 +594,9 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 
 // Recorder keeps the delivery records of the events the receiver stores
 // (the reply subscriber, which needs the callback_url hubwire keeps out
-// of the event). Received is called for every event, while it is being
-// published, and may keep nothing (the reply subscriber records only the
-// events with a callback_url); where names the sink's destination.
+// of the event). Received is called for every event with a callback_url,
+// while it is being published; where names the sink's destination. Any
+// other event is recorded by its first ack, if it gets one.
 type Recorder interface {
 	Received(ctx context.Context, source string, d *Decoded, where sinks.Receipt) error
 }

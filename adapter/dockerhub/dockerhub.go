@@ -80,9 +80,9 @@ type Data struct {
 
 // Decode implements adapter.Source.
 func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
-	var top map[string]json.RawMessage
 	var d delivery
-	if err := adapter.DecodeJSON(body, &top, &d); err != nil {
+	top, err := adapter.DecodeJSON(body, &d)
+	if err != nil {
 		return nil, err
 	}
 	if d.Repository == nil {
@@ -99,10 +99,7 @@ func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
 	if err != nil {
 		return nil, err
 	}
-	payload, err := adapter.PayloadWithout(top, "callback_url")
-	if err != nil {
-		return nil, err
-	}
+	payload := top.Payload("callback_url")
 
 	repository := namespace + "/" + name
 	p := d.PushData

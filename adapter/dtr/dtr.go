@@ -114,9 +114,9 @@ var scanStatus = []string{"failed", "unscanned", "scanning", "pending", "scanned
 
 // Decode implements adapter.Source.
 func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
-	var top map[string]json.RawMessage
 	var env envelope
-	if err := adapter.DecodeJSON(body, &top, &env); err != nil {
+	top, err := adapter.DecodeJSON(body, &env)
+	if err != nil {
 		return nil, err
 	}
 	if env.Type == "" {
@@ -146,14 +146,14 @@ func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
 	if err != nil {
 		return nil, adapter.Errorf("createdAt", "%q is not an RFC 3339 time", env.CreatedAt)
 	}
-	canonical, err := canonicalJSON(top["contents"])
-	if err != nil {
-		return nil, err
+	// encoding/json matched the struct's keys regardless of case; the id
+	// is made from the member named exactly contents.
+	rawContents := top.Get("contents")
+	if rawContents == nil {
+		return nil, adapter.Errorf("contents", "is required, by that name (keys are case-sensitive)")
 	}
-	payload, err := adapter.PayloadWithout(top)
-	if err != nil {
-		return nil, err
-	}
+	canonical := canonicalJSON(rawContents)
+	payload := top.Payload()
 
 	image := parseImageName(c.ImageName)
 	namespace, name := first(c.Namespace, image.namespace), first(c.Repository, image.name)

@@ -1,0 +1,52 @@
+package adapter
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/hubwire/hubwire/sinks"
+)
+
+// Accepted is the body of a 202 answer.
+type Accepted struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Source  string `json:"source"`
+	Subject string `json:"subject,omitempty"`
+	sinks.Receipt
+}
+
+// writeAccepted writes the 202 of a delivery: the body json.Marshal
+// would write, without its reflection, since every delivery gets one.
+func writeAccepted(w http.ResponseWriter, a Accepted) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusAccepted)
+	w.Write(a.appendJSON(make([]byte, 0, 256)))
+}
+
+// appendJSON appends a as json.NewEncoder writes it, newline included.
+func (a Accepted) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = AppendString(b, []byte(a.ID))
+	b = append(b, `,"type":`...)
+	b = AppendString(b, []byte(a.Type))
+	b = append(b, `,"source":`...)
+	b = AppendString(b, []byte(a.Source))
+	if a.Subject != "" {
+		b = append(b, `,"subject":`...)
+		b = AppendString(b, []byte(a.Subject))
+	}
+	b = append(b, `,"broker":`...)
+	b = AppendString(b, []byte(a.Broker))
+	b = append(b, `,"stream":`...)
+	b = AppendString(b, []byte(a.Stream))
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, a.Seq, 10)
+	b = append(b, `,"duplicate":`...)
+	b = strconv.AppendBool(b, a.Duplicate)
+	if a.Spooled {
+		b = append(b, `,"spooled":true`...)
+	}
+	return append(b, "}\n"...)
+}

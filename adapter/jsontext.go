@@ -1,0 +1,168 @@
+package adapter
+
+import "encoding/json"
+
+// JSONReader walks JSON text already known to be valid (DecodeJSON
+// checked it) without building values: the decoders use it to split a
+// delivery into its members and to re-encode parts of it, once per
+// delivery, where encoding/json would decode into maps and encode again.
+// On text that is not valid JSON its results mean nothing.
+type JSONReader struct {
+	In  []byte
+	Pos int
+}
+
+// SkipSpace moves past insignificant space.
+func (r *JSONReader) SkipSpace() {
+	for r.Pos < len(r.In) {
+		switch r.In[r.Pos] {
+		case ' ', '\t', '\n', '\r':
+			r.Pos++
+		default:
+			return
+		}
+	}
+}
+
+// Str reads the string at r.Pos and returns its decoded value: the text
+// between the quotes itself, allocating nothing, unless it holds an escape
+// or a byte outside ASCII (which the decoder may replace, if not UTF-8).
+func (r *JSONReader) Str() []byte {
+	start := r.Pos
+	r.Pos++ // "
+	plain := true
+	for {
+		b := r.In[r.Pos]
+		if b == '"' {
+			break
+		}
+		if b == '\\' {
+			plain = false
+			r.Pos += 2
+			continue
+		}
+		if b >= 0x80 {
+			plain = false
+		}
+		r.Pos++
+	}
+	r.Pos++ // "
+	if plain {
+		return r.In[start+1 : r.Pos-1]
+	}
+	var s string
+	json.Unmarshal(r.In[start:r.Pos], &s)
+	return []byte(s)
+}
+
+// Skip moves past the value at r.Pos.
+func (r *JSONReader) Skip() {
+	depth := 0
+	for {
+		switch r.In[r.Pos] {
+		case '"':
+			r.skipString()
+			if depth == 0 {
+				return
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				r.Pos++
+				return
+			}
+		default:
+			if depth == 0 && !IsDelimiter(r.In[r.Pos]) {
+				for r.Pos < len(r.In) && !IsDelimiter(r.In[r.Pos]) {
+					r.Pos++
+				}
+				return
+			}
+		}
+		r.Pos++
+	}
+}
+
+// skipString moves past the string at r.Pos without decoding it.
+func (r *JSONReader) skipString() {
+	r.Pos++ // "
+	for r.In[r.Pos] != '"' {
+		if r.In[r.Pos] == '\\' {
+			r.Pos++
+		}
+		r.Pos++
+	}
+	r.Pos++ // "
+}
+
+// IsDelimiter reports whether b ends a number or a literal.
+func IsDelimiter(b byte) bool {
+	switch b {
+	case ',', '}', ']', ' ', '\t', '\n', '\r':
+		return true
+	}
+	return false
+}
+
+// AppendString appends s as encoding/json writes a string.
+func AppendString(out, s []byte) []byte {
+	if !isPlain(s) {
+		quoted, _ := json.Marshal(string(s))
+		return append(out, quoted...)
+	}
+	out = append(out, '"')
+	out = append(out, s...)
+	return append(out, '"')
+}
+
+// isPlain reports whether encoding/json writes s between quotes as is.
+func isPlain(s []byte) bool {
+	for _, b := range s {
+		if b < 0x20 || b >= 0x80 || b == '<' || b == '>' || b == '&' || b == '"' || b == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// AppendCompact appends the valid JSON text v without insignificant space
+// and with '<', '>', '&', U+2028 and U+2029 escaped: what json.Marshal
+// writes for a json.RawMessage, without checking v again.
+func AppendCompact(out, v []byte) []byte {
+	start := 0
+	inString := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if inString {
+			switch {
+			case c == '\\':
+				i++ // the escaped byte cannot end the string
+			case c == '"':
+				inString = false
+			case c == '<' || c == '>' || c == '&':
+				out = append(out, v[start:i]...)
+				out = append(out, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+				start = i + 1
+			case c == 0xE2 && i+2 < len(v) && v[i+1] == 0x80 && v[i+2]&^1 == 0xA8:
+				out = append(out, v[start:i]...)
+				out = append(out, '\\', 'u', '2', '0', '2', hexDigits[v[i+2]&0xF])
+				i += 2
+				start = i + 1
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case ' ', '\t', '\n', '\r':
+			out = append(out, v[start:i]...)
+			start = i + 1
+		}
+	}
+	return append(out, v[start:]...)
+}
+
+const hexDigits = "0123456789abcdef"

@@ -1,0 +1,89 @@
+package adapter
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+)
+
+// Object is a delivery's top-level members as received: each key
+// decoded, each value's text as sent. Where several members have the same
+// key, the last is kept, as in a decoded map.
+type Object struct {
+	members []Member
+}
+
+// Member is one member of an Object.
+type Member struct {
+	Key   []byte
+	Value json.RawMessage
+}
+
+// splitObject splits the valid JSON object text body into its members,
+// sorted by key.
+func splitObject(body []byte) Object {
+	r := JSONReader{In: body}
+	r.SkipSpace()
+	r.Pos++ // {
+	members := make([]Member, 0, 8)
+	for {
+		r.SkipSpace()
+		if r.In[r.Pos] == '}' {
+			break
+		}
+		if r.In[r.Pos] == ',' {
+			r.Pos++
+			r.SkipSpace()
+		}
+		key := r.Str()
+		r.SkipSpace()
+		r.Pos++ // :
+		r.SkipSpace()
+		start := r.Pos
+		r.Skip()
+		m := Member{Key: key, Value: body[start:r.Pos]}
+		if i := slices.IndexFunc(members, func(o Member) bool { return bytes.Equal(o.Key, key) }); i >= 0 {
+			members[i] = m
+		} else {
+			members = append(members, m)
+		}
+	}
+	slices.SortFunc(members, func(a, b Member) int { return bytes.Compare(a.Key, b.Key) })
+	return Object{members: members}
+}
+
+// Get returns the text of the member key; nil when there is none.
+func (o Object) Get(key string) json.RawMessage {
+	for _, m := range o.members {
+		if string(m.Key) == key {
+			return m.Value
+		}
+	}
+	return nil
+}
+
+// Payload returns the delivery as received, minus the named members
+// (callback_url: a capability that never leaves hubwire). Values are kept
+// as sent (a float timestamp stays a float); the members are sorted by
+// key and the text written as json.Marshal writes a
+// map[string]json.RawMessage, which is what earlier versions did.
+func (o Object) Payload(drop ...string) json.RawMessage {
+	n := 2
+	for _, m := range o.members {
+		n += len(m.Key) + len(m.Value) + 4
+	}
+	out := make([]byte, 0, n+n/8)
+	out = append(out, '{')
+	for _, m := range o.members {
+		if slices.Contains(drop, string(m.Key)) {
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = AppendString(out, m.Key)
+		out = append(out, ':')
+		out = AppendCompact(out, m.Value)
+	}
+	return append(out, '}')
+}
