@@ -28,19 +28,19 @@ func writeAccepted(w http.ResponseWriter, a Accepted) {
 // appendJSON appends a as json.NewEncoder writes it, newline included.
 func (a Accepted) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
-	b = AppendString(b, []byte(a.ID))
+	b = AppendString(b, a.ID)
 	b = append(b, `,"type":`...)
-	b = AppendString(b, []byte(a.Type))
+	b = AppendString(b, a.Type)
 	b = append(b, `,"source":`...)
-	b = AppendString(b, []byte(a.Source))
+	b = AppendString(b, a.Source)
 	if a.Subject != "" {
 		b = append(b, `,"subject":`...)
-		b = AppendString(b, []byte(a.Subject))
+		b = AppendString(b, a.Subject)
 	}
 	b = append(b, `,"broker":`...)
-	b = AppendString(b, []byte(a.Broker))
+	b = AppendString(b, a.Broker)
 	b = append(b, `,"stream":`...)
-	b = AppendString(b, []byte(a.Stream))
+	b = AppendString(b, a.Stream)
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, a.Seq, 10)
 	b = append(b, `,"duplicate":`...)

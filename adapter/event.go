@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -72,9 +73,7 @@ func NewEvent(s Spec) (event.Event, error) {
 			e.SetExtension(name, value)
 		}
 	}
-	// Handing the SDK the value (not bytes) marks the data as JSON, so that
-	// structured mode writes "data": {…} rather than "data_base64".
-	if err := e.SetData(event.ApplicationJSON, s.Data); err != nil {
+	if err := setData(&e, s.Data); err != nil {
 		return e, fmt.Errorf("encoding data of %s: %w", s.Type, err)
 	}
 	if err := e.Validate(); err != nil {
@@ -83,15 +82,37 @@ func NewEvent(s Spec) (event.Event, error) {
 	return e, nil
 }
 
+// setData sets data as e's JSON data. Either way the data is marked as
+// JSON, not as bytes, so that structured mode writes "data": {…} rather
+// than "data_base64" (what the SDK's SetData does with a value; given
+// bytes, it would mark them base64).
+func setData(e *event.Event, data any) error {
+	a, ok := data.(DataAppender)
+	if !ok {
+		return e.SetData(event.ApplicationJSON, data)
+	}
+	b, err := a.AppendJSON(make([]byte, 0, 1024))
+	if err != nil {
+		return err
+	}
+	e.SetDataContentType(event.ApplicationJSON)
+	e.DataEncoded, e.DataBase64 = b, false
+	return nil
+}
+
 // EventID derives an event id from the parts that identify an occurrence.
 // The same occurrence delivered twice (a retry, a second replica behind a
 // load balancer) gets the same id, which is what lets the broker drop the
 // duplicate. Parts are length-prefixed so that ("ab","c") and ("a","bc")
 // differ.
 func EventID(parts ...string) string {
-	h := sha256.New()
+	var buf [512]byte
+	b := buf[:0]
 	for _, p := range parts {
-		fmt.Fprintf(h, "%d:%s", len(p), p)
+		b = strconv.AppendInt(b, int64(len(p)), 10)
+		b = append(b, ':')
+		b = append(b, p...)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }

@@ -108,7 +108,7 @@ func IsDelimiter(b byte) bool {
 }
 
 // AppendString appends s as encoding/json writes a string.
-func AppendString(out, s []byte) []byte {
+func AppendString[S ~string | ~[]byte](out []byte, s S) []byte {
 	if !isPlain(s) {
 		quoted, _ := json.Marshal(string(s))
 		return append(out, quoted...)
@@ -119,9 +119,9 @@ func AppendString(out, s []byte) []byte {
 }
 
 // isPlain reports whether encoding/json writes s between quotes as is.
-func isPlain(s []byte) bool {
-	for _, b := range s {
-		if b < 0x20 || b >= 0x80 || b == '<' || b == '>' || b == '&' || b == '"' || b == '\\' {
+func isPlain[S ~string | ~[]byte](s S) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x20 || b >= 0x80 || b == '<' || b == '>' || b == '&' || b == '"' || b == '\\' {
 			return false
 		}
 	}

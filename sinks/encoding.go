@@ -2,7 +2,7 @@ package sinks
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -42,7 +42,12 @@ type Attribute struct {
 // attributes first and then the extensions by name, leaving out those that
 // are not set. Each binding decides how to name and escape them.
 func Attributes(e *event.Event) ([]Attribute, error) {
-	attrs := make([]Attribute, 0, 12)
+	return AppendAttributes(make([]Attribute, 0, 14), e)
+}
+
+// AppendAttributes is Attributes appending to attrs: a sink on every
+// delivery's path passes an array on its stack.
+func AppendAttributes(attrs []Attribute, e *event.Event) ([]Attribute, error) {
 	add := func(name, value string) {
 		if value != "" {
 			attrs = append(attrs, Attribute{name, value})
@@ -58,12 +63,19 @@ func Attributes(e *event.Event) ([]Attribute, error) {
 	}
 	add("datacontenttype", e.DataContentType())
 	add("dataschema", e.DataSchema())
-	ext := e.Extensions()
-	names := make([]string, 0, len(ext))
+	// The v1 context's own map, not the copy Extensions() makes.
+	var ext map[string]any
+	if ec, ok := e.Context.(*event.EventContextV1); ok {
+		ext = ec.Extensions
+	} else {
+		ext = e.Extensions()
+	}
+	var stack [8]string
+	names := stack[:0]
 	for name := range ext {
 		names = append(names, name)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	for _, name := range names {
 		s, err := types.ToString(ext[name])
 		if err != nil {

@@ -3,7 +3,9 @@ package nats
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	natsgo "github.com/nats-io/nats.go"
@@ -30,23 +32,46 @@ func Message(subject string, e *event.Event, mode sinks.Mode) (*natsgo.Msg, erro
 	return msg, nil
 }
 
-// binaryMessage is Message in binary mode, every attribute a header. It
-// is on every delivery's path: the header map is made at its final size,
-// and its values share one allocation.
+// binaryMessage is Message in binary mode, every attribute a header.
 func binaryMessage(subject string, e *event.Event) (*natsgo.Msg, error) {
-	attrs, err := sinks.Attributes(e)
-	if err != nil {
+	o := &outgoing{msg: natsgo.Msg{Header: make(natsgo.Header, 16)}}
+	if err := o.fill(subject, e); err != nil {
 		return nil, err
 	}
-	h := make(natsgo.Header, len(attrs)+1)
-	values := make([]string, len(attrs)+1)
-	values[0] = e.ID()
-	h[jetstream.MsgIDHeader] = values[0:1:1]
-	for i, a := range attrs {
-		values[i+1] = PercentEncode(a.Value)
-		h[headerName(a.Name)] = values[i+1 : i+2 : i+2]
+	return &o.msg, nil
+}
+
+// outgoing is a binary-mode message and the storage of its header values.
+// It is on every delivery's path: Publish takes one from outgoingPool and
+// puts it back once JetStream answered, when nats.go has written out what
+// it sends and holds no reference to the message.
+type outgoing struct {
+	msg    natsgo.Msg
+	values []string
+}
+
+var outgoingPool = sync.Pool{New: func() any {
+	return &outgoing{msg: natsgo.Msg{Header: make(natsgo.Header, 16)}, values: make([]string, 0, 16)}
+}}
+
+// fill makes o the message of e for subject.
+func (o *outgoing) fill(subject string, e *event.Event) error {
+	var stack [16]sinks.Attribute
+	attrs, err := sinks.AppendAttributes(stack[:0], e)
+	if err != nil {
+		return err
 	}
-	return &natsgo.Msg{Subject: subject, Header: h, Data: e.Data()}, nil
+	h := o.msg.Header
+	clear(h)
+	o.values = slices.Grow(o.values[:0], len(attrs)+1)[:len(attrs)+1]
+	o.values[0] = e.ID()
+	h[jetstream.MsgIDHeader] = o.values[0:1:1]
+	for i, a := range attrs {
+		o.values[i+1] = PercentEncode(a.Value)
+		h[headerName(a.Name)] = o.values[i+1 : i+2 : i+2]
+	}
+	o.msg.Subject, o.msg.Data = subject, e.Data()
+	return nil
 }
 
 // headerNames are the headers of the attributes every event has.

@@ -78,9 +78,20 @@ func New(ctx context.Context, nc *natsgo.Conn, cfg Config) (*Sink, error) {
 // Publish implements sinks.Sink: it returns once JetStream acknowledged
 // the event (stored, or recognised as a duplicate).
 func (s *Sink) Publish(ctx context.Context, addr sinks.Address, e *event.Event) (sinks.Receipt, error) {
-	msg, err := Message(Subject(s.cfg.Stream.SubjectPrefix, addr), e, s.cfg.Mode)
-	if err != nil {
-		return sinks.Receipt{}, err
+	subject := Subject(s.cfg.Stream.SubjectPrefix, addr)
+	var msg *natsgo.Msg
+	if s.cfg.Mode == sinks.Binary {
+		o := outgoingPool.Get().(*outgoing)
+		defer outgoingPool.Put(o)
+		if err := o.fill(subject, e); err != nil {
+			return sinks.Receipt{}, err
+		}
+		msg = &o.msg
+	} else {
+		var err error
+		if msg, err = Message(subject, e, s.cfg.Mode); err != nil {
+			return sinks.Receipt{}, err
+		}
 	}
 	if size := int64(len(msg.Data)) + headerSize(msg.Header); size > s.nc.MaxPayload() {
 		return sinks.Receipt{}, fmt.Errorf("event %s is %d bytes, more than the NATS server's max_payload of %d: %w",

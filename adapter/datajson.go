@@ -1,0 +1,70 @@
+package adapter
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// DataAppender is event data that writes its own JSON: byte for byte what
+// json.Marshal writes of it, without the reflection, since every delivery
+// encodes its data once. The registries' Data types are; their tests hold
+// them to json.Marshal.
+type DataAppender interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
+// AppendJSONMembers appends f's members as json.Marshal writes them,
+// without the braces: a registry's Data embeds Facts first, and
+// encoding/json writes an embedded struct's fields where it stands. The
+// first member, registry, has no comma before it.
+func (f Facts) AppendJSONMembers(b []byte) ([]byte, error) {
+	b = append(b, `"registry":`...)
+	b = AppendString(b, f.Registry)
+	b = AppendStringMember(b, "repository", f.Repository)
+	b = AppendStringMember(b, "namespace", f.Namespace)
+	b = AppendStringMember(b, "name", f.Name)
+	b = AppendStringMember(b, "tag", f.Tag)
+	b = AppendStringMember(b, "digest", f.Digest)
+	b = AppendStringMember(b, "actor", f.Actor)
+	b = append(b, `,"action":`...)
+	b = AppendString(b, f.Action)
+	b = append(b, `,"occurred_at":"`...)
+	b, err := f.OccurredAt.AppendText(b)
+	if err != nil {
+		return nil, fmt.Errorf("occurred_at: %w", err)
+	}
+	return append(b, '"'), nil
+}
+
+// AppendStringMember appends ,"name":value unless value is empty, as
+// encoding/json writes a string field with omitempty.
+func AppendStringMember(b []byte, name, value string) []byte {
+	if value == "" {
+		return b
+	}
+	b = AppendName(b, name)
+	return AppendString(b, value)
+}
+
+// AppendName appends ,"name": (name needs no escaping: it is a field's
+// JSON name, written in code).
+func AppendName(b []byte, name string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	return append(b, '"', ':')
+}
+
+// AppendInt appends ,"name":n.
+func AppendInt(b []byte, name string, n int64) []byte {
+	return strconv.AppendInt(AppendName(b, name), n, 10)
+}
+
+// AppendPayload appends ,"payload":p, with p written as json.Marshal
+// writes a json.RawMessage that is already valid JSON.
+func AppendPayload(b []byte, p []byte) []byte {
+	b = AppendName(b, "payload")
+	if p == nil {
+		return append(b, "null"...)
+	}
+	return AppendCompact(b, p)
+}

@@ -1,0 +1,45 @@
+package dockerhub
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/hubwire/hubwire/adapter"
+)
+
+func dataCases(s string) []Data {
+	facts := adapter.Facts{Registry: "dockerhub", Repository: "a/" + s, Namespace: "a", Name: s, Tag: s, Actor: s,
+		Action: "push", OccurredAt: time.UnixMicro(1417566161123456).UTC()}
+	return []Data{
+		{},
+		{Facts: facts, Payload: json.RawMessage(`{"pushed_at":1.417566161e+09}`)},
+		{Facts: facts, Images: []string{}, MediaType: s, RepoURL: "https://hub.docker.com/r/a/" + s},
+		{Facts: facts, Images: []string{s, "", "27d47432a69b"}, Payload: json.RawMessage(`{"a":"<&>"}`)},
+	}
+}
+
+func TestDataJSONAsMarshal(t *testing.T) {
+	for _, s := range []string{"plain", `q"b\s<&>` + "\t\x01\u2028é\xff"} {
+		for _, d := range dataCases(s) {
+			want, werr := json.Marshal(d)
+			got, err := d.AppendJSON(nil)
+			if string(got) != string(want) || err != nil || werr != nil {
+				t.Errorf("AppendJSON(%+v)\n got %s (%v)\nwant %s (%v)", d, got, err, want, werr)
+			}
+		}
+	}
+}
+
+func FuzzDataJSON(f *testing.F) {
+	f.Add("plain")
+	f.Add("\xff<\u2029>\\\"")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, d := range dataCases(s) {
+			want, _ := json.Marshal(d)
+			if got, err := d.AppendJSON(nil); string(got) != string(want) || err != nil {
+				t.Fatalf("AppendJSON(%+v)\n got %s (%v)\nwant %s", d, got, err, want)
+			}
+		}
+	})
+}
