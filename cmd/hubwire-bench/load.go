@@ -71,6 +71,13 @@ func (r result) quantile(q float64) time.Duration {
 // second in total (for latency at a given load); otherwise each
 // connection sends its next request as soon as the last is answered.
 func load(ctx context.Context, hooks map[string]string, concurrency int, d time.Duration, rate float64) result {
+	return loadCount(ctx, hooks, concurrency, d, rate, 0)
+}
+
+// loadCount is load that stops after count requests too, when count > 0.
+// A source without a URL in hooks is left out of the mix.
+func loadCount(ctx context.Context, hooks map[string]string, concurrency int, d time.Duration, rate float64, count int64) result {
+	var issued atomic.Int64
 	transport := &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, MaxConnsPerHost: concurrency}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport, Timeout: 30 * time.Second}
@@ -105,7 +112,13 @@ func load(ctx context.Context, hooks map[string]string, concurrency int, d time.
 					}
 					next = next.Add(interval)
 				}
+				if count > 0 && issued.Add(1) > count {
+					break
+				}
 				source, body := m.next()
+				for hooks[source] == "" {
+					source, body = m.next()
+				}
 				t0 := time.Now()
 				resp, err := client.Post(hooks[source], "application/json", bytes.NewReader(body))
 				if err != nil {

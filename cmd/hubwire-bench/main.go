@@ -4,11 +4,16 @@
 // absolute numbers from different runs do not compare).
 //
 //	hubwire-bench --hubwire bin/hubwire [--duration 10s] [--concurrency 64] [--compare old/hubwire]
+//	hubwire-bench load --dtr URL [--dockerhub URL] [--requests N | --duration 10s] [--rate R]
+//
+// The second form is the load generator alone, against receivers already
+// running.
 package main
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,6 +25,17 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "baseline" {
 		baseline()
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "load" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if err := loadCommand(ctx, os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			if !errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(os.Stderr, "hubwire-bench load:", err)
+			}
+			os.Exit(2)
+		}
 		return
 	}
 	var cfg benchConfig
