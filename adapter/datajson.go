@@ -59,12 +59,13 @@ func AppendInt(b []byte, name string, n int64) []byte {
 	return strconv.AppendInt(AppendName(b, name), n, 10)
 }
 
-// AppendPayload appends ,"payload":p, with p written as json.Marshal
-// writes a json.RawMessage that is already valid JSON.
+// AppendPayload appends ,"payload":p. p is written as it is: it must be
+// what Object.Payload returns (compact, escaped as json.Marshal escapes),
+// and is then what json.Marshal writes of it.
 func AppendPayload(b []byte, p []byte) []byte {
 	b = AppendName(b, "payload")
 	if p == nil {
 		return append(b, "null"...)
 	}
-	return AppendCompact(b, p)
+	return append(b, p...)
 }

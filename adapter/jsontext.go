@@ -136,6 +136,9 @@ func AppendCompact(out, v []byte) []byte {
 	inString := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
+		if !compactTouches[c] {
+			continue
+		}
 		if inString {
 			switch {
 			case c == '\\':
@@ -164,5 +167,9 @@ func AppendCompact(out, v []byte) []byte {
 	}
 	return append(out, v[start:]...)
 }
+
+// compactTouches marks the bytes AppendCompact may act on; it passes the
+// others over without a look at where it is.
+var compactTouches = [256]bool{'"': true, '\\': true, ' ': true, '\t': true, '\n': true, '\r': true, '<': true, '>': true, '&': true, 0xE2: true}
 
 const hexDigits = "0123456789abcdef"

@@ -15,7 +15,7 @@ func dataCases(s string) []Data {
 		{},
 		{Facts: facts, Payload: json.RawMessage(`{"pushed_at":1.417566161e+09}`)},
 		{Facts: facts, Images: []string{}, MediaType: s, RepoURL: "https://hub.docker.com/r/a/" + s},
-		{Facts: facts, Images: []string{s, "", "27d47432a69b"}, Payload: json.RawMessage(`{"a":"<&>"}`)},
+		{Facts: facts, Images: []string{s, "", "27d47432a69b"}, Payload: json.RawMessage(`{"a":"\u003c\u0026\u003e"}`)},
 	}
 }
 

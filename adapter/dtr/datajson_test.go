@@ -9,7 +9,7 @@ import (
 )
 
 // dataCases cover each optional part of Data, set and not, and strings
-// that encoding/json escapes.
+// that encoding/json escapes. Payloads are as Object.Payload writes them.
 func dataCases(s string) []Data {
 	code, yes, no := int64(6), true, false
 	facts := adapter.Facts{Registry: "dtr", Repository: "a/" + s, Namespace: "a", Name: s, Tag: s, Digest: "sha256:0", Actor: s,
@@ -17,7 +17,7 @@ func dataCases(s string) []Data {
 	return []Data{
 		{},
 		{Facts: adapter.Facts{Registry: "dtr", Action: "scanner.updated"}, Scanner: &Scanner{}, Payload: json.RawMessage(`{}`)},
-		{Facts: facts, ImageName: s, OS: "linux", Architecture: s, Location: "/x/" + s, Payload: json.RawMessage(`{"a":"` + "<\u2028>" + `"}`)},
+		{Facts: facts, ImageName: s, OS: "linux", Architecture: s, Location: "/x/" + s, Payload: json.RawMessage(`{"a":"\u003c\u2028\u003e","b":[1,{}]}`)},
 		{Facts: facts, Scan: &Scan{Critical: -1, Major: 1 << 62, Minor: 0}, Payload: json.RawMessage(`{}`)},
 		{Facts: facts, Scan: &Scan{Status: s, StatusCode: &code, CheckCompletedAt: s}, Error: s},
 		{Facts: facts, Scanner: &Scanner{Success: &no}},

@@ -252,3 +252,18 @@ func TestSourceIsAURIWhateverTheName(t *testing.T) {
 		t.Errorf("repository extension %q: the facts keep the name as sent", got)
 	}
 }
+
+// BenchmarkDecode is a TAG_PULL, most of a busy DTR's deliveries.
+func BenchmarkDecode(b *testing.B) {
+	body, err := Samples.ReadFile("samples/tag-pull.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := New("http://127.0.0.1:8080/schemas/")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := src.Decode(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
