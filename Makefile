@@ -34,7 +34,7 @@ fmt-check:
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 
 ## bench: hubwire against a bare HTTP baseline, embedded JetStream and Kafka,
-## replay speed and a large stream, in one run (about two minutes)
+## replay speed and a large stream, in one run (two to five minutes)
 BENCHFLAGS ?=
 bench: build
 	$(GO) build -o bin/hubwire-bench ./cmd/hubwire-bench
@@ -47,6 +47,10 @@ fuzz:
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzCanonicalJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzCanonicalJSONStrings$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/dockerhub -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter -run '^$$' -fuzz '^FuzzPayload$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter -run '^$$' -fuzz '^FuzzPayloadStrings$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/reply -run '^$$' -fuzz '^FuzzParseAck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPercentRoundTrip$$' -fuzztime $(FUZZTIME)
 
