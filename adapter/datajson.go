@@ -13,12 +13,12 @@ type DataAppender interface {
 	AppendJSON(b []byte) ([]byte, error)
 }
 
-// AppendJSONMembers appends f's members as json.Marshal writes them,
-// without the braces: a registry's Data embeds Facts first, and
-// encoding/json writes an embedded struct's fields where it stands. The
-// first member, registry, has no comma before it.
-func (f Facts) AppendJSONMembers(b []byte) ([]byte, error) {
-	b = append(b, `"registry":`...)
+// AppendJSONStart appends the opening brace and f's members as
+// json.Marshal writes them: the start of a registry's Data, which embeds
+// Facts first (encoding/json writes an embedded struct's fields where it
+// stands). The Data's own members and the closing brace follow.
+func (f Facts) AppendJSONStart(b []byte) ([]byte, error) {
+	b = append(b, `{"registry":`...)
 	b = AppendString(b, f.Registry)
 	b = AppendStringMember(b, "repository", f.Repository)
 	b = AppendStringMember(b, "namespace", f.Namespace)

@@ -1,6 +1,10 @@
 package adapter
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+)
 
 // JSONReader walks JSON text already known to be valid (DecodeJSON
 // checked it) without building values: the decoders use it to split a
@@ -53,6 +57,38 @@ func (r *JSONReader) Str() []byte {
 	var s string
 	json.Unmarshal(r.In[start:r.Pos], &s)
 	return []byte(s)
+}
+
+// Members reads the object at r.Pos and appends its members to into,
+// sorted by key, the last of duplicate keys kept, as in a decoded map.
+func (r *JSONReader) Members(into []Member) []Member {
+	r.Pos++ // {
+	members := into
+	for {
+		r.SkipSpace()
+		if r.In[r.Pos] == '}' {
+			r.Pos++
+			break
+		}
+		if r.In[r.Pos] == ',' {
+			r.Pos++
+			r.SkipSpace()
+		}
+		key := r.Str()
+		r.SkipSpace()
+		r.Pos++ // :
+		r.SkipSpace()
+		start := r.Pos
+		r.Skip()
+		m := Member{Key: key, Value: r.In[start:r.Pos]}
+		if i := slices.IndexFunc(members, func(o Member) bool { return bytes.Equal(o.Key, key) }); i >= 0 {
+			members[i] = m
+		} else {
+			members = append(members, m)
+		}
+	}
+	slices.SortFunc(members, func(a, b Member) int { return bytes.Compare(a.Key, b.Key) })
+	return members
 }
 
 // Skip moves past the value at r.Pos.

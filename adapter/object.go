@@ -1,7 +1,6 @@
 package adapter
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
 )
@@ -19,37 +18,11 @@ type Member struct {
 	Value json.RawMessage
 }
 
-// splitObject splits the valid JSON object text body into its members,
-// sorted by key.
+// splitObject splits the valid JSON object text body into its members.
 func splitObject(body []byte) Object {
 	r := JSONReader{In: body}
 	r.SkipSpace()
-	r.Pos++ // {
-	members := make([]Member, 0, 8)
-	for {
-		r.SkipSpace()
-		if r.In[r.Pos] == '}' {
-			break
-		}
-		if r.In[r.Pos] == ',' {
-			r.Pos++
-			r.SkipSpace()
-		}
-		key := r.Str()
-		r.SkipSpace()
-		r.Pos++ // :
-		r.SkipSpace()
-		start := r.Pos
-		r.Skip()
-		m := Member{Key: key, Value: body[start:r.Pos]}
-		if i := slices.IndexFunc(members, func(o Member) bool { return bytes.Equal(o.Key, key) }); i >= 0 {
-			members[i] = m
-		} else {
-			members = append(members, m)
-		}
-	}
-	slices.SortFunc(members, func(a, b Member) int { return bytes.Compare(a.Key, b.Key) })
-	return Object{members: members}
+	return Object{members: r.Members(make([]Member, 0, 8))}
 }
 
 // Get returns the text of the member key; nil when there is none.

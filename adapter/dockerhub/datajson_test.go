@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/datatest"
 )
 
 func dataCases(s string) []Data {
@@ -21,13 +22,7 @@ func dataCases(s string) []Data {
 
 func TestDataJSONAsMarshal(t *testing.T) {
 	for _, s := range []string{"plain", `q"b\s<&>` + "\t\x01\u2028é\xff"} {
-		for _, d := range dataCases(s) {
-			want, werr := json.Marshal(d)
-			got, err := d.AppendJSON(nil)
-			if string(got) != string(want) || err != nil || werr != nil {
-				t.Errorf("AppendJSON(%+v)\n got %s (%v)\nwant %s (%v)", d, got, err, want, werr)
-			}
-		}
+		datatest.SameAsMarshal(t, dataCases(s))
 	}
 }
 
@@ -35,11 +30,6 @@ func FuzzDataJSON(f *testing.F) {
 	f.Add("plain")
 	f.Add("\xff<\u2029>\\\"")
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, d := range dataCases(s) {
-			want, _ := json.Marshal(d)
-			if got, err := d.AppendJSON(nil); string(got) != string(want) || err != nil {
-				t.Fatalf("AppendJSON(%+v)\n got %s (%v)\nwant %s", d, got, err, want)
-			}
-		}
+		datatest.SameAsMarshal(t, dataCases(s))
 	})
 }

@@ -1,9 +1,7 @@
 package dtr
 
 import (
-	"bytes"
 	"encoding/json"
-	"slices"
 
 	"github.com/hubwire/hubwire/adapter"
 )
@@ -46,57 +44,18 @@ func (c *canonicalizer) value(out []byte) []byte {
 	}
 }
 
-// member is one of an object's members: its key, decoded, and where its
-// value starts in the input.
-type member struct {
-	key   []byte
-	start int
-}
-
 func (c *canonicalizer) object(out []byte) []byte {
-	c.Pos++ // {
-	var stack [16]member
-	members := stack[:0]
-	for {
-		c.SkipSpace()
-		if c.In[c.Pos] == '}' {
-			c.Pos++
-			break
-		}
-		if c.In[c.Pos] == ',' {
-			c.Pos++
-			c.SkipSpace()
-		}
-		key := c.Str()
-		c.SkipSpace()
-		c.Pos++ // :
-		c.SkipSpace()
-		m := member{key: key, start: c.Pos}
-		c.Skip()
-		// The last of duplicate keys wins, as in a decoded map.
-		dup := false
-		for i := range members {
-			if bytes.Equal(members[i].key, key) {
-				members[i], dup = m, true
-			}
-		}
-		if !dup {
-			members = append(members, m)
-		}
-	}
-	slices.SortFunc(members, func(a, b member) int { return bytes.Compare(a.key, b.key) })
-	end := c.Pos
+	var stack [16]adapter.Member
 	out = append(out, '{')
-	for i, m := range members {
+	for i, m := range c.Members(stack[:0]) {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = adapter.AppendString(out, m.key)
+		out = adapter.AppendString(out, m.Key)
 		out = append(out, ':')
-		c.Pos = m.start
-		out = c.value(out)
+		member := canonicalizer{JSONReader: adapter.JSONReader{In: m.Value}}
+		out = member.value(out)
 	}
-	c.Pos = end
 	return append(out, '}')
 }
 

@@ -10,8 +10,7 @@ var _ adapter.DataAppender = Data{}
 
 // AppendJSON implements adapter.DataAppender: d as json.Marshal writes it.
 func (d Data) AppendJSON(b []byte) ([]byte, error) {
-	b = append(b, '{')
-	b, err := d.Facts.AppendJSONMembers(b)
+	b, err := d.Facts.AppendJSONStart(b)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/datatest"
 )
 
 // dataCases cover each optional part of Data, set and not, and strings
@@ -28,13 +29,7 @@ func dataCases(s string) []Data {
 
 func TestDataJSONAsMarshal(t *testing.T) {
 	for _, s := range []string{"plain", `q"b\s<&>` + "\t\x01\u2028é\xff"} {
-		for _, d := range dataCases(s) {
-			want, werr := json.Marshal(d)
-			got, err := d.AppendJSON(nil)
-			if string(got) != string(want) || err != nil || werr != nil {
-				t.Errorf("AppendJSON(%+v)\n got %s (%v)\nwant %s (%v)", d, got, err, want, werr)
-			}
-		}
+		datatest.SameAsMarshal(t, dataCases(s))
 	}
 	// A time json.Marshal cannot write is an error here too.
 	d := Data{Facts: adapter.Facts{OccurredAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}
@@ -47,11 +42,6 @@ func FuzzDataJSON(f *testing.F) {
 	f.Add("plain")
 	f.Add("\xff<\u2029>\\\"")
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, d := range dataCases(s) {
-			want, _ := json.Marshal(d)
-			if got, err := d.AppendJSON(nil); string(got) != string(want) || err != nil {
-				t.Fatalf("AppendJSON(%+v)\n got %s (%v)\nwant %s", d, got, err, want)
-			}
-		}
+		datatest.SameAsMarshal(t, dataCases(s))
 	})
 }
