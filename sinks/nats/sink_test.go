@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -84,6 +85,62 @@ func TestPublishBinaryDecodesWithTheSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertSame(t, sent, got)
+}
+
+// Publish reuses its messages: an event must carry only its own
+// attributes, never one left from the event before, also when many are
+// published at once.
+func TestPublishedHeadersAreEachEventsOwn(t *testing.T) {
+	srv := startServer(t)
+	s := newSink(t, srv, sinks.Binary)
+	const n = 200
+	sent := make([]*event.Event, n)
+	errs := make(chan error, n)
+	for i := range n {
+		e := testEvent(fmt.Sprintf("id-%03d", i), fmt.Sprintf("foo/bar:v%d", i))
+		if i%2 == 1 { // every other one without a subject or a tag
+			e.SetSubject("")
+			e.SetExtension("tag", nil)
+		}
+		sent[i] = e
+		go func() {
+			_, err := s.Publish(context.Background(), sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "foo", Name: "bar"}, e)
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	byID := map[string]*event.Event{}
+	for _, e := range sent {
+		byID[e.ID()] = e
+	}
+	for _, msg := range natstest.ReadStream(t, srv.ClientURL(), testStream.Name, n) {
+		want := byID[msg.Header.Get("Nats-Msg-Id")]
+		if want == nil {
+			t.Fatalf("message with id %q", msg.Header.Get("Nats-Msg-Id"))
+		}
+		got, err := binding.ToEvent(context.Background(), cejs.NewMessage(msg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID() != want.ID() || got.Subject() != want.Subject() || fmt.Sprint(got.Extensions()["tag"]) != fmt.Sprint(want.Extensions()["tag"]) {
+			t.Errorf("event %s came as id %s, subject %q, tag %v; sent subject %q, tag %v",
+				want.ID(), got.ID(), got.Subject(), got.Extensions()["tag"], want.Subject(), want.Extensions()["tag"])
+		}
+		if len(msg.Header) != len(want.Extensions())+9-boolCount(want.Subject() == "") {
+			t.Errorf("event %s: %d headers: %v", want.ID(), len(msg.Header), msg.Header)
+		}
+	}
+}
+
+func boolCount(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func TestPublishStructured(t *testing.T) {
