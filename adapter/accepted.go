@@ -1,7 +1,6 @@
 package adapter
 
 import (
-	"net/http"
 	"strconv"
 
 	"github.com/hubwire/hubwire/sinks"
@@ -14,15 +13,6 @@ type Accepted struct {
 	Source  string `json:"source"`
 	Subject string `json:"subject,omitempty"`
 	sinks.Receipt
-}
-
-// writeAccepted writes the 202 of a delivery: the body json.Marshal
-// would write, without its reflection, since every delivery gets one.
-func writeAccepted(w http.ResponseWriter, a Accepted) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusAccepted)
-	w.Write(a.appendJSON(make([]byte, 0, 256)))
 }
 
 // appendJSON appends a as json.NewEncoder writes it, newline included.

@@ -265,11 +265,7 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfterSeconds)
 	}
-	if a, ok := body.(Accepted); ok {
-		writeAccepted(w, a)
-	} else {
-		writeJSON(w, status, body)
-	}
+	writeJSON(w, status, body)
 	if !r.cfg.Logger.Enabled(req.Context(), slog.LevelInfo) {
 		return
 	}
@@ -589,6 +585,10 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
+	if a, ok := body.(Accepted); ok { // every delivery's answer: no reflection
+		w.Write(a.appendJSON(make([]byte, 0, 256)))
+		return
+	}
 	json.NewEncoder(w).Encode(body)
 }
 
