@@ -3,6 +3,7 @@ package adapter
 import (
 	"strconv"
 
+	"github.com/hubwire/hubwire/internal/rawjson"
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -18,19 +19,19 @@ type Accepted struct {
 // appendJSON appends a as json.NewEncoder writes it, newline included.
 func (a Accepted) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
-	b = AppendString(b, a.ID)
+	b = rawjson.AppendString(b, a.ID)
 	b = append(b, `,"type":`...)
-	b = AppendString(b, a.Type)
+	b = rawjson.AppendString(b, a.Type)
 	b = append(b, `,"source":`...)
-	b = AppendString(b, a.Source)
+	b = rawjson.AppendString(b, a.Source)
 	if a.Subject != "" {
 		b = append(b, `,"subject":`...)
-		b = AppendString(b, a.Subject)
+		b = rawjson.AppendString(b, a.Subject)
 	}
 	b = append(b, `,"broker":`...)
-	b = AppendString(b, a.Broker)
+	b = rawjson.AppendString(b, a.Broker)
 	b = append(b, `,"stream":`...)
-	b = AppendString(b, a.Stream)
+	b = rawjson.AppendString(b, a.Stream)
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, a.Seq, 10)
 	b = append(b, `,"duplicate":`...)

@@ -1,6 +1,11 @@
 package adapter
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hubwire/hubwire/internal/rawjson"
+)
 
 // FieldError reports a delivery that cannot be turned into an event, naming
 // the field at fault so that the sender (or whoever configured it) knows
@@ -23,4 +28,16 @@ func (e *FieldError) Error() string {
 // Errorf returns a *FieldError for field.
 func Errorf(field, format string, args ...any) *FieldError {
 	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}
+
+// DecodeJSON unmarshals a delivery body, which must be a JSON object, into
+// v and returns its top-level members as received (for data.payload and
+// for ids made from the text as sent). Every failure is a *FieldError.
+func DecodeJSON(body []byte, v any) (rawjson.Object, error) {
+	top, err := rawjson.Decode(body, v)
+	var re *rawjson.Error
+	if errors.As(err, &re) {
+		return top, &FieldError{Field: re.Field, Problem: re.Problem}
+	}
+	return top, err
 }

@@ -1,6 +1,9 @@
 package dockerhub
 
-import "github.com/hubwire/hubwire/adapter"
+import (
+	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/rawjson"
+)
 
 var _ adapter.DataAppender = Data{}
 
@@ -11,16 +14,16 @@ func (d Data) AppendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	if len(d.Images) > 0 {
-		b = append(adapter.AppendName(b, "images"), '[')
+		b = append(rawjson.AppendName(b, "images"), '[')
 		for i, id := range d.Images {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = adapter.AppendString(b, id)
+			b = rawjson.AppendString(b, id)
 		}
 		b = append(b, ']')
 	}
-	b = adapter.AppendStringMember(b, "media_type", d.MediaType)
-	b = adapter.AppendStringMember(b, "repo_url", d.RepoURL)
-	return append(adapter.AppendPayload(b, d.Payload), '}'), nil
+	b = rawjson.AppendStringMember(b, "media_type", d.MediaType)
+	b = rawjson.AppendStringMember(b, "repo_url", d.RepoURL)
+	return append(rawjson.AppendPayload(b, d.Payload), '}'), nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/rawjson"
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -51,7 +52,7 @@ type delivery struct {
 	CallbackURL string `json:"callback_url"`
 	PushData    *struct {
 		Images    []string       `json:"images"`
-		PushedAt  adapter.Number `json:"pushed_at"`
+		PushedAt  rawjson.Number `json:"pushed_at"`
 		Pusher    string         `json:"pusher"`
 		Tag       string         `json:"tag"`
 		MediaType string         `json:"media_type"`
@@ -170,7 +171,7 @@ const maxUnix = 253402300799
 
 // unixTime reads Hub's pushed_at: integer seconds now, float seconds
 // (1.417566161e+09) in the legacy shape.
-func unixTime(n adapter.Number) (time.Time, error) {
+func unixTime(n rawjson.Number) (time.Time, error) {
 	if n == "" {
 		return time.Time{}, adapter.Errorf("push_data.pushed_at", "is required: the time of the push in seconds since 1970")
 	}

@@ -3,7 +3,7 @@ package dtr
 import (
 	"encoding/json"
 
-	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/rawjson"
 )
 
 // canonicalJSON re-encodes raw, the text of contents in a body DecodeJSON
@@ -16,13 +16,13 @@ import (
 // encoding/json escapes them. It walks the text once instead of building
 // maps, since it runs on every DTR delivery.
 func canonicalJSON(raw json.RawMessage) string {
-	c := canonicalizer{JSONReader: adapter.JSONReader{In: raw}}
+	c := canonicalizer{JSONReader: rawjson.JSONReader{In: raw}}
 	return string(c.value(make([]byte, 0, len(raw))))
 }
 
 // canonicalizer writes the canonical form of the text it reads.
 type canonicalizer struct {
-	adapter.JSONReader
+	rawjson.JSONReader
 }
 
 // value appends the canonical form of the value at c.Pos to out.
@@ -34,10 +34,10 @@ func (c *canonicalizer) value(out []byte) []byte {
 	case '[':
 		return c.array(out)
 	case '"':
-		return adapter.AppendString(out, c.Str())
+		return rawjson.AppendString(out, c.Str())
 	default: // a number, true, false or null: kept as sent
 		start := c.Pos
-		for c.Pos < len(c.In) && !adapter.IsDelimiter(c.In[c.Pos]) {
+		for c.Pos < len(c.In) && !rawjson.IsDelimiter(c.In[c.Pos]) {
 			c.Pos++
 		}
 		return append(out, c.In[start:c.Pos]...)
@@ -45,15 +45,15 @@ func (c *canonicalizer) value(out []byte) []byte {
 }
 
 func (c *canonicalizer) object(out []byte) []byte {
-	var stack [16]adapter.Member
+	var stack [16]rawjson.Member
 	out = append(out, '{')
 	for i, m := range c.Members(stack[:0]) {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = adapter.AppendString(out, m.Key)
+		out = rawjson.AppendString(out, m.Key)
 		out = append(out, ':')
-		member := canonicalizer{JSONReader: adapter.JSONReader{In: m.Value}}
+		member := canonicalizer{JSONReader: rawjson.JSONReader{In: m.Value}}
 		out = member.value(out)
 	}
 	return append(out, '}')

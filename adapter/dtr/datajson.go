@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/rawjson"
 )
 
 var _ adapter.DataAppender = Data{}
@@ -14,39 +15,39 @@ func (d Data) AppendJSON(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b = adapter.AppendStringMember(b, "image_name", d.ImageName)
-	b = adapter.AppendStringMember(b, "os", d.OS)
-	b = adapter.AppendStringMember(b, "architecture", d.Architecture)
-	b = adapter.AppendStringMember(b, "location", d.Location)
+	b = rawjson.AppendStringMember(b, "image_name", d.ImageName)
+	b = rawjson.AppendStringMember(b, "os", d.OS)
+	b = rawjson.AppendStringMember(b, "architecture", d.Architecture)
+	b = rawjson.AppendStringMember(b, "location", d.Location)
 	if s := d.Scan; s != nil {
-		b = adapter.AppendName(b, "scan")
+		b = rawjson.AppendName(b, "scan")
 		b = append(b, `{"critical":`...)
 		b = strconv.AppendInt(b, s.Critical, 10)
-		b = adapter.AppendInt(b, "major", s.Major)
-		b = adapter.AppendInt(b, "minor", s.Minor)
-		b = adapter.AppendStringMember(b, "status", s.Status)
+		b = rawjson.AppendInt(b, "major", s.Major)
+		b = rawjson.AppendInt(b, "minor", s.Minor)
+		b = rawjson.AppendStringMember(b, "status", s.Status)
 		if s.StatusCode != nil {
-			b = adapter.AppendInt(b, "status_code", *s.StatusCode)
+			b = rawjson.AppendInt(b, "status_code", *s.StatusCode)
 		}
-		b = adapter.AppendStringMember(b, "check_completed_at", s.CheckCompletedAt)
+		b = rawjson.AppendStringMember(b, "check_completed_at", s.CheckCompletedAt)
 		b = append(b, '}')
 	}
-	b = adapter.AppendStringMember(b, "error", d.Error)
+	b = rawjson.AppendStringMember(b, "error", d.Error)
 	if s := d.Scanner; s != nil {
-		b = adapter.AppendName(b, "scanner")
+		b = rawjson.AppendName(b, "scanner")
 		start := len(b)
 		b = append(b, '{')
-		b = adapter.AppendStringMember(b, "version", s.Version)
-		b = adapter.AppendStringMember(b, "updated_at", s.UpdatedAt)
-		b = adapter.AppendStringMember(b, "db_version", s.DBVersion)
-		b = adapter.AppendStringMember(b, "db_updated_at", s.DBUpdated)
+		b = rawjson.AppendStringMember(b, "version", s.Version)
+		b = rawjson.AppendStringMember(b, "updated_at", s.UpdatedAt)
+		b = rawjson.AppendStringMember(b, "db_version", s.DBVersion)
+		b = rawjson.AppendStringMember(b, "db_updated_at", s.DBUpdated)
 		if s.Success != nil {
-			b = strconv.AppendBool(adapter.AppendName(b, "success"), *s.Success)
+			b = strconv.AppendBool(rawjson.AppendName(b, "success"), *s.Success)
 		}
 		if len(b) > start+1 { // the first member's comma
 			b = append(b[:start+1], b[start+2:]...)
 		}
 		b = append(b, '}')
 	}
-	return append(adapter.AppendPayload(b, d.Payload), '}'), nil
+	return append(rawjson.AppendPayload(b, d.Payload), '}'), nil
 }

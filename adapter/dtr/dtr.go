@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/rawjson"
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -56,15 +57,15 @@ type contents struct {
 	// as its JSON text.
 	Error       json.RawMessage `json:"error"`
 	ScanSummary *struct {
-		Critical         adapter.Number `json:"critical"`
-		Major            adapter.Number `json:"major"`
-		Minor            adapter.Number `json:"minor"`
-		LastScanStatus   adapter.Number `json:"last_scan_status"`
+		Critical         rawjson.Number `json:"critical"`
+		Major            rawjson.Number `json:"major"`
+		Minor            rawjson.Number `json:"minor"`
+		LastScanStatus   rawjson.Number `json:"last_scan_status"`
 		CheckCompletedAt string         `json:"check_completed_at"`
 	} `json:"scanSummary"`
-	ScannerVersion   adapter.Text `json:"scanner_version"`
+	ScannerVersion   rawjson.Text `json:"scanner_version"`
 	ScannerUpdatedAt string       `json:"scanner_updated_at"`
-	DBVersion        adapter.Text `json:"db_version"`
+	DBVersion        rawjson.Text `json:"db_version"`
 	DBUpdatedAt      string       `json:"db_updated_at"`
 	Success          *bool        `json:"success"`
 }
@@ -254,7 +255,7 @@ func scan(c *contents) *Scan {
 
 // integer reads a count DTR sends as a JSON number; out-of-range values
 // saturate rather than wrap.
-func integer(n adapter.Number) int64 {
+func integer(n rawjson.Number) int64 {
 	return int64(max(min(n.Float(), 1<<62), -(1 << 62)))
 }
 

@@ -1,4 +1,4 @@
-package adapter_test
+package rawjson_test
 
 import (
 	"encoding/json"
@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/internal/rawjson"
 )
 
 // payloadByMaps is how data.payload was made before Object.Payload wrote
@@ -63,7 +63,7 @@ func TestPayloadAsBefore(t *testing.T) {
 				t.Fatalf("%s: %v", in, err)
 			}
 			var v json.RawMessage
-			top, err := adapter.DecodeJSON([]byte(in), &v)
+			top, err := rawjson.Decode([]byte(in), &v)
 			if err != nil {
 				t.Fatalf("DecodeJSON(%s): %v", in, err)
 			}
@@ -76,7 +76,7 @@ func TestPayloadAsBefore(t *testing.T) {
 
 func TestObjectGet(t *testing.T) {
 	var v json.RawMessage
-	top, err := adapter.DecodeJSON([]byte(`{"a":1,"contents" : {"x": [1, 2]} ,"a":"last","\u0062":true}`), &v)
+	top, err := rawjson.Decode([]byte(`{"a":1,"contents" : {"x": [1, 2]} ,"a":"last","\u0062":true}`), &v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +101,8 @@ func TestDecodeJSONWantsAnObject(t *testing.T) {
 		"{\"a\":\"\x01\"}": "body is not valid JSON",
 	} {
 		var v json.RawMessage
-		_, err := adapter.DecodeJSON([]byte(body), &v)
-		var fe *adapter.FieldError
+		_, err := rawjson.Decode([]byte(body), &v)
+		var fe *rawjson.Error
 		if !errors.As(err, &fe) || !strings.Contains(fe.Problem, says) {
 			t.Errorf("DecodeJSON(%q) = %v, want %q", body, err, says)
 		}
@@ -115,7 +115,7 @@ func FuzzPayload(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var v json.RawMessage
-		top, err := adapter.DecodeJSON(in, &v)
+		top, err := rawjson.Decode(in, &v)
 		if err != nil {
 			return
 		}
@@ -149,7 +149,7 @@ func FuzzPayloadStrings(f *testing.F) {
 		for _, drop := range [][]string{nil, {"callback_url"}} {
 			want, werr := payloadByMaps(in, drop...)
 			var v json.RawMessage
-			top, err := adapter.DecodeJSON(in, &v)
+			top, err := rawjson.Decode(in, &v)
 			if err != nil || werr != nil {
 				t.Fatalf("%q: %v, %v", in, err, werr)
 			}

@@ -1,4 +1,4 @@
-package adapter
+package rawjson
 
 import "fmt"
 
@@ -34,14 +34,14 @@ func checkShape(body []byte) error {
 		case '{', '[':
 			depth++
 			if depth > MaxJSONDepth {
-				return &FieldError{Problem: fmt.Sprintf("body nests deeper than %d levels", MaxJSONDepth)}
+				return &Error{Problem: fmt.Sprintf("body nests deeper than %d levels", MaxJSONDepth)}
 			}
 		case '}', ']':
 			depth--
 		case ',':
 			values++
 			if values > MaxJSONValues {
-				return &FieldError{Problem: fmt.Sprintf("body holds more than %d values", MaxJSONValues)}
+				return &Error{Problem: fmt.Sprintf("body holds more than %d values", MaxJSONValues)}
 			}
 		}
 	}

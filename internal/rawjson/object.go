@@ -1,4 +1,4 @@
-package adapter
+package rawjson
 
 import (
 	"encoding/json"

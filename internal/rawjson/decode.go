@@ -1,4 +1,12 @@
-package adapter
+// Package rawjson is hubwire's hand-written JSON toolkit: it decodes a
+// delivery once, splits its members from the text, and writes JSON as
+// encoding/json does without reflection. The registries' decoders use it
+// through package adapter; nothing outside the module can.
+// Package rawjson is hubwire's hand-written JSON toolkit: it decodes a
+// delivery once, splits its members from the text, and writes JSON as
+// encoding/json does without reflection. The registries' decoders use it
+// through package adapter and directly; nothing outside the module can.
+package rawjson
 
 import (
 	"bytes"
@@ -10,13 +18,28 @@ import (
 	"strings"
 )
 
-// DecodeJSON unmarshals a delivery body into v and returns its top-level
-// members, answering every failure with a *FieldError that names the field
+// Error is a body that cannot be decoded: the field at fault (its JSON
+// path, empty for the body as a whole) and what is wrong with it, in
+// words for a person.
+type Error struct {
+	Field   string
+	Problem string
+}
+
+func (e *Error) Error() string {
+	if e.Field == "" {
+		return e.Problem
+	}
+	return e.Field + ": " + e.Problem
+}
+
+// Decode unmarshals a delivery body into v and returns its top-level
+// members, answering every failure with an *Error that names the field
 // and what was expected of it. The body must be a JSON object.
-func DecodeJSON(body []byte, v any) (Object, error) {
+func Decode(body []byte, v any) (Object, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return Object{}, &FieldError{Problem: "body is empty; expected a JSON object"}
+		return Object{}, &Error{Problem: "body is empty; expected a JSON object"}
 	}
 	if err := checkShape(body); err != nil {
 		return Object{}, err
@@ -40,7 +63,7 @@ func DecodeJSON(body []byte, v any) (Object, error) {
 		default:
 			kind = "number"
 		}
-		return Object{}, &FieldError{Problem: "body must be a JSON object, not " + kind}
+		return Object{}, &Error{Problem: "body must be a JSON object, not " + kind}
 	}
 	return splitObject(body), nil
 }
@@ -50,16 +73,16 @@ func jsonError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syntax):
-		return &FieldError{Problem: fmt.Sprintf("body is not valid JSON: %s (at byte %d)", syntax.Error(), syntax.Offset)}
+		return &Error{Problem: fmt.Sprintf("body is not valid JSON: %s (at byte %d)", syntax.Error(), syntax.Offset)}
 	case errors.As(err, &typ):
 		if typ.Field == "" {
-			return &FieldError{Problem: fmt.Sprintf("body must be a JSON object, not %s", typ.Value)}
+			return &Error{Problem: fmt.Sprintf("body must be a JSON object, not %s", typ.Value)}
 		}
-		return &FieldError{Field: typ.Field, Problem: fmt.Sprintf("must be %s, not %s", describe(typ.Type.Kind().String()), typ.Value)}
-	case errors.As(err, new(*FieldError)):
+		return &Error{Field: typ.Field, Problem: fmt.Sprintf("must be %s, not %s", describe(typ.Type.Kind().String()), typ.Value)}
+	case errors.As(err, new(*Error)):
 		return err
 	default:
-		return &FieldError{Problem: "body is not valid JSON: " + err.Error()}
+		return &Error{Problem: "body is not valid JSON: " + err.Error()}
 	}
 }
 

@@ -1,4 +1,4 @@
-package adapter
+package rawjson
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"slices"
 )
 
-// JSONReader walks JSON text already known to be valid (DecodeJSON
+// JSONReader walks JSON text already known to be valid (Decode
 // checked it) without building values: the decoders use it to split a
 // delivery into its members and to re-encode parts of it, once per
 // delivery, where encoding/json would decode into maps and encode again.

@@ -1,4 +1,4 @@
-package adapter
+package rawjson
 
 import (
 	"encoding/json"
@@ -21,8 +21,8 @@ func TestShapeLimits(t *testing.T) {
 		quoted: "",
 	} {
 		var v any
-		_, err := DecodeJSON([]byte(body), &v)
-		var fe *FieldError
+		_, err := Decode([]byte(body), &v)
+		var fe *Error
 		if says == "" {
 			if err != nil {
 				t.Errorf("%.40q refused: %v", body, err)
