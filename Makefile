@@ -49,8 +49,8 @@ fuzz:
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzCanonicalJSONStrings$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dockerhub -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./adapter -run '^$$' -fuzz '^FuzzPayload$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./adapter -run '^$$' -fuzz '^FuzzPayloadStrings$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzPayload$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzPayloadStrings$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/reply -run '^$$' -fuzz '^FuzzParseAck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPercentRoundTrip$$' -fuzztime $(FUZZTIME)
 
