@@ -2,8 +2,8 @@ package schemas_test
 
 import (
 	"bytes"
-	"embed"
 	"encoding/json"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"io/fs"
 	"net/url"
 	"regexp"
@@ -15,8 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/hubwire/hubwire/adapter"
-	"github.com/hubwire/hubwire/adapter/dockerhub"
-	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/all"
 	"github.com/hubwire/hubwire/adapter/reply"
 	"github.com/hubwire/hubwire/schemas"
 	"github.com/hubwire/hubwire/sinks"
@@ -99,38 +98,31 @@ type sample struct {
 	*adapter.Decoded
 }
 
-// decodeSamples decodes every sample delivery of every decoder, so that
-// the tests learn the event types, kinds and sources from the decoders
-// themselves rather than from a list that could drift.
+// decodeSamples decodes every sample delivery of every registry, so that
+// the tests check what the decoders make, not only what the list says.
 func decodeSamples(t *testing.T) []sample {
 	t.Helper()
 	var out []sample
-	for _, src := range []struct {
-		source  adapter.Source
-		samples embed.FS
-	}{
-		{dtr.New(base), dtr.Samples},
-		{dockerhub.New(base), dockerhub.Samples},
-	} {
-		files, err := fs.Glob(src.samples, "samples/*.json")
+	for _, reg := range all.Registries {
+		files, err := fs.Glob(reg.Samples, "samples/*.json")
 		if err != nil || len(files) == 0 {
-			t.Fatalf("no samples of %s: %v", src.source.Name(), err)
+			t.Fatalf("no samples of %s: %v", reg.Name, err)
 		}
 		for _, f := range files {
-			body, _ := fs.ReadFile(src.samples, f)
-			d, err := src.source.Decode(body)
+			body, _ := fs.ReadFile(reg.Samples, f)
+			d, err := adaptertest.DecodeOne(reg.New(base), body)
 			if err != nil {
-				t.Fatalf("%s sample %s: %v", src.source.Name(), f, err)
+				t.Fatalf("%s sample %s: %v", reg.Name, f, err)
 			}
-			out = append(out, sample{src.source.Name() + "/" + f, d})
+			out = append(out, sample{reg.Name + "/" + f, d})
 		}
 	}
 	return out
 }
 
-// eventTypes is every CloudEvent type the decoders say they produce.
+// eventTypes is every CloudEvent type the registries make.
 func eventTypes() []string {
-	return append(dtr.Types(), dockerhub.Types...)
+	return all.Registries.Types()
 }
 
 // compiler knows every file of the package as if served under base, the

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
-	"github.com/hubwire/hubwire/adapter/datatest"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 )
 
 func dataCases(s string) []Data {
@@ -22,7 +22,7 @@ func dataCases(s string) []Data {
 
 func TestDataJSONAsMarshal(t *testing.T) {
 	for _, s := range []string{"plain", `q"b\s<&>` + "\t\x01\u2028é\xff"} {
-		datatest.SameAsMarshal(t, dataCases(s))
+		adaptertest.SameAsMarshal(t, dataCases(s))
 	}
 }
 
@@ -30,6 +30,6 @@ func FuzzDataJSON(f *testing.F) {
 	f.Add("plain")
 	f.Add("\xff<\u2029>\\\"")
 	f.Fuzz(func(t *testing.T, s string) {
-		datatest.SameAsMarshal(t, dataCases(s))
+		adaptertest.SameAsMarshal(t, dataCases(s))
 	})
 }

@@ -26,11 +26,19 @@ const SourceName = "dockerhub"
 // TypePush is the CloudEvent type of a push to a Docker Hub repository.
 const TypePush = "com.docker.hub.push"
 
-// Types lists every CloudEvent type this package produces.
-var Types = []string{TypePush}
+// push is Docker Hub's one event type: it sends nothing but pushes.
+var push = adapter.EventType{Type: TypePush, Kind: "push", Action: "push", Schema: "dockerhub.push", Sample: "current"}
 
-// SchemaName is the name of the JSON Schema of a push event's data.
-const SchemaName = "dockerhub.push"
+// Registry describes Docker Hub to the rest of hubwire.
+var Registry = adapter.Registry{
+	Name:          SourceName,
+	Title:         "Docker Hub",
+	Types:         []adapter.EventType{push},
+	Samples:       Samples,
+	DefaultSample: "current",
+	Freshen:       freshen,
+	New:           func(schemaBase string) adapter.Decoder { return New(schemaBase) },
+}
 
 // Source decodes Docker Hub deliveries.
 type Source struct {
@@ -42,9 +50,6 @@ type Source struct {
 func New(schemaBase string) *Source {
 	return &Source{schemaBase: schemaBase}
 }
-
-// Name implements adapter.Source.
-func (*Source) Name() string { return SourceName }
 
 // delivery is the part of a Hub payload hubwire reads; the rest is kept
 // verbatim in data.payload.
@@ -79,8 +84,16 @@ type Data struct {
 	Payload json.RawMessage `json:"payload"`
 }
 
-// Decode implements adapter.Source.
-func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
+// Decode implements adapter.Decoder: every Docker Hub delivery is one push.
+func (s *Source) Decode(d adapter.Delivery) ([]*adapter.Decoded, error) {
+	e, err := s.decode(d.Body)
+	if err != nil {
+		return nil, err
+	}
+	return []*adapter.Decoded{e}, nil
+}
+
+func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	var d delivery
 	top, err := adapter.DecodeJSON(body, &d)
 	if err != nil {
@@ -111,7 +124,7 @@ func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
 		Name:       name,
 		Tag:        p.Tag,
 		Actor:      p.Pusher,
-		Action:     "push",
+		Action:     push.Action,
 		OccurredAt: pushed,
 	}
 	subject := repository
@@ -126,7 +139,7 @@ func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
 		Source:       "https://hub.docker.com/r/" + url.PathEscape(namespace) + "/" + url.PathEscape(name),
 		Type:         TypePush,
 		Subject:      subject,
-		Schema:       s.schemaBase + SchemaName + ".json",
+		Schema:       s.schemaBase + push.Schema + ".json",
 		PartitionKey: repository,
 		Facts:        facts,
 		Data: Data{
@@ -142,7 +155,7 @@ func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
 	}
 	return &adapter.Decoded{
 		Event:       e,
-		Address:     sinks.Address{Source: SourceName, Kind: "push", Namespace: namespace, Name: name},
+		Address:     sinks.Address{Source: SourceName, Kind: push.Kind, Namespace: namespace, Name: name},
 		CallbackURL: d.CallbackURL,
 	}, nil
 }

@@ -3,6 +3,7 @@ package dockerhub
 import (
 	"encoding/json"
 	"errors"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"io/fs"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func TestDecodeSamples(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			body := sample(t, tt.file)
-			d, err := New(schemaBase).Decode(body)
+			d, err := adaptertest.DecodeOne(New(schemaBase), body)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
@@ -105,7 +106,7 @@ func TestDecodeSamples(t *testing.T) {
 				}
 			}
 			ids[e.ID()] = occurrence
-			again, _ := New("http://elsewhere/").Decode(body)
+			again, _ := adaptertest.DecodeOne(New("http://elsewhere/"), body)
 			if again.Event.ID() != e.ID() {
 				t.Errorf("id is not deterministic: %s then %s", e.ID(), again.Event.ID())
 			}
@@ -122,7 +123,7 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 func TestLegacyFloatTimesKeptAsSent(t *testing.T) {
-	d, err := New(schemaBase).Decode(sample(t, "legacy-with-tag.json"))
+	d, err := adaptertest.DecodeOne(New(schemaBase), sample(t, "legacy-with-tag.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestLegacyFloatTimesKeptAsSent(t *testing.T) {
 func TestUnknownFieldsKept(t *testing.T) {
 	body := `{"push_data":{"pushed_at":1700000000,"pusher":"x","tag":"v1","new_thing":{"a":1}},
 	          "repository":{"repo_name":"acme/app","stars_v2":[1,2]},"brand_new":true}`
-	d, err := New(schemaBase).Decode([]byte(body))
+	d, err := adaptertest.DecodeOne(New(schemaBase), []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestUnknownFieldsKept(t *testing.T) {
 }
 
 func TestNamespaceAndNameWithoutRepoName(t *testing.T) {
-	d, err := New(schemaBase).Decode([]byte(`{"push_data":{"pushed_at":1700000000,"tag":"1"},"repository":{"namespace":"acme","name":"api"}}`))
+	d, err := adaptertest.DecodeOne(New(schemaBase), []byte(`{"push_data":{"pushed_at":1700000000,"tag":"1"},"repository":{"namespace":"acme","name":"api"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(schemaBase).Decode([]byte(tt.body))
+			_, err := adaptertest.DecodeOne(New(schemaBase), []byte(tt.body))
 			var fe *adapter.FieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("want a FieldError, got %v", err)
@@ -188,7 +189,7 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func TestCommentCountStringAccepted(t *testing.T) {
-	d, err := New(schemaBase).Decode(sample(t, "legacy-string-comment-count.json"))
+	d, err := adaptertest.DecodeOne(New(schemaBase), sample(t, "legacy-string-comment-count.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

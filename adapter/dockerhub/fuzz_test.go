@@ -3,6 +3,7 @@ package dockerhub
 import (
 	"encoding/json"
 	"errors"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"io/fs"
 	"testing"
 
@@ -22,7 +23,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		src := New(schemaBase)
-		d, err := src.Decode(body)
+		d, err := adaptertest.DecodeOne(src, body)
 		if err != nil {
 			var fe *adapter.FieldError
 			if !errors.As(err, &fe) {
@@ -45,7 +46,7 @@ func FuzzDecode(f *testing.F) {
 		if want, _ := json.Marshal(back); string(want) != string(d.Event.Data()) {
 			t.Fatalf("data\n %s\nis not what json.Marshal writes of it:\n %s", d.Event.Data(), want)
 		}
-		again, err := src.Decode(body)
+		again, err := adaptertest.DecodeOne(src, body)
 		if err != nil || again.Event.ID() != d.Event.ID() {
 			t.Fatalf("second decode: %v, id %s then %s", err, d.Event.ID(), again.Event.ID())
 		}

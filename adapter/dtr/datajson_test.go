@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
-	"github.com/hubwire/hubwire/adapter/datatest"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 )
 
 // dataCases cover each optional part of Data, set and not, and strings
@@ -29,7 +29,7 @@ func dataCases(s string) []Data {
 
 func TestDataJSONAsMarshal(t *testing.T) {
 	for _, s := range []string{"plain", `q"b\s<&>` + "\t\x01\u2028é\xff"} {
-		datatest.SameAsMarshal(t, dataCases(s))
+		adaptertest.SameAsMarshal(t, dataCases(s))
 	}
 	// A time json.Marshal cannot write is an error here too.
 	d := Data{Facts: adapter.Facts{OccurredAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}
@@ -42,6 +42,6 @@ func FuzzDataJSON(f *testing.F) {
 	f.Add("plain")
 	f.Add("\xff<\u2029>\\\"")
 	f.Fuzz(func(t *testing.T, s string) {
-		datatest.SameAsMarshal(t, dataCases(s))
+		adaptertest.SameAsMarshal(t, dataCases(s))
 	})
 }

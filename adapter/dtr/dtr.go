@@ -32,8 +32,14 @@ func New(schemaBase string) *Source {
 	return &Source{schemaBase: schemaBase}
 }
 
-// Name implements adapter.Source.
-func (*Source) Name() string { return SourceName }
+// byNative finds an event type by DTR's name of it.
+var byNative = func() map[string]adapter.EventType {
+	m := map[string]adapter.EventType{}
+	for _, t := range types {
+		m[t.Native] = t
+	}
+	return m
+}()
 
 type envelope struct {
 	Type      string    `json:"type"`
@@ -113,15 +119,23 @@ type Scanner struct {
 // scanStatus names DTR's last_scan_status values.
 var scanStatus = []string{"failed", "unscanned", "scanning", "pending", "scanned", "checking", "completed"}
 
-// Decode implements adapter.Source.
-func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
+// Decode implements adapter.Decoder: every DTR delivery is one event.
+func (s *Source) Decode(d adapter.Delivery) ([]*adapter.Decoded, error) {
+	e, err := s.decode(d.Body)
+	if err != nil {
+		return nil, err
+	}
+	return []*adapter.Decoded{e}, nil
+}
+
+func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	var env envelope
 	top, err := adapter.DecodeJSON(body, &env)
 	if err != nil {
 		return nil, err
 	}
 	if env.Type == "" {
-		return nil, adapter.Errorf("type", "is required; known types: %s", strings.Join(EventTypes(), ", "))
+		return nil, adapter.Errorf("type", "is required; known types: %s", strings.Join(Registry.NativeNames(), ", "))
 	}
 	if env.Contents == nil {
 		return nil, adapter.Errorf("contents", "is required: the DTR envelope is {type, createdAt, contents}")
@@ -136,9 +150,9 @@ func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
 			return nil, adapter.Errorf("contents.event", "%q is not a repository event; a REPO_EVENT names one of REPO_CREATED, REPO_UPDATED, REPO_DELETED", c.Event)
 		}
 	}
-	k, ok := kinds[dtrType]
+	k, ok := byNative[dtrType]
 	if !ok {
-		return nil, adapter.Errorf("type", "unknown DTR event type %q; known types: %s", env.Type, strings.Join(EventTypes(), ", "))
+		return nil, adapter.Errorf("type", "unknown DTR event type %q; known types: %s", env.Type, strings.Join(Registry.NativeNames(), ", "))
 	}
 	if env.CreatedAt == "" {
 		return nil, adapter.Errorf("createdAt", "is required: the time of the event, RFC 3339")
@@ -158,7 +172,7 @@ func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
 
 	image := parseImageName(c.ImageName)
 	namespace, name := first(c.Namespace, image.namespace), first(c.Repository, image.name)
-	if k.Repository && (namespace == "" || name == "") {
+	if !k.Global && (namespace == "" || name == "") {
 		field := "contents.namespace"
 		if namespace != "" {
 			field = "contents.repository"
@@ -172,7 +186,7 @@ func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
 		Tag:        first(c.Tag, image.tag),
 		Digest:     first(c.Digest, image.digest),
 		Actor:      c.Author,
-		Action:     strings.TrimPrefix(k.CEType, typePrefix),
+		Action:     k.Action,
 		OccurredAt: created.UTC(),
 	}
 	data := Data{
@@ -192,9 +206,9 @@ func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
 	case "SCAN_FAILED":
 		data.Error = errorText(c.Error)
 	}
-	addr := sinks.Address{Source: SourceName, Kind: strings.ToLower(dtrType), Namespace: namespace, Name: name}
+	addr := sinks.Address{Source: SourceName, Kind: k.Kind, Namespace: namespace, Name: name}
 	source, subject, partition := "urn:hubwire:dtr", "scanner", "scanner"
-	if k.Repository {
+	if !k.Global {
 		facts.Repository = namespace + "/" + name
 		// Escaped so that source stays a URI reference (the JavaScript SDK
 		// checks) whatever characters a name holds.
@@ -222,9 +236,9 @@ func (s *Source) Decode(body []byte) (*adapter.Decoded, error) {
 	e, err := adapter.NewEvent(adapter.Spec{
 		ID:           adapter.EventID(SourceName, dtrType, env.CreatedAt, canonical),
 		Source:       source,
-		Type:         k.CEType,
+		Type:         k.Type,
 		Subject:      subject,
-		Schema:       s.schemaBase + SchemaName(k.CEType) + ".json",
+		Schema:       s.schemaBase + k.Schema + ".json",
 		PartitionKey: partition,
 		Facts:        facts,
 		Data:         data,

@@ -3,6 +3,7 @@ package dtr
 import (
 	"encoding/json"
 	"errors"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"io/fs"
 	"strings"
 	"testing"
@@ -55,7 +56,7 @@ func TestDecodeSamples(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			body := sample(t, tt.file)
-			d, err := New(schemaBase).Decode(body)
+			d, err := adaptertest.DecodeOne(New(schemaBase), body)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
@@ -69,7 +70,7 @@ func TestDecodeSamples(t *testing.T) {
 				partition = tt.repo
 			}
 			if e.Type() != tt.ceType || e.Subject() != tt.subject || !e.Time().Equal(when) || e.Source() != source ||
-				e.DataSchema() != schemaBase+SchemaName(tt.ceType)+".json" || e.DataContentType() != "application/json" {
+				e.DataSchema() != schemaBase+schemaOf(tt.ceType)+".json" || e.DataContentType() != "application/json" {
 				t.Errorf("attributes: type %q subject %q time %v source %q dataschema %q",
 					e.Type(), e.Subject(), e.Time(), e.Source(), e.DataSchema())
 			}
@@ -103,11 +104,17 @@ func TestDecodeSamples(t *testing.T) {
 			ids[e.ID()] = tt.file
 		})
 	}
-	for _, ceType := range Types() {
-		if !seenTypes[ceType] {
-			t.Errorf("no sample produces %s", ceType)
+	for _, typ := range Registry.Types {
+		if !seenTypes[typ.Type] {
+			t.Errorf("no sample produces %s", typ.Type)
 		}
 	}
+}
+
+// schemaOf names the schema of a type DTR makes; "" for one it does not.
+func schemaOf(ceType string) string {
+	t, _ := Registry.Type(ceType)
+	return t.Schema
 }
 
 func str(v any) string {
@@ -125,7 +132,7 @@ func mustJSON(t *testing.T, v any) string {
 
 func TestKindSpecificData(t *testing.T) {
 	decode := func(file string) Data {
-		d, err := New(schemaBase).Decode(sample(t, file))
+		d, err := adaptertest.DecodeOne(New(schemaBase), sample(t, file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +164,7 @@ func TestKindSpecificData(t *testing.T) {
 
 func TestRepositoryFromImageName(t *testing.T) {
 	body := `{"type":"TAG_PULL","createdAt":"2024-01-01T00:00:00Z","contents":{"imageName":"dtr.example.com:443/team/api:v2"}}`
-	d, err := New(schemaBase).Decode([]byte(body))
+	d, err := adaptertest.DecodeOne(New(schemaBase), []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +179,7 @@ func TestSameDeliveryTwiceSameID(t *testing.T) {
 	b := `{"contents": {"tag": "1", "repository": "b", "namespace": "a"}, "createdAt": "2024-01-01T00:00:00Z", "type": "TAG_PUSH"}`
 	c := `{"type":"TAG_PUSH","createdAt":"2024-01-01T00:00:01Z","contents":{"namespace":"a","repository":"b","tag":"1"}}`
 	id := func(body string) string {
-		d, err := New(schemaBase).Decode([]byte(body))
+		d, err := adaptertest.DecodeOne(New(schemaBase), []byte(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +213,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(schemaBase).Decode([]byte(tt.body))
+			_, err := adaptertest.DecodeOne(New(schemaBase), []byte(tt.body))
 			var fe *adapter.FieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("want a FieldError, got %v", err)
@@ -241,7 +248,7 @@ func TestParseImageName(t *testing.T) {
 
 func TestSourceIsAURIWhateverTheName(t *testing.T) {
 	body := `{"type":"TAG_PUSH","createdAt":"2024-01-01T00:00:00Z","contents":{"namespace":"my team","repository":"api é","tag":"1"}}`
-	d, err := New(schemaBase).Decode([]byte(body))
+	d, err := adaptertest.DecodeOne(New(schemaBase), []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +269,7 @@ func BenchmarkDecode(b *testing.B) {
 	src := New("http://127.0.0.1:8080/schemas/")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := src.Decode(body); err != nil {
+		if _, err := adaptertest.DecodeOne(src, body); err != nil {
 			b.Fatal(err)
 		}
 	}

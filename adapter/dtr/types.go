@@ -1,69 +1,44 @@
 package dtr
 
 import (
-	"sort"
-	"strings"
+	"github.com/hubwire/hubwire/adapter"
 )
 
-// kind is one DTR event type and what hubwire makes of it.
-type kind struct {
-	// CEType is the CloudEvent type.
-	CEType string
-	// Repository is false for the one global event (SCANNER_UPDATE_COMPLETED).
-	Repository bool
+// Registry describes Docker Trusted Registry to the rest of hubwire.
+var Registry = adapter.Registry{
+	Name:  SourceName,
+	Title: "DTR",
+	Types: types,
+	// Some DTR versions send all three repository events as REPO_EVENT,
+	// naming the one it is in contents.event.
+	Aliases:       map[string]string{repoEvent: "repo-event-envelope"},
+	Samples:       Samples,
+	DefaultSample: "tag-push",
+	Freshen:       freshen,
+	New:           func(schemaBase string) adapter.Decoder { return New(schemaBase) },
 }
 
-// kinds maps DTR's envelope type to its CloudEvent. The five types DTR does
-// not document (pulls, promotion, mirroring) are read like the documented
-// tag and manifest events and keep whatever else comes.
-var kinds = map[string]kind{
-	"TAG_PUSH":                 {"com.docker.dtr.tag.push", true},
-	"TAG_PULL":                 {"com.docker.dtr.tag.pull", true},
-	"TAG_DELETE":               {"com.docker.dtr.tag.delete", true},
-	"MANIFEST_PUSH":            {"com.docker.dtr.manifest.push", true},
-	"MANIFEST_PULL":            {"com.docker.dtr.manifest.pull", true},
-	"MANIFEST_DELETE":          {"com.docker.dtr.manifest.delete", true},
-	"SCAN_COMPLETED":           {"com.docker.dtr.scan.completed", true},
-	"SCAN_FAILED":              {"com.docker.dtr.scan.failed", true},
-	"PROMOTION":                {"com.docker.dtr.image.promoted", true},
-	"PUSH_MIRRORING":           {"com.docker.dtr.mirror.pushed", true},
-	"POLL_MIRRORING":           {"com.docker.dtr.mirror.polled", true},
-	"REPO_CREATED":             {"com.docker.dtr.repo.created", true},
-	"REPO_UPDATED":             {"com.docker.dtr.repo.updated", true},
-	"REPO_DELETED":             {"com.docker.dtr.repo.deleted", true},
-	"SCANNER_UPDATE_COMPLETED": {"com.docker.dtr.scanner.updated", false},
+// types are DTR's event types. The five DTR does not document (pulls,
+// promotion, mirroring) are read like the documented tag and manifest
+// events and keep whatever else comes.
+var types = []adapter.EventType{
+	{Native: "TAG_PUSH", Type: "com.docker.dtr.tag.push", Kind: "tag_push", Action: "tag.push", Schema: "dtr.tag.push", Sample: "tag-push"},
+	{Native: "TAG_PULL", Type: "com.docker.dtr.tag.pull", Kind: "tag_pull", Action: "tag.pull", Schema: "dtr.tag.pull", Sample: "tag-pull"},
+	{Native: "TAG_DELETE", Type: "com.docker.dtr.tag.delete", Kind: "tag_delete", Action: "tag.delete", Schema: "dtr.tag.delete", Sample: "tag-delete"},
+	{Native: "MANIFEST_PUSH", Type: "com.docker.dtr.manifest.push", Kind: "manifest_push", Action: "manifest.push", Schema: "dtr.manifest.push", Sample: "manifest-push"},
+	{Native: "MANIFEST_PULL", Type: "com.docker.dtr.manifest.pull", Kind: "manifest_pull", Action: "manifest.pull", Schema: "dtr.manifest.pull", Sample: "manifest-pull"},
+	{Native: "MANIFEST_DELETE", Type: "com.docker.dtr.manifest.delete", Kind: "manifest_delete", Action: "manifest.delete", Schema: "dtr.manifest.delete", Sample: "manifest-delete"},
+	{Native: "SCAN_COMPLETED", Type: "com.docker.dtr.scan.completed", Kind: "scan_completed", Action: "scan.completed", Schema: "dtr.scan.completed", Sample: "scan-completed"},
+	{Native: "SCAN_FAILED", Type: "com.docker.dtr.scan.failed", Kind: "scan_failed", Action: "scan.failed", Schema: "dtr.scan.failed", Sample: "scan-failed"},
+	{Native: "PROMOTION", Type: "com.docker.dtr.image.promoted", Kind: "promotion", Action: "image.promoted", Schema: "dtr.image.promoted", Sample: "promotion"},
+	{Native: "PUSH_MIRRORING", Type: "com.docker.dtr.mirror.pushed", Kind: "push_mirroring", Action: "mirror.pushed", Schema: "dtr.mirror.pushed", Sample: "push-mirroring"},
+	{Native: "POLL_MIRRORING", Type: "com.docker.dtr.mirror.polled", Kind: "poll_mirroring", Action: "mirror.polled", Schema: "dtr.mirror.polled", Sample: "poll-mirroring"},
+	{Native: "REPO_CREATED", Type: "com.docker.dtr.repo.created", Kind: "repo_created", Action: "repo.created", Schema: "dtr.repo.created", Sample: "repo-created"},
+	{Native: "REPO_UPDATED", Type: "com.docker.dtr.repo.updated", Kind: "repo_updated", Action: "repo.updated", Schema: "dtr.repo.updated", Sample: "repo-updated"},
+	{Native: "REPO_DELETED", Type: "com.docker.dtr.repo.deleted", Kind: "repo_deleted", Action: "repo.deleted", Schema: "dtr.repo.deleted", Sample: "repo-deleted"},
+	{Native: "SCANNER_UPDATE_COMPLETED", Type: "com.docker.dtr.scanner.updated", Kind: "scanner_update_completed", Action: "scanner.updated", Schema: "dtr.scanner.updated", Sample: "scanner-update-completed", Global: true},
 }
 
 // repoEvent is the envelope type some DTR versions use for all three
 // repository events, naming the one it is in contents.event.
 const repoEvent = "REPO_EVENT"
-
-const typePrefix = "com.docker.dtr."
-
-// EventTypes lists DTR's own event type names that hubwire accepts,
-// sorted, REPO_EVENT included.
-func EventTypes() []string {
-	names := make([]string, 0, len(kinds)+1)
-	for name := range kinds {
-		names = append(names, name)
-	}
-	names = append(names, repoEvent)
-	sort.Strings(names)
-	return names
-}
-
-// Types lists every CloudEvent type this package produces, sorted.
-func Types() []string {
-	types := make([]string, 0, len(kinds))
-	for _, k := range kinds {
-		types = append(types, k.CEType)
-	}
-	sort.Strings(types)
-	return types
-}
-
-// SchemaName is the name of the JSON Schema of the data of a CloudEvent
-// type this package produces ("dtr.tag.push").
-func SchemaName(ceType string) string {
-	return "dtr." + strings.TrimPrefix(ceType, typePrefix)
-}

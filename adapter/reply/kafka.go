@@ -56,8 +56,6 @@ type KafkaSubscriber struct {
 	view map[string]Record // every record, as the deliveries topic says
 }
 
-var _ adapter.Recorder = (*KafkaSubscriber)(nil)
-
 // notice is what a receiver puts on the acks topic for each stored event,
 // so that the partition's owner creates the record.
 type notice struct {

@@ -85,8 +85,6 @@ func (s *Subscriber) enter() bool {
 	return true
 }
 
-var _ adapter.Recorder = (*Subscriber)(nil)
-
 // Start sets up the bucket, the streams and the consumers, and starts
 // taking acks and work.
 func Start(ctx context.Context, cfg Config) (*Subscriber, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/sinks"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
@@ -391,10 +392,11 @@ func fillAndReplay(ctx context.Context, bin, url string, n int) (replayFigures, 
 	defer nc.Close()
 	js, _ := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
 	_, body := (&mix{}).next() // a TAG_PULL
-	d, err := dtr.New("http://127.0.0.1/schemas/").Decode(body)
-	if err != nil {
-		return f, fmt.Errorf("decoding the fill's event: %w", err)
+	events, err := dtr.New("http://127.0.0.1/schemas/").Decode(adapter.Delivery{Body: body})
+	if err != nil || len(events) != 1 {
+		return f, fmt.Errorf("decoding the fill's event: %d events, %v", len(events), err)
 	}
+	d := events[0]
 	model, err := natssink.Message(natssink.Subject(natssink.DefaultSubjectPrefix, d.Address), &d.Event, sinks.Binary)
 	if err != nil {
 		return f, err

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/server"
 )
 
 func postWith(t *testing.T, url string, body []byte, header http.Header) int {
@@ -40,8 +41,8 @@ func TestSourceTokens(t *testing.T) {
 			dtrBody = f.body
 		}
 	}
-	if !strings.HasSuffix(inst.webhookURL("dtr"), "/hooks/dtr/dtr-token-one-0000000") {
-		t.Errorf("printed DTR URL %s", inst.webhookURL("dtr"))
+	if !strings.HasSuffix(inst.WebhookURL("dtr"), "/hooks/dtr/dtr-token-one-0000000") {
+		t.Errorf("printed DTR URL %s", inst.WebhookURL("dtr"))
 	}
 	for _, tt := range []struct {
 		path string
@@ -49,16 +50,16 @@ func TestSourceTokens(t *testing.T) {
 	}{
 		{"/hooks/dtr/dtr-token-one-0000000", 202},
 		{"/hooks/dtr/dtr-token-two-0000000", 202},
-		{"/hooks/dtr/" + inst.token, 404},
-		{"/hooks/dockerhub/" + inst.token, 202},
+		{"/hooks/dtr/" + inst.Token(), 404},
+		{"/hooks/dockerhub/" + inst.Token(), 202},
 		{"/hooks/dockerhub/dtr-token-one-0000000", 404},
 	} {
 		body := dtrBody
 		if strings.HasPrefix(tt.path, "/hooks/dockerhub/") {
 			body = hub
 		}
-		if got := postWith(t, inst.publicURL+tt.path, body, nil); got != tt.want {
-			t.Errorf("%s: %d, want %d", strings.Replace(tt.path, inst.token, "<main token>", 1), got, tt.want)
+		if got := postWith(t, inst.PublicURL()+tt.path, body, nil); got != tt.want {
+			t.Errorf("%s: %d, want %d", strings.Replace(tt.path, inst.Token(), "<main token>", 1), got, tt.want)
 		}
 	}
 }
@@ -75,18 +76,18 @@ func TestRawAndBasicAuthorization(t *testing.T) {
 	on := startHubwire(t, t.TempDir(), "--accept-authorization", "raw,basic")
 	off := startHubwire(t, t.TempDir())
 	for _, tt := range []struct {
-		inst   *instance
+		inst   *server.Server
 		header http.Header
 		want   int
 	}{
-		{on, http.Header{"Authorization": {on.token}}, 202},
-		{on, basic(on.token), 202},
+		{on, http.Header{"Authorization": {on.Token()}}, 202},
+		{on, basic(on.Token()), 202},
 		{on, http.Header{"Authorization": {"wrong-token-wrong-token"}}, 404},
 		{on, basic("wrong-token-wrong-token"), 404},
-		{off, http.Header{"Authorization": {off.token}}, 404},
-		{off, basic(off.token), 404},
+		{off, http.Header{"Authorization": {off.Token()}}, 404},
+		{off, basic(off.Token()), 404},
 	} {
-		if got := postWith(t, tt.inst.publicURL+"/hooks/"+f.source, f.body, tt.header); got != tt.want {
+		if got := postWith(t, tt.inst.PublicURL()+"/hooks/"+f.source, f.body, tt.header); got != tt.want {
 			t.Errorf("accept=%v %v: %d, want %d", tt.inst == on, tt.header, got, tt.want)
 		}
 	}
@@ -127,26 +128,26 @@ func TestSignedSources(t *testing.T) {
 	body, _ := dtr.Samples.ReadFile("samples/tag-push.json")
 	now := time.Now()
 	signed := http.Header{"Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {strconv.FormatInt(now.Unix(), 10)}, "Webhook-Signature": {standardSignature(secret, "msg_1", now, body)}}
-	if got := postWith(t, inst.webhookURL("dtr"), body, signed); got != 202 {
+	if got := postWith(t, inst.WebhookURL("dtr"), body, signed); got != 202 {
 		t.Errorf("signed: %d", got)
 	}
-	a := post(t, inst.webhookURL("dtr"), "application/json", body)
+	a := post(t, inst.WebhookURL("dtr"), "application/json", body)
 	if a.status != 401 || !contains(a.body["error"], "signature: missing webhook-id") {
 		t.Errorf("unsigned: %d %v", a.status, a.body)
 	}
 	old := now.Add(-time.Hour)
 	replay := http.Header{"Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {strconv.FormatInt(old.Unix(), 10)}, "Webhook-Signature": {standardSignature(secret, "msg_1", old, body)}}
-	if got := postWith(t, inst.webhookURL("dtr"), body, replay); got != 401 {
+	if got := postWith(t, inst.WebhookURL("dtr"), body, replay); got != 401 {
 		t.Errorf("replayed an hour later: %d", got)
 	}
 
 	hub := fixtures(t)[0]
 	mac := hmac.New(sha256.New, []byte("s3cret"))
 	mac.Write(hub.body)
-	if got := postWith(t, inst.webhookURL("dockerhub"), hub.body, http.Header{"X-Signature": {"sha256=" + hex.EncodeToString(mac.Sum(nil))}}); got != 202 {
+	if got := postWith(t, inst.WebhookURL("dockerhub"), hub.body, http.Header{"X-Signature": {"sha256=" + hex.EncodeToString(mac.Sum(nil))}}); got != 202 {
 		t.Errorf("HMAC signed: %d", got)
 	}
-	if got := postWith(t, inst.webhookURL("dockerhub"), hub.body, http.Header{"X-Signature": {"sha256=00"}}); got != 401 {
+	if got := postWith(t, inst.WebhookURL("dockerhub"), hub.body, http.Header{"X-Signature": {"sha256=00"}}); got != 401 {
 		t.Errorf("HMAC wrong: %d", got)
 	}
 

@@ -1,17 +1,15 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	natsgo "github.com/nats-io/nats.go"
 
+	"github.com/hubwire/hubwire/server"
 	"github.com/hubwire/hubwire/sinks"
 	kafkasink "github.com/hubwire/hubwire/sinks/kafka"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
@@ -151,109 +149,27 @@ func kafkaHosts(urls string) []string {
 	return hosts
 }
 
-// openedBroker is a connected sink, and the embedded server behind it if
-// hubwire runs one.
-type openedBroker struct {
-	sink     sinks.Sink
-	embedded *server.Server
-	// where tells the user where events are and how to watch them.
-	where, watch string
-}
-
-// open starts or connects to the broker.
-func (b *brokerConfig) open(ctx context.Context, dataDir string, maxBody int64, log *slog.Logger) (*openedBroker, error) {
+// options turns the checked flags into the server's broker settings.
+func (b *brokerConfig) options() (server.Broker, error) {
+	out := server.Broker{Kind: b.kind, URL: b.url, NATSAddr: b.natsAddr, Mode: b.mode, Stream: b.stream}
 	switch b.kind {
-	case "kafka":
-		return b.openKafka(ctx, log)
 	case "nats":
 		opts, err := b.natsAuth.options()
 		if err != nil {
-			return nil, err
+			return out, err
 		}
-		// While disconnected, a publish fails at once instead of waiting
-		// in the client's buffer: the delivery is then spooled (or
-		// answered 503) without waiting out its deadline.
-		nc, err := natssink.Connect(b.url, append(opts, natsgo.ReconnectBufSize(-1))...)
+		out.NATSOptions = opts
+	case "kafka":
+		auth, err := b.kafka.auth.auth()
 		if err != nil {
-			return nil, err
+			return out, err
 		}
-		return b.openNATS(ctx, nc, nil, "NATS JetStream at "+b.url, b.url)
-	}
-	srv, err := natssink.StartServer(natssink.ServerConfig{
-		Addr:    b.natsAddr,
-		DataDir: dataDir,
-		// The event holds the delivery plus its normalized facts, and
-		// JSON escaping can grow it; leave room well above the body limit.
-		MaxPayload: int32(min(4*maxBody+64<<10, 64<<20)),
-		Logger:     log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	nc, err := natssink.ConnectInProcess(srv)
-	if err != nil {
-		srv.Shutdown()
-		return nil, err
-	}
-	return b.openNATS(ctx, nc, srv, fmt.Sprintf("embedded NATS JetStream at %s (stored under %s)", srv.ClientURL(), dataDir), srv.ClientURL())
-}
-
-func (b *brokerConfig) openNATS(ctx context.Context, nc *natsgo.Conn, srv *server.Server, where, serverURL string) (*openedBroker, error) {
-	sink, err := natssink.New(ctx, nc, natssink.Config{Stream: b.stream, Mode: b.mode})
-	if err != nil {
-		nc.Close()
-		if srv != nil {
-			srv.Shutdown()
-			srv.WaitForShutdown()
+		out.Kafka = server.Kafka{
+			Brokers: b.kafkaBrokers(), Topic: b.kafka.topic, AcksTopic: b.kafka.acksTopic, DeliveriesTopic: b.kafka.deliveriesTopic,
+			CreateTopics: b.kafka.create, Partitions: b.kafka.partitions, ReplicationFactor: b.kafka.replication, Auth: auth,
 		}
-		return nil, err
 	}
-	return &openedBroker{
-		sink:     sink,
-		embedded: srv,
-		where:    fmt.Sprintf("%s, stream %s, subjects %s.>", where, b.stream.Name, natssink.DefaultSubjectPrefix),
-		watch:    fmt.Sprintf("nats --server %s sub '%s.>'", serverURL, natssink.DefaultSubjectPrefix),
-	}, nil
-}
-
-func (b *brokerConfig) openKafka(ctx context.Context, log *slog.Logger) (*openedBroker, error) {
-	auth, err := b.kafka.auth.auth()
-	if err != nil {
-		return nil, err
-	}
-	transport, err := auth.Transport()
-	if err != nil {
-		return nil, err
-	}
-	brokers := b.kafkaBrokers()
-	sink, err := kafkasink.New(ctx, kafkasink.Config{
-		Brokers:           brokers,
-		Topic:             b.kafka.topic,
-		AcksTopic:         b.kafka.acksTopic,
-		DeliveriesTopic:   b.kafka.deliveriesTopic,
-		Mode:              b.mode,
-		CreateTopics:      b.kafka.create,
-		Partitions:        b.kafka.partitions,
-		ReplicationFactor: b.kafka.replication,
-		Transport:         transport,
-		Logger:            log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &openedBroker{
-		sink:  sink,
-		where: fmt.Sprintf("Kafka at %s, topic %s (key = repository)", strings.Join(brokers, ","), b.kafka.topic),
-		watch: fmt.Sprintf("kcat -C -b %s -t %s -f '%%k %%h\\n%%s\\n'", brokers[0], b.kafka.topic),
-	}, nil
-}
-
-// natsConn is the NATS connection behind the sink, nil on Kafka.
-func (b *openedBroker) natsConn() *natsgo.Conn {
-	if s, ok := b.sink.(*natssink.Sink); ok {
-		return s.Conn()
-	}
-	return nil
+	return out, nil
 }
 
 // natsAuth is how hubwire authenticates to an external NATS server; serve

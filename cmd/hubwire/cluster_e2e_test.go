@@ -37,7 +37,7 @@ func TestNATSClusterNodeLost(t *testing.T) {
 			for n := range next {
 				body := fmt.Appendf(nil, `{"type":"TAG_PULL","createdAt":"2024-03-01T10:00:%02d.%06dZ","contents":{"namespace":"load","repository":"r%d","tag":"v%d"}}`, n%60, n, n%7, n)
 				for attempt := 0; ; attempt++ {
-					a := post(t, inst.webhookURL("dtr"), "application/json", body)
+					a := post(t, inst.WebhookURL("dtr"), "application/json", body)
 					mu.Lock()
 					statuses[a.status]++
 					if a.status == http.StatusAccepted {

@@ -16,9 +16,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/hubwire/hubwire/adapter"
-	"github.com/hubwire/hubwire/adapter/dockerhub"
-	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/all"
+	"github.com/hubwire/hubwire/adapter/receiver"
 )
 
 // sourceSettings are the settings of one source in the config file, for
@@ -44,18 +43,18 @@ type sourceSettings struct {
 }
 
 // verifiersFor builds the signature checks the sources section asks for.
-func verifiersFor(sources map[string]sourceSettings) (map[string][]adapter.Verifier, error) {
-	out := map[string][]adapter.Verifier{}
+func verifiersFor(sources map[string]sourceSettings) (map[string][]receiver.Verifier, error) {
+	out := map[string][]receiver.Verifier{}
 	for name, src := range sources {
 		if sw := src.StandardWebhooks; sw != nil {
-			v, err := adapter.NewStandardWebhooks(sw.Secrets, cmp.Or(sw.Tolerance, 5*time.Minute))
+			v, err := receiver.NewStandardWebhooks(sw.Secrets, cmp.Or(sw.Tolerance, 5*time.Minute))
 			if err != nil {
 				return nil, fmt.Errorf("sources: %s: standard-webhooks: %w", name, err)
 			}
 			out[name] = append(out[name], v)
 		}
 		if h := src.HMAC; h != nil {
-			v, err := adapter.NewHMAC(h.Header, cmp.Or(h.Algorithm, "sha256"), cmp.Or(h.Encoding, "hex"), h.Prefix, h.Secrets)
+			v, err := receiver.NewHMAC(h.Header, cmp.Or(h.Algorithm, "sha256"), cmp.Or(h.Encoding, "hex"), h.Prefix, h.Secrets)
 			if err != nil {
 				return nil, fmt.Errorf("sources: %s: hmac: %w", name, err)
 			}
@@ -146,8 +145,8 @@ func decodeSources(path string, n *yaml.Node) (map[string]sourceSettings, error)
 		return nil, fmt.Errorf("%s: sources: %w", path, err)
 	}
 	for name := range sources {
-		if name != dockerhub.SourceName && name != dtr.SourceName {
-			return nil, fmt.Errorf("%s: sources: unknown source %q; want dockerhub or dtr", path, name)
+		if _, ok := all.Registries.Get(name); !ok {
+			return nil, fmt.Errorf("%s: sources: unknown source %q; want %s", path, name, oneOf(all.Registries.Names()))
 		}
 	}
 	return sources, nil

@@ -43,7 +43,7 @@ func TestConfigFile(t *testing.T) {
 		!reflect.DeepEqual(cfg.reply.allowHosts.values, []string{"registry.hub.docker.com", "hooks.example.com"}) {
 		t.Errorf("config file not applied: %+v", cfg)
 	}
-	required := requiredFor(cfg.reply.required.values, cfg.sources)
+	required := cfg.reply.options(cfg.sources).Required
 	if !reflect.DeepEqual(required["dockerhub"], []string{"ci", "scanner"}) || !reflect.DeepEqual(required["dtr"], []string{"ci"}) {
 		t.Errorf("required consumers per source: %v", required)
 	}

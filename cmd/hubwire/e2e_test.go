@@ -15,7 +15,8 @@ import (
 
 	cejs "github.com/cloudevents/sdk-go/protocol/nats_jetstream/v2"
 	"github.com/cloudevents/sdk-go/v2/binding"
-	"github.com/nats-io/nats-server/v2/server"
+	"github.com/hubwire/hubwire/server"
+	natsserver "github.com/nats-io/nats-server/v2/server"
 
 	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/schemas"
@@ -31,14 +32,14 @@ func TestEverySampleBecomesOneCloudEvent(t *testing.T) {
 	for _, mode := range []string{"binary", "structured"} {
 		t.Run(mode, func(t *testing.T) {
 			inst := startHubwire(t, t.TempDir(), "--ce-mode", mode)
-			validator, err := schemas.NewValidator(inst.publicURL + "/schemas/")
+			validator, err := schemas.NewValidator(inst.PublicURL() + "/schemas/")
 			if err != nil {
 				t.Fatal(err)
 			}
 			fx := fixtures(t)
 			accepted := map[string]map[string]any{}
 			for _, f := range fx {
-				a := post(t, inst.webhookURL(f.source), "application/json", f.body)
+				a := post(t, inst.WebhookURL(f.source), "application/json", f.body)
 				if a.status != http.StatusAccepted {
 					t.Fatalf("%s/%s: %d %v", f.source, f.name, a.status, a.body)
 				}
@@ -57,7 +58,7 @@ func TestEverySampleBecomesOneCloudEvent(t *testing.T) {
 				t.Errorf("%d distinct ids for %d fixtures, want %d", len(accepted), len(fx), want)
 			}
 
-			msgs := natstest.ReadStream(t, inst.broker.embedded.ClientURL(), "HUBWIRE_EVENTS", len(accepted))
+			msgs := natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", len(accepted))
 			for _, msg := range msgs {
 				e, err := binding.ToEvent(context.Background(), cejs.NewMessage(msg))
 				if err != nil {
@@ -80,7 +81,7 @@ func TestEverySampleBecomesOneCloudEvent(t *testing.T) {
 				if e.Time().IsZero() || e.Time().After(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) {
 					t.Errorf("%s: time %v is not the registry's", name, e.Time())
 				}
-				if e.DataContentType() != "application/json" || !strings.HasPrefix(e.DataSchema(), inst.publicURL+"/schemas/") {
+				if e.DataContentType() != "application/json" || !strings.HasPrefix(e.DataSchema(), inst.PublicURL()+"/schemas/") {
 					t.Errorf("%s: datacontenttype %q dataschema %q", name, e.DataContentType(), e.DataSchema())
 				}
 				repo, _ := e.Extensions()["repository"].(string)
@@ -116,7 +117,7 @@ func TestEverySampleBecomesOneCloudEvent(t *testing.T) {
 func TestSchemasServedAsEmbedded(t *testing.T) {
 	inst := startHubwire(t, t.TempDir())
 	for _, name := range schemas.Names() {
-		resp, err := http.Get(inst.publicURL + "/schemas/" + name + ".json")
+		resp, err := http.Get(inst.PublicURL() + "/schemas/" + name + ".json")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +128,7 @@ func TestSchemasServedAsEmbedded(t *testing.T) {
 			t.Errorf("%s: %d %s", name, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	}
-	resp, err := http.Get(inst.publicURL + "/schemas/nope.json")
+	resp, err := http.Get(inst.PublicURL() + "/schemas/nope.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,45 +141,45 @@ func TestSchemasServedAsEmbedded(t *testing.T) {
 func TestDuplicateDeliveryStoredOnce(t *testing.T) {
 	inst := startHubwire(t, t.TempDir())
 	body := fixtures(t)[0]
-	first := post(t, inst.webhookURL(body.source), "application/json", body.body)
-	second := post(t, inst.webhookURL(body.source), "", body.body)
+	first := post(t, inst.WebhookURL(body.source), "application/json", body.body)
+	second := post(t, inst.WebhookURL(body.source), "", body.body)
 	if first.status != 202 || second.status != 202 {
 		t.Fatalf("answers %d %d", first.status, second.status)
 	}
 	if first.body["duplicate"] != false || second.body["duplicate"] != true || first.body["id"] != second.body["id"] || first.body["seq"] != second.body["seq"] {
 		t.Errorf("first %v second %v", first.body, second.body)
 	}
-	natstest.ReadStream(t, inst.broker.embedded.ClientURL(), "HUBWIRE_EVENTS", 1)
+	natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", 1)
 }
 
 func TestTokenAndEventsKeptAcrossRestarts(t *testing.T) {
 	dir := t.TempDir()
 	fx := fixtures(t)
 	first := startHubwire(t, dir)
-	if !first.tokenCreated {
-		t.Error("first start did not generate a token")
+	if !strings.Contains(banner(first), "Token:     generated and kept in") {
+		t.Errorf("first start did not say it generated a token:\n%s", banner(first))
 	}
-	if a := post(t, first.webhookURL(fx[3].source), "application/json", fx[3].body); a.status != 202 {
+	if a := post(t, first.WebhookURL(fx[3].source), "application/json", fx[3].body); a.status != 202 {
 		t.Fatalf("%d %v", a.status, a.body)
 	}
-	if err := first.stop(context.Background()); err != nil {
+	if err := first.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	second := startHubwire(t, dir)
-	if second.tokenCreated || second.token != first.token {
-		t.Errorf("token changed across restarts: %s then %s", first.token, second.token)
+	if strings.Contains(banner(second), "generated") || second.Token() != first.Token() {
+		t.Errorf("token changed across restarts: %s then %s", first.Token(), second.Token())
 	}
-	a := post(t, second.webhookURL(fx[4].source), "application/json", fx[4].body)
+	a := post(t, second.WebhookURL(fx[4].source), "application/json", fx[4].body)
 	if a.status != 202 || a.body["seq"] != float64(2) {
 		t.Errorf("after restart: %d %v", a.status, a.body)
 	}
-	natstest.ReadStream(t, second.broker.embedded.ClientURL(), "HUBWIRE_EVENTS", 2)
+	natstest.ReadStream(t, second.EmbeddedURL(), "HUBWIRE_EVENTS", 2)
 }
 
 func TestTokenAlsoAsBearerAndQuery(t *testing.T) {
 	inst := startHubwire(t, t.TempDir(), "--token", "a-token-of-our-own-choosing")
 	body := fixtures(t)[0]
-	hook := inst.publicURL + "/hooks/" + body.source
+	hook := inst.PublicURL() + "/hooks/" + body.source
 
 	req, _ := http.NewRequest(http.MethodPost, hook, bytes.NewReader(body.body))
 	req.Header.Set("Authorization", "Bearer a-token-of-our-own-choosing")
@@ -201,7 +202,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	inst := startHubwire(t, dir)
 	body := fixtures(t)[0]
 	pr, pw := io.Pipe()
-	req, _ := http.NewRequest(http.MethodPost, inst.webhookURL(body.source), pr)
+	req, _ := http.NewRequest(http.MethodPost, inst.WebhookURL(body.source), pr)
 	req.Header.Set("Content-Type", "application/json")
 	req.ContentLength = int64(len(body.body))
 	// With Expect: 100-continue the client sends the body only once the
@@ -220,9 +221,9 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	pw.Write(body.body[:10])
 
 	stopped := make(chan error, 1)
-	go func() { stopped <- inst.stop(context.Background()) }()
+	go func() { stopped <- inst.Shutdown(context.Background()) }()
 	waitFor(t, "the receiver to refuse new connections", func() bool {
-		resp, err := http.Get(inst.publicURL + "/healthz")
+		resp, err := http.Get(inst.PublicURL() + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 		}
@@ -240,7 +241,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := startHubwire(t, dir)
-	natstest.ReadStream(t, again.broker.embedded.ClientURL(), "HUBWIRE_EVENTS", 1)
+	natstest.ReadStream(t, again.EmbeddedURL(), "HUBWIRE_EVENTS", 1)
 }
 
 // TestExternalBroker points hubwire at a NATS server it did not start, as
@@ -249,11 +250,11 @@ func TestExternalBroker(t *testing.T) {
 	external := externalBroker(t)
 	dir := t.TempDir()
 	inst := startHubwire(t, dir, "--broker", external.ClientURL(), "--stream", "REGISTRY")
-	if inst.broker.embedded != nil {
+	if inst.EmbeddedURL() != "" {
 		t.Fatal("started an embedded server despite --broker")
 	}
 	f := fixtures(t)[0]
-	if a := post(t, inst.webhookURL(f.source), "application/json", f.body); a.status != 202 || a.body["stream"] != "REGISTRY" {
+	if a := post(t, inst.WebhookURL(f.source), "application/json", f.body); a.status != 202 || a.body["stream"] != "REGISTRY" {
 		t.Fatalf("%d %v", a.status, a.body)
 	}
 	natstest.ReadStream(t, external.ClientURL(), "REGISTRY", 1)
@@ -267,18 +268,18 @@ func TestExternalBroker(t *testing.T) {
 func TestExternalBrokerAuth(t *testing.T) {
 	for _, tt := range []struct {
 		name      string
-		opts      server.Options
+		opts      natsserver.Options
 		good, bad []string
 	}{
-		{"user and password", server.Options{Username: "hub", Password: "wire"}, []string{"--nats-user", "hub", "--nats-password", "wire"}, []string{"--nats-user", "hub", "--nats-password", "nope"}},
-		{"token", server.Options{Authorization: "s3cret-token"}, []string{"--nats-token", "s3cret-token"}, nil},
+		{"user and password", natsserver.Options{Username: "hub", Password: "wire"}, []string{"--nats-user", "hub", "--nats-password", "wire"}, []string{"--nats-user", "hub", "--nats-password", "nope"}},
+		{"token", natsserver.Options{Authorization: "s3cret-token"}, []string{"--nats-token", "s3cret-token"}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := tt.opts
 			srv := startNATS(t, &opts)
 			inst := startHubwire(t, t.TempDir(), append([]string{"--broker", srv.ClientURL()}, tt.good...)...)
 			f := fixtures(t)[0]
-			if a := post(t, inst.webhookURL(f.source), "application/json", f.body); a.status != 202 {
+			if a := post(t, inst.WebhookURL(f.source), "application/json", f.body); a.status != 202 {
 				t.Errorf("%d %v", a.status, a.body)
 			}
 			cfg, _ := parseServe(append([]string{"--broker", srv.ClientURL(), "--data-dir", t.TempDir()}, tt.bad...), io.Discard, noEnv)
@@ -293,11 +294,11 @@ func TestExternalBrokerAuth(t *testing.T) {
 // trusting its certificate through --nats-tls-ca.
 func TestExternalBrokerTLS(t *testing.T) {
 	serverTLS, caFile := selfSignedTLS(t)
-	srv := startNATS(t, &server.Options{TLSConfig: serverTLS, TLS: true})
+	srv := startNATS(t, &natsserver.Options{TLSConfig: serverTLS, TLS: true})
 	url := strings.Replace(srv.ClientURL(), "nats://", "tls://", 1)
 	inst := startHubwire(t, t.TempDir(), "--broker", url, "--nats-tls-ca", caFile)
 	f := fixtures(t)[0]
-	if a := post(t, inst.webhookURL(f.source), "application/json", f.body); a.status != 202 {
+	if a := post(t, inst.WebhookURL(f.source), "application/json", f.body); a.status != 202 {
 		t.Errorf("over TLS: %d %v", a.status, a.body)
 	}
 	cfg, _ := parseServe([]string{"--broker", url, "--data-dir", t.TempDir()}, io.Discard, noEnv)
@@ -313,7 +314,7 @@ func TestInFlightCap(t *testing.T) {
 	inst := startHubwire(t, t.TempDir(), "--max-in-flight", "1")
 	f := fixtures(t)[0]
 	pr, pw := io.Pipe()
-	req, _ := http.NewRequest(http.MethodPost, inst.webhookURL(f.source), pr)
+	req, _ := http.NewRequest(http.MethodPost, inst.WebhookURL(f.source), pr)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Expect", "100-continue") // the body flows once the handler reads it
 	req.ContentLength = int64(len(f.body))
@@ -331,7 +332,7 @@ func TestInFlightCap(t *testing.T) {
 	}()
 	pw.Write(f.body[:10]) // returns once the first delivery holds the slot
 
-	a := post(t, inst.webhookURL(f.source), "application/json", fixtures(t)[1].body)
+	a := post(t, inst.WebhookURL(f.source), "application/json", fixtures(t)[1].body)
 	if a.status != 503 || a.header.Get("Retry-After") == "" || !contains(a.body["error"], "the most allowed at once") {
 		t.Errorf("second delivery: %d %v", a.status, a.body)
 	}
@@ -356,15 +357,15 @@ func TestWebhookHandshake(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	resp := options(inst.webhookURL("dtr"), "registry.example.com")
+	resp := options(inst.WebhookURL("dtr"), "registry.example.com")
 	if resp.StatusCode != 200 || resp.Header.Get("WebHook-Allowed-Origin") != "registry.example.com" || resp.Header.Get("WebHook-Allowed-Rate") != "120" ||
 		!strings.Contains(resp.Header.Get("Allow"), "POST") {
 		t.Errorf("allowed origin: %d %v", resp.StatusCode, resp.Header)
 	}
-	if resp := options(inst.webhookURL("dtr"), "evil.example.com"); resp.StatusCode != 403 || resp.Header.Get("WebHook-Allowed-Origin") != "" {
+	if resp := options(inst.WebhookURL("dtr"), "evil.example.com"); resp.StatusCode != 403 || resp.Header.Get("WebHook-Allowed-Origin") != "" {
 		t.Errorf("other origin: %d %v", resp.StatusCode, resp.Header)
 	}
-	if resp := options(inst.publicURL+"/hooks/dtr/wrong-token-wrong-token", "registry.example.com"); resp.StatusCode != 404 {
+	if resp := options(inst.PublicURL()+"/hooks/dtr/wrong-token-wrong-token", "registry.example.com"); resp.StatusCode != 404 {
 		t.Errorf("wrong token: %d", resp.StatusCode)
 	}
 }
@@ -376,23 +377,23 @@ func TestRateLimits(t *testing.T) {
 	inst := startHubwire(t, t.TempDir(), "--source-rate-limit", "0.5")
 	push, _ := dtr.Samples.ReadFile("samples/tag-push.json")
 	pull, _ := dtr.Samples.ReadFile("samples/tag-pull.json")
-	if a := post(t, inst.webhookURL("dtr"), "application/json", push); a.status != 202 {
+	if a := post(t, inst.WebhookURL("dtr"), "application/json", push); a.status != 202 {
 		t.Fatalf("first: %d %v", a.status, a.body)
 	}
-	a := post(t, inst.webhookURL("dtr"), "application/json", pull)
+	a := post(t, inst.WebhookURL("dtr"), "application/json", pull)
 	if a.status != 429 || a.header.Get("Retry-After") == "" || a.header.Get("Retry-After") == "0" || !contains(a.body["error"], "rate limit") {
 		t.Errorf("second from dtr: %d %v %v", a.status, a.header, a.body)
 	}
 	hub := fixtures(t)[0]
-	if a := post(t, inst.webhookURL(hub.source), "application/json", hub.body); a.status != 202 {
+	if a := post(t, inst.WebhookURL(hub.source), "application/json", hub.body); a.status != 202 {
 		t.Errorf("another source: %d %v", a.status, a.body)
 	}
 
 	all := startHubwire(t, t.TempDir(), "--rate-limit", "0.5")
-	if a := post(t, all.webhookURL("dtr"), "application/json", push); a.status != 202 {
+	if a := post(t, all.WebhookURL("dtr"), "application/json", push); a.status != 202 {
 		t.Fatalf("first: %d", a.status)
 	}
-	if a := post(t, all.webhookURL(hub.source), "application/json", hub.body); a.status != 429 {
+	if a := post(t, all.WebhookURL(hub.source), "application/json", hub.body); a.status != 429 {
 		t.Errorf("global limit: %d", a.status)
 	}
 }
@@ -407,15 +408,22 @@ func TestTracing(t *testing.T) {
 		}
 		inst := startHubwire(t, t.TempDir(), flags...)
 		f := fixtures(t)[0]
-		req, _ := http.NewRequest(http.MethodPost, inst.webhookURL(f.source), bytes.NewReader(f.body))
+		req, _ := http.NewRequest(http.MethodPost, inst.WebhookURL(f.source), bytes.NewReader(f.body))
 		req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 		if a := do(t, req); a.status != 202 {
 			t.Fatalf("%d %v", a.status, a.body)
 		}
-		msg := natstest.ReadStream(t, inst.broker.embedded.ClientURL(), "HUBWIRE_EVENTS", 1)[0]
+		msg := natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", 1)[0]
 		tp := msg.Header.Get("ce-traceparent")
 		if on && (!strings.HasPrefix(tp, "00-4bf92f3577b34da6a3ce929d0e0e4736-") || strings.Contains(tp, "00f067aa0ba902b7")) || !on && tp != "" {
 			t.Errorf("tracing %v: ce-traceparent %q", on, tp)
 		}
 	}
+}
+
+// banner is what serve prints once hubwire is up.
+func banner(srv *server.Server) string {
+	var b strings.Builder
+	srv.Describe(&b)
+	return b.String()
 }

@@ -31,12 +31,12 @@ func TestFaultNATSDownDuringLoad(t *testing.T) {
 	// Down before a load starts, back halfway through it.
 	broker.Stop()
 	// Ready while the broker is away: deliveries are spooled.
-	addr := inst.httpAddr.String()
+	addr := inst.HTTPAddr().String()
 	if status, body := readiness(addr); status != http.StatusOK || !contains(body["error"], "spooled") || body["spool"] == nil {
 		t.Errorf("/readyz with the broker down and the spool empty: %d %v", status, body)
 	}
 	var step sync.Mutex
-	before := load(t, inst.webhookURL("dockerhub"), 300, 16, func(n int) {
+	before := load(t, inst.WebhookURL("dockerhub"), 300, 16, func(n int) {
 		step.Lock()
 		defer step.Unlock()
 		if n == 150 {
@@ -45,7 +45,7 @@ func TestFaultNATSDownDuringLoad(t *testing.T) {
 	})
 	drained(t, inst)
 	// Then down a third of the way through a load, back at two thirds.
-	during := loadFrom(t, inst.webhookURL("dockerhub"), 300, 300, 16, func(n int) {
+	during := loadFrom(t, inst.WebhookURL("dockerhub"), 300, 300, 16, func(n int) {
 		step.Lock()
 		defer step.Unlock()
 		switch n {
@@ -61,7 +61,7 @@ func TestFaultNATSDownDuringLoad(t *testing.T) {
 	out := append(before, during...)
 	drained(t, inst)
 	tally(t, "NATS down during load", out, natsIDs(t, broker.URL(), "HUBWIRE_EVENTS"), true)
-	metrics := get(t, inst.publicURL+"/metrics")
+	metrics := get(t, inst.PublicURL()+"/metrics")
 	for _, want := range []string{"hubwire_spool_events 0", fmt.Sprintf("hubwire_spool_events_spooled_total %d", spooledCount(out)), "hubwire_spool_max_bytes 1.073741824e+09"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
@@ -91,7 +91,7 @@ func TestFaultKafkaDownDuringLoad(t *testing.T) {
 		}
 	}()
 	var step sync.Mutex
-	out := load(t, inst.webhookURL("dockerhub"), 400, 16, func(n int) {
+	out := load(t, inst.WebhookURL("dockerhub"), 400, 16, func(n int) {
 		step.Lock()
 		defer step.Unlock()
 		switch n {
@@ -131,7 +131,7 @@ func TestFaultSilentBroker(t *testing.T) {
 	proxy := newTCPProxy(t, broker.URL()[len("nats://"):])
 	const timeout = 2 * time.Second
 	inst := startHubwire(t, t.TempDir(), "--broker", "nats://"+proxy.addr(), "--publish-timeout", timeout.String())
-	before := load(t, inst.webhookURL("dockerhub"), 20, 4, nil)
+	before := load(t, inst.WebhookURL("dockerhub"), 20, 4, nil)
 	for _, o := range before {
 		if o.status != http.StatusAccepted || o.spooled {
 			t.Fatalf("before the broker went silent: %+v", o)
@@ -139,7 +139,7 @@ func TestFaultSilentBroker(t *testing.T) {
 	}
 
 	proxy.silence()
-	out := loadFrom(t, inst.webhookURL("dockerhub"), len(before), 200, 16, nil)
+	out := loadFrom(t, inst.WebhookURL("dockerhub"), len(before), 200, 16, nil)
 	slowest := time.Duration(0)
 	for _, o := range out {
 		slowest = max(slowest, o.took)
@@ -163,7 +163,7 @@ func TestFaultSpoolFull(t *testing.T) {
 	inst := startHubwire(t, t.TempDir(), "--broker", broker.URL(), "--publish-timeout", "2s",
 		"--max-body-bytes", "16384", "--spool-max-bytes", "131072")
 	broker.Stop()
-	out := load(t, inst.webhookURL("dockerhub"), 200, 8, nil)
+	out := load(t, inst.WebhookURL("dockerhub"), 200, 8, nil)
 	full := 0
 	for _, o := range out {
 		if o.status == http.StatusServiceUnavailable {
@@ -173,7 +173,7 @@ func TestFaultSpoolFull(t *testing.T) {
 	if full == 0 || spooledCount(out) == 0 {
 		t.Fatalf("%d spooled, %d answered 503: want both with a 128 KiB spool", spooledCount(out), full)
 	}
-	resp, err := http.Get(inst.publicURL + "/readyz")
+	resp, err := http.Get(inst.PublicURL() + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}

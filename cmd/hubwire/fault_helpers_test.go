@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubwire/hubwire/server"
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	kafkago "github.com/segmentio/kafka-go"
@@ -213,11 +214,11 @@ func header(m kafkago.Message, key string) string {
 }
 
 // drained waits until inst's spool is empty.
-func drained(t *testing.T, inst *instance) {
+func drained(t *testing.T, inst *server.Server) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		st, err := inst.spool.Status(context.Background())
+		st, err := inst.Spool().Status(context.Background())
 		if err == nil && st.Events == 0 {
 			return
 		}

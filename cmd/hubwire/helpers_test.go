@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
+	"github.com/hubwire/hubwire/server"
+	natsserver "github.com/nats-io/nats-server/v2/server"
 
-	"github.com/hubwire/hubwire/adapter/dockerhub"
-	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/all"
 	"github.com/hubwire/hubwire/adapter/reply"
 )
 
@@ -27,7 +27,7 @@ var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // startHubwire runs hubwire serve in-process on free loopback ports, as
 // the command would with these flags.
-func startHubwire(t *testing.T, dataDir string, flags ...string) *instance {
+func startHubwire(t *testing.T, dataDir string, flags ...string) *server.Server {
 	t.Helper()
 	args := append([]string{"--http-addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0", "--data-dir", dataDir}, flags...)
 	cfg, err := parseServe(args, io.Discard, noEnv)
@@ -38,7 +38,7 @@ func startHubwire(t *testing.T, dataDir string, flags ...string) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { inst.stop(context.Background()) })
+	t.Cleanup(func() { inst.Shutdown(context.Background()) })
 	return inst
 }
 
@@ -47,31 +47,33 @@ type fixture struct {
 	body         []byte
 }
 
-// fixtures are every sample delivery of both registries.
+// fixtures are every sample delivery of every registry.
 func fixtures(t *testing.T) []fixture {
 	t.Helper()
 	var out []fixture
-	for _, src := range []struct {
-		source string
-		fsys   fs.FS
-	}{{dockerhub.SourceName, dockerhub.Samples}, {dtr.SourceName, dtr.Samples}} {
-		source, fsys := src.source, src.fsys
-		entries, err := fs.ReadDir(fsys, "samples")
+	for _, reg := range all.Registries {
+		entries, err := fs.ReadDir(reg.Samples, "samples")
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range entries {
-			b, err := fs.ReadFile(fsys, "samples/"+e.Name())
+			b, err := fs.ReadFile(reg.Samples, "samples/"+e.Name())
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, fixture{source, e.Name(), b})
+			out = append(out, fixture{reg.Name, e.Name(), b})
 		}
 	}
 	if len(out) < 20 {
 		t.Fatalf("only %d fixtures", len(out))
 	}
 	return out
+}
+
+// freshen sets a sample's time of occurrence to now, as hubwire send does.
+func freshen(body []byte, source string, now time.Time) []byte {
+	reg, _ := all.Registries.Get(source)
+	return reg.Freshen(body, now)
 }
 
 type answer struct {
@@ -114,17 +116,17 @@ func contains(s any, sub string) bool {
 
 // externalBroker starts a NATS server with JetStream that hubwire does not
 // own, as --broker would name, and stops it when the test ends.
-func externalBroker(t *testing.T) *server.Server {
+func externalBroker(t *testing.T) *natsserver.Server {
 	t.Helper()
-	return startNATS(t, &server.Options{})
+	return startNATS(t, &natsserver.Options{})
 }
 
 // startNATS starts a nats-server with JetStream on a free loopback port,
 // with the given options (authentication, TLS) on top.
-func startNATS(t *testing.T, opts *server.Options) *server.Server {
+func startNATS(t *testing.T, opts *natsserver.Options) *natsserver.Server {
 	t.Helper()
-	opts.Host, opts.Port, opts.JetStream, opts.StoreDir, opts.NoLog, opts.NoSigs = "127.0.0.1", server.RANDOM_PORT, true, t.TempDir(), true, true
-	srv, err := server.NewServer(opts)
+	opts.Host, opts.Port, opts.JetStream, opts.StoreDir, opts.NoLog, opts.NoSigs = "127.0.0.1", natsserver.RANDOM_PORT, true, t.TempDir(), true, true
+	srv, err := natsserver.NewServer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,13 +139,13 @@ func startNATS(t *testing.T, opts *server.Options) *server.Server {
 }
 
 // getRecord reads GET /api/events/<id> with the token, as an operator would.
-func getRecord(inst *instance, id string) (reply.Record, error) {
+func getRecord(inst *server.Server, id string) (reply.Record, error) {
 	var rec reply.Record
-	req, err := http.NewRequest(http.MethodGet, inst.publicURL+"/api/events/"+id, nil)
+	req, err := http.NewRequest(http.MethodGet, inst.PublicURL()+"/api/events/"+id, nil)
 	if err != nil {
 		return rec, err
 	}
-	req.Header.Set("Authorization", "Bearer "+inst.token)
+	req.Header.Set("Authorization", "Bearer "+inst.Token())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return rec, err

@@ -42,16 +42,16 @@ func kafkaBroker(c *kfake.Cluster) string {
 func TestKafkaEndToEnd(t *testing.T) {
 	c := kafkaCluster(t, kfake.NumBrokers(3))
 	inst := startHubwire(t, t.TempDir(), "--broker", kafkaBroker(c), "--kafka-create-topics", "--kafka-partitions", "4", "--kafka-replication-factor", "3")
-	if inst.broker.embedded != nil {
+	if inst.EmbeddedURL() != "" {
 		t.Fatal("embedded NATS started with a Kafka broker")
 	}
-	validator, err := schemas.NewValidator(inst.publicURL + "/schemas/")
+	validator, err := schemas.NewValidator(inst.PublicURL() + "/schemas/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	accepted := map[string]map[string]any{}
 	for _, f := range fixtures(t) {
-		a := post(t, inst.webhookURL(f.source), "application/json", f.body)
+		a := post(t, inst.WebhookURL(f.source), "application/json", f.body)
 		if a.status != http.StatusAccepted || a.body["broker"] != "kafka" || a.body["stream"] != "hubwire.events" {
 			t.Fatalf("%s/%s: %d %v", f.source, f.name, a.status, a.body)
 		}
@@ -103,7 +103,7 @@ func TestKafkaRecordReadByKcat(t *testing.T) {
 	c := kafkaCluster(t, kfake.SeedTopics(1, "hubwire.events"))
 	inst := startHubwire(t, t.TempDir(), "--broker", kafkaBroker(c))
 	body, _ := os.ReadFile("../../adapter/dtr/samples/scan-completed.json")
-	a := post(t, inst.webhookURL("dtr"), "application/json", body)
+	a := post(t, inst.WebhookURL("dtr"), "application/json", body)
 	if a.status != 202 {
 		t.Fatalf("%d %v", a.status, a.body)
 	}
@@ -141,12 +141,12 @@ func TestKafkaDownIs503WithoutSpool(t *testing.T) {
 	c := kafkaCluster(t, kfake.SeedTopics(1, "hubwire.events"))
 	inst := startHubwire(t, t.TempDir(), "--broker", kafkaBroker(c), "--publish-timeout", "2s", "--spool-max-bytes", "0")
 	f := fixtures(t)[0]
-	if a := post(t, inst.webhookURL(f.source), "application/json", f.body); a.status != 202 {
+	if a := post(t, inst.WebhookURL(f.source), "application/json", f.body); a.status != 202 {
 		t.Fatalf("%d %v", a.status, a.body)
 	}
 	c.Close()
 	g := fixtures(t)[1]
-	a := post(t, inst.webhookURL(g.source), "application/json", g.body)
+	a := post(t, inst.WebhookURL(g.source), "application/json", g.body)
 	if a.status != 503 || a.header.Get("Retry-After") == "" {
 		t.Errorf("with Kafka down: %d %v", a.status, a.body)
 	}
@@ -171,7 +171,7 @@ func TestKafkaTLS(t *testing.T) {
 	c := kafkaCluster(t, kfake.TLS(serverTLS), kfake.SeedTopics(1, "hubwire.events"))
 	inst := startHubwire(t, t.TempDir(), "--broker", kafkaBroker(c), "--kafka-tls-ca", caFile)
 	f := fixtures(t)[0]
-	if a := post(t, inst.webhookURL(f.source), "application/json", f.body); a.status != 202 {
+	if a := post(t, inst.WebhookURL(f.source), "application/json", f.body); a.status != 202 {
 		t.Errorf("over TLS: %d %v", a.status, a.body)
 	}
 	cfg, err := parseServe([]string{"--broker", kafkaBroker(c), "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0"}, nil, noEnv)

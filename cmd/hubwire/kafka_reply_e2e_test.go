@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubwire/hubwire/adapter/adaptertest"
+	"github.com/hubwire/hubwire/server"
+
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
@@ -62,7 +65,7 @@ func TestKafkaAckWhileHubwireIsDown(t *testing.T) {
 	cb := newRegistryCallbacks(t, 200)
 	first := startHubwire(t, t.TempDir(), kafkaReplyFlags(c)...)
 	id := deliver(t, first, hubDelivery(t, cb.URL, "v1"))
-	if err := first.stop(context.Background()); err != nil {
+	if err := first.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	kafkaAckCLI(t, c, id, "--state", "success")
@@ -123,12 +126,12 @@ func TestAckBeforeItsEvent(t *testing.T) {
 		t.Run(broker, func(t *testing.T) {
 			cb := newRegistryCallbacks(t, 200)
 			body := hubDelivery(t, cb.URL, "early")
-			d, err := dockerhub.New("http://x/schemas/").Decode(body)
+			d, err := adaptertest.DecodeOne(dockerhub.New("http://x/schemas/"), body)
 			if err != nil {
 				t.Fatal(err)
 			}
 			id := d.Event.ID()
-			var inst *instance
+			var inst *server.Server
 			if broker == "kafka" {
 				c := kafkaCluster(t)
 				inst = startHubwire(t, t.TempDir(), kafkaReplyFlags(c)...)
@@ -167,7 +170,7 @@ func TestAckBeforeItsEvent(t *testing.T) {
 func TestAckOfAnEventWithoutCallback(t *testing.T) {
 	for _, broker := range []string{"nats", "kafka"} {
 		t.Run(broker, func(t *testing.T) {
-			var inst *instance
+			var inst *server.Server
 			var ack func(args ...string)
 			if broker == "kafka" {
 				c := kafkaCluster(t)
@@ -185,7 +188,7 @@ func TestAckOfAnEventWithoutCallback(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := post(t, inst.webhookURL("dtr"), "application/json", body)
+			a := post(t, inst.WebhookURL("dtr"), "application/json", body)
 			if a.status != http.StatusAccepted {
 				t.Fatalf("delivery: %d %v", a.status, a.body)
 			}

@@ -15,7 +15,7 @@ import (
 func TestHeaderLimit(t *testing.T) {
 	inst := startHubwire(t, t.TempDir(), "--max-header-bytes", "8192")
 	f := fixtures(t)[0]
-	req, _ := http.NewRequest(http.MethodPost, inst.webhookURL(f.source), bytes.NewReader(f.body))
+	req, _ := http.NewRequest(http.MethodPost, inst.WebhookURL(f.source), bytes.NewReader(f.body))
 	req.Header.Set("X-Padding", strings.Repeat("x", 64<<10))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -31,12 +31,12 @@ func TestHeaderLimit(t *testing.T) {
 // is disconnected after --read-header-timeout.
 func TestSlowClientCutOff(t *testing.T) {
 	inst := startHubwire(t, t.TempDir(), "--read-header-timeout", "300ms")
-	conn, err := net.Dial("tcp", inst.httpAddr.String())
+	conn, err := net.Dial("tcp", inst.HTTPAddr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	io.WriteString(conn, "POST /hooks/dtr/"+inst.token+" HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+	io.WriteString(conn, "POST /hooks/dtr/"+inst.Token()+" HTTP/1.1\r\nHost: x\r\nX-Slow: ")
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	_, err = io.ReadAll(conn) // returns when the server closes the connection
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {

@@ -16,10 +16,10 @@ func TestMetrics(t *testing.T) {
 	cb := newRegistryCallbacks(t, 200)
 	inst := startHubwire(t, t.TempDir(), allowTestCallbacks...)
 	push, _ := dtr.Samples.ReadFile("samples/tag-push.json")
-	post(t, inst.webhookURL("dtr"), "application/json", push)
-	post(t, inst.webhookURL("dtr"), "application/json", push) // a duplicate
-	post(t, inst.webhookURL("dtr"), "application/json", []byte(`{"type":"NOPE"}`))
-	post(t, inst.publicURL+"/hooks/dtr/wrong-token-wrong-token", "application/json", push)
+	post(t, inst.WebhookURL("dtr"), "application/json", push)
+	post(t, inst.WebhookURL("dtr"), "application/json", push) // a duplicate
+	post(t, inst.WebhookURL("dtr"), "application/json", []byte(`{"type":"NOPE"}`))
+	post(t, inst.PublicURL()+"/hooks/dtr/wrong-token-wrong-token", "application/json", push)
 	id := deliver(t, inst, hubDelivery(t, cb.URL, "v1"))
 	if code, out := ackCLI(t, natsURLOf(inst), id, "--state", "success"); code != 0 {
 		t.Fatal(out)
@@ -37,7 +37,7 @@ func TestMetrics(t *testing.T) {
 
 	var text string
 	waitFor(t, "the ack and callback counters", func() bool {
-		resp, err := http.Get(inst.publicURL + "/metrics")
+		resp, err := http.Get(inst.PublicURL() + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +64,7 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if strings.Contains(text, inst.token) || strings.Contains(text, "acme") || strings.Contains(text, "foo/bar") {
+	if strings.Contains(text, inst.Token()) || strings.Contains(text, "acme") || strings.Contains(text, "foo/bar") {
 		t.Error("/metrics holds the token or a repository name")
 	}
 }

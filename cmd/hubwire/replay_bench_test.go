@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubwire/hubwire/adapter/adaptertest"
+
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -42,7 +44,7 @@ func BenchmarkReplayNATS(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	d, err := dtr.New("http://127.0.0.1:8080/schemas/").Decode(body)
+	d, err := adaptertest.DecodeOne(dtr.New("http://127.0.0.1:8080/schemas/"), body)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/hubwire/hubwire/server"
 	kafkasink "github.com/hubwire/hubwire/sinks/kafka"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
 	"github.com/hubwire/hubwire/sinks/nats/natstest"
@@ -45,7 +46,7 @@ func (h replayHistory) all() []storedEvent { return slices.Concat(h.a, h.b, h.c)
 // storeHistory posts every sample delivery three times, each group with
 // its own occurrence time (so that each group's events are new), noting
 // the time between the groups.
-func storeHistory(t *testing.T, inst *instance, between func()) replayHistory {
+func storeHistory(t *testing.T, inst *server.Server, between func()) replayHistory {
 	t.Helper()
 	var h replayHistory
 	day := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -69,11 +70,11 @@ func pauseForTime() time.Time {
 	return now
 }
 
-func postGroup(t *testing.T, inst *instance, occurred time.Time) []storedEvent {
+func postGroup(t *testing.T, inst *server.Server, occurred time.Time) []storedEvent {
 	t.Helper()
 	var out []storedEvent
 	for _, f := range fixtures(t) {
-		a := post(t, inst.webhookURL(f.source), "application/json", freshen(f.body, f.source, occurred))
+		a := post(t, inst.WebhookURL(f.source), "application/json", freshen(f.body, f.source, occurred))
 		if a.status != http.StatusAccepted {
 			t.Fatalf("%s/%s: %d %v", f.source, f.name, a.status, a.body)
 		}

@@ -7,8 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubwire/hubwire/adapter/dockerhub"
-	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/all"
 )
 
 // TestReplayAndTailRefuseBadFlags checks that each mistake is named with
@@ -108,7 +107,7 @@ func TestParseWhen(t *testing.T) {
 // for every type the adapters make.
 func TestEveryTypeHasASubjectKind(t *testing.T) {
 	kinds := eventKinds()
-	for _, typ := range append(dtr.Types(), dockerhub.TypePush) {
+	for _, typ := range all.Registries.Types() {
 		k, ok := kinds[typ]
 		if !ok || k.Source == "" || k.Kind == "" {
 			t.Errorf("%s: %+v", typ, k)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/reply"
+	"github.com/hubwire/hubwire/server"
 )
 
 // registryCallbacks is a stand-in for Docker Hub's callback endpoint: a
@@ -71,9 +72,9 @@ func hubDelivery(t *testing.T, cb string, tag string) []byte {
 	return out
 }
 
-func deliver(t *testing.T, inst *instance, body []byte) string {
+func deliver(t *testing.T, inst *server.Server, body []byte) string {
 	t.Helper()
-	a := post(t, inst.webhookURL("dockerhub"), "application/json", body)
+	a := post(t, inst.WebhookURL("dockerhub"), "application/json", body)
 	if a.status != http.StatusAccepted {
 		t.Fatalf("delivery: %d %v", a.status, a.body)
 	}
@@ -99,7 +100,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func eventRecord(t *testing.T, inst *instance, id string) reply.Record {
+func eventRecord(t *testing.T, inst *server.Server, id string) reply.Record {
 	t.Helper()
 	rec, err := getRecord(inst, id)
 	if err != nil {
@@ -108,7 +109,7 @@ func eventRecord(t *testing.T, inst *instance, id string) reply.Record {
 	return rec
 }
 
-func natsURLOf(inst *instance) string { return inst.broker.embedded.ClientURL() }
+func natsURLOf(inst *server.Server) string { return inst.EmbeddedURL() }
 
 func TestAckBecomesOneCallback(t *testing.T) {
 	cb := newRegistryCallbacks(t, 200)
@@ -143,7 +144,7 @@ func TestAckBecomesOneCallback(t *testing.T) {
 	if strings.Contains(rec.CallbackURL, "/hook/") {
 		t.Errorf("the API shows the callback URL: %s", rec.CallbackURL)
 	}
-	resp, err := http.Get(inst.publicURL + "/api/events/" + id)
+	resp, err := http.Get(inst.PublicURL() + "/api/events/" + id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +292,7 @@ func TestAckWhileHubwireIsDown(t *testing.T) {
 	flags := append([]string{"--broker", broker.ClientURL()}, allowTestCallbacks...)
 	first := startHubwire(t, t.TempDir(), flags...)
 	id := deliver(t, first, hubDelivery(t, cb.URL, "v1"))
-	if err := first.stop(context.Background()); err != nil {
+	if err := first.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -370,7 +371,7 @@ func TestRestartBetweenAckAndCallback(t *testing.T) {
 		t.Fatal(out)
 	}
 	waitFor(t, "the first attempt", func() bool { return len(cb.received()) == 1 })
-	if err := first.stop(context.Background()); err != nil {
+	if err := first.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(cb.received()); n != 1 {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hubwire/hubwire/adapter/dockerhub"
-	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/all"
 )
 
 const sendSummary = `Post a realistic delivery to a hubwire receiver (or any webhook receiver),
@@ -30,32 +29,29 @@ By default the delivery's time is set to now, so each send is a new event;
 --fresh=false sends the sample exactly as it is (a second send is then a
 duplicate, answered "duplicate": true).`
 
-// samples are the deliveries hubwire is tested with, per source.
-var samples = map[string]fs.FS{dockerhub.SourceName: dockerhub.Samples, dtr.SourceName: dtr.Samples}
-
 func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var to, typ, sample, file string
 	var fresh, list bool
 	var timeout time.Duration
 	f := newFlags("send", sendSummary)
-	f.positional = " <dockerhub|dtr>"
+	f.positional = " <" + strings.Join(all.Registries.Names(), "|") + ">"
 	f.SetOutput(stderr)
 	f.StringVar(&to, "to", "", "webhook `URL` to post to (required)")
-	f.StringVar(&typ, "type", "", "DTR event `type` to send (TAG_PUSH, SCAN_COMPLETED, …); default TAG_PUSH")
+	f.StringVar(&typ, "type", "", "the registry's own name of the event `type` to send (DTR's TAG_PUSH,\nSCAN_COMPLETED, …); default its everyday delivery")
 	f.StringVar(&sample, "sample", "", "`name` of a sample to send (see --list)")
 	f.StringVar(&file, "file", "", "post this `file` instead of a sample (- for standard input)")
 	f.BoolVar(&fresh, "fresh", true, "set the delivery's time to now, so that each send is a new event")
 	f.BoolVar(&list, "list", false, "list the samples of the source and exit")
 	f.DurationVar(&timeout, "timeout", 30*time.Second, "time limit of the request (`duration`)")
-	source, err := f.parseOne(args, getenv, "source (dockerhub or dtr)")
+	source, err := f.parseOne(args, getenv, "source ("+oneOf(all.Registries.Names())+")")
 	if err != nil {
 		return err
 	}
-	fsys, ok := samples[source]
+	reg, ok := all.Registries.Get(source)
 	if !ok {
-		return fmt.Errorf("source %q: want dockerhub or dtr", source)
+		return fmt.Errorf("source %q: want %s", source, oneOf(all.Registries.Names()))
 	}
-	names, err := sampleNames(fsys)
+	names, err := sampleNames(reg.Samples)
 	if err != nil {
 		return err
 	}
@@ -76,13 +72,13 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	case file != "":
 		body, err = os.ReadFile(file)
 	default:
-		body, err = pickSample(fsys, names, source, typ, sample)
+		body, err = pickSample(reg, names, typ, sample)
 	}
 	if err != nil {
 		return err
 	}
 	if fresh && file == "" {
-		body = freshen(body, source, time.Now().UTC())
+		body = reg.Freshen(body, time.Now().UTC())
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -121,54 +117,36 @@ func sampleNames(fsys fs.FS) ([]string, error) {
 	return names, nil
 }
 
-// pickSample chooses by --sample, or for DTR by --type, or the source's
+// pickSample chooses by --sample, or by --type, or the registry's
 // everyday delivery.
-func pickSample(fsys fs.FS, names []string, source, typ, sample string) ([]byte, error) {
+func pickSample(reg adapter.Registry, names []string, typ, sample string) ([]byte, error) {
 	if sample == "" && typ != "" {
-		if source != dtr.SourceName {
-			return nil, fmt.Errorf("--type is for dtr; Docker Hub sends only pushes (see --list for its samples)")
+		natives := reg.NativeNames()
+		if len(natives) == 0 {
+			var named []string
+			for _, r := range all.Registries {
+				if len(r.NativeNames()) > 0 {
+					named = append(named, r.Name)
+				}
+			}
+			return nil, fmt.Errorf("--type is for %s; %s names no event types (see --list for its samples)", oneOf(named), reg.Title)
 		}
-		sample = strings.ReplaceAll(strings.ToLower(typ), "_", "-")
-		if typ == "SCANNER_UPDATE_COMPLETED" {
-			sample = "scanner-update-completed"
-		}
-		if typ == "REPO_EVENT" {
-			sample = "repo-event-envelope"
+		if t, ok := reg.NativeType(typ); ok {
+			sample = t.Sample
+		} else if alias, ok := reg.Aliases[typ]; ok {
+			sample = alias
+		} else {
+			return nil, fmt.Errorf("--type %q: %s has no such event type; it has %s", typ, reg.Name, strings.Join(natives, ", "))
 		}
 	}
 	if sample == "" {
-		sample = map[string]string{dockerhub.SourceName: "current", dtr.SourceName: "tag-push"}[source]
+		sample = reg.DefaultSample
 	}
-	b, err := fs.ReadFile(fsys, "samples/"+sample+".json")
+	b, err := fs.ReadFile(reg.Samples, "samples/"+sample+".json")
 	if err != nil {
-		return nil, fmt.Errorf("no %s sample %q; there are: %s", source, sample, strings.Join(names, ", "))
+		return nil, fmt.Errorf("no %s sample %q; there are: %s", reg.Name, sample, strings.Join(names, ", "))
 	}
 	return b, nil
-}
-
-// freshen sets the delivery's time to now: DTR's createdAt, Hub's
-// pushed_at. The rest stays as it is.
-func freshen(body []byte, source string, now time.Time) []byte {
-	var d map[string]json.RawMessage
-	if json.Unmarshal(body, &d) != nil {
-		return body
-	}
-	switch source {
-	case dtr.SourceName:
-		d["createdAt"], _ = json.Marshal(now.Format(time.RFC3339Nano))
-	case dockerhub.SourceName:
-		var push map[string]json.RawMessage
-		if json.Unmarshal(d["push_data"], &push) != nil || push == nil {
-			return body
-		}
-		push["pushed_at"] = json.RawMessage(fmt.Sprint(now.Unix()))
-		d["push_data"], _ = json.Marshal(push)
-	}
-	out, err := json.Marshal(d)
-	if err != nil {
-		return body
-	}
-	return out
 }
 
 // redactPath keeps the token in a webhook URL out of error messages.

@@ -34,21 +34,21 @@ func TestSendEveryDTRType(t *testing.T) {
 	types := []string{"TAG_PUSH", "TAG_PULL", "TAG_DELETE", "MANIFEST_PUSH", "MANIFEST_PULL", "MANIFEST_DELETE", "SCAN_COMPLETED", "SCAN_FAILED",
 		"PROMOTION", "PUSH_MIRRORING", "POLL_MIRRORING", "REPO_CREATED", "REPO_UPDATED", "REPO_DELETED", "SCANNER_UPDATE_COMPLETED", "REPO_EVENT"}
 	for _, typ := range types {
-		code, out := sendCLI(t, "dtr", "--to", inst.webhookURL("dtr"), "--type", typ)
+		code, out := sendCLI(t, "dtr", "--to", inst.WebhookURL("dtr"), "--type", typ)
 		if code != 0 || !strings.HasPrefix(out, "202 Accepted") {
 			t.Fatalf("%s: %d %s", typ, code, out)
 		}
 	}
-	code, out := sendCLI(t, "dockerhub", "--to", inst.webhookURL("dockerhub"))
+	code, out := sendCLI(t, "dockerhub", "--to", inst.WebhookURL("dockerhub"))
 	if code != 0 || answerOf(t, out)["type"] != "com.docker.hub.push" {
 		t.Fatalf("dockerhub: %d %s", code, out)
 	}
-	natstest.ReadStream(t, inst.broker.embedded.ClientURL(), "HUBWIRE_EVENTS", len(types)+1)
+	natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", len(types)+1)
 }
 
 func TestSendFreshOrAsIs(t *testing.T) {
 	inst := startHubwire(t, t.TempDir())
-	hook := inst.webhookURL("dockerhub")
+	hook := inst.WebhookURL("dockerhub")
 	_, first := sendCLI(t, "dockerhub", "--to", hook, "--sample", "legacy-with-tag")
 	_, second := sendCLI(t, "dockerhub", "--to", hook, "--sample", "legacy-with-tag", "--fresh=false")
 	_, third := sendCLI(t, "dockerhub", "--to", hook, "--sample", "legacy-with-tag", "--fresh=false")
@@ -62,7 +62,7 @@ func TestSendOwnFileAndMistakes(t *testing.T) {
 	inst := startHubwire(t, t.TempDir())
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(bad, []byte(`{"type":"TAG_PUSH","contents":{}}`), 0o600)
-	code, out := sendCLI(t, "dtr", "--to", inst.webhookURL("dtr"), "--file", bad)
+	code, out := sendCLI(t, "dtr", "--to", inst.WebhookURL("dtr"), "--file", bad)
 	if code != 1 || !strings.HasPrefix(out, "400 Bad Request") || !strings.Contains(out, `"field":"createdAt"`) {
 		t.Errorf("own broken file: %d %s", code, out)
 	}
@@ -70,13 +70,13 @@ func TestSendOwnFileAndMistakes(t *testing.T) {
 		args []string
 		says string
 	}{
-		{[]string{"harbor", "--to", inst.webhookURL("dtr")}, `source "harbor": want dockerhub or dtr`},
+		{[]string{"harbor", "--to", inst.WebhookURL("dtr")}, `source "harbor": want dockerhub or dtr`},
 		{[]string{"dtr"}, `--to "": want the receiver's webhook URL`},
 		{[]string{"dtr", "--to", "127.0.0.1:8080/hooks/dtr"}, "want the receiver's webhook URL"},
-		{[]string{"dockerhub", "--to", inst.webhookURL("dockerhub"), "--type", "TAG_PUSH"}, "--type is for dtr"},
-		{[]string{"dtr", "--to", inst.webhookURL("dtr"), "--type", "CHART_PUSH"}, `no dtr sample "chart-push"; there are: manifest-delete`},
-		{[]string{"--to", inst.webhookURL("dtr")}, "needs the source"},
-		{[]string{"dtr", "--to", inst.publicURL + "/hooks/dtr/wrong-token-wrong-token"}, "404 Not Found"},
+		{[]string{"dockerhub", "--to", inst.WebhookURL("dockerhub"), "--type", "TAG_PUSH"}, "--type is for dtr"},
+		{[]string{"dtr", "--to", inst.WebhookURL("dtr"), "--type", "CHART_PUSH"}, `--type "CHART_PUSH": dtr has no such event type; it has MANIFEST_DELETE, MANIFEST_PULL`},
+		{[]string{"--to", inst.WebhookURL("dtr")}, "needs the source"},
+		{[]string{"dtr", "--to", inst.PublicURL() + "/hooks/dtr/wrong-token-wrong-token"}, "404 Not Found"},
 	} {
 		code, out := sendCLI(t, tt.args...)
 		if code != 1 || !strings.Contains(out, tt.says) {

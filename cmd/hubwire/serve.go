@@ -2,30 +2,22 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	_ "net/http/pprof" // served only with --debug-addr
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
-	"github.com/hubwire/hubwire/adapter"
-	"github.com/hubwire/hubwire/adapter/dockerhub"
-	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/all"
+	"github.com/hubwire/hubwire/adapter/receiver"
 	"github.com/hubwire/hubwire/adapter/reply"
-	"github.com/hubwire/hubwire/schemas"
+	"github.com/hubwire/hubwire/server"
 	"github.com/hubwire/hubwire/sinks"
-	"github.com/hubwire/hubwire/sinks/spool"
 )
 
 const serveSummary = `Receive container registry webhooks and publish each as a CloudEvent to
@@ -200,7 +192,7 @@ func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string
 		return c, fmt.Errorf("--http-addr %q: want host:port, such as 127.0.0.1:8080", c.httpAddr)
 	}
 	if c.token != "" {
-		if err := adapter.CheckToken(c.token); err != nil {
+		if err := receiver.CheckToken(c.token); err != nil {
 			return c, fmt.Errorf("--token: %w", err)
 		}
 	}
@@ -218,10 +210,14 @@ func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string
 	}
 	for _, pair := range c.sourceTokens.values {
 		source, tok, ok := strings.Cut(pair, "=")
-		if !ok || (source != dockerhub.SourceName && source != dtr.SourceName) {
-			return c, fmt.Errorf("--source-token: want dockerhub=<token> or dtr=<token>, not %q", strings.SplitN(pair, "=", 2)[0]+"=…")
+		if _, known := all.Registries.Get(source); !ok || !known {
+			var want []string
+			for _, name := range all.Registries.Names() {
+				want = append(want, name+"=<token>")
+			}
+			return c, fmt.Errorf("--source-token: want %s, not %q", oneOf(want), strings.SplitN(pair, "=", 2)[0]+"=…")
 		}
-		if err := adapter.CheckToken(tok); err != nil {
+		if err := receiver.CheckToken(tok); err != nil {
 			return c, fmt.Errorf("--source-token %s: %w", source, err)
 		}
 	}
@@ -238,7 +234,7 @@ func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string
 		return c, fmt.Errorf("--max-header-bytes %d: at least 4096", c.maxHeaderBytes)
 	}
 	if c.tlsCert != "" {
-		if _, err := receiverTLS(c.tlsCert, c.tlsKey, c.tlsClientCA); err != nil {
+		if _, err := server.ReceiverTLS(c.tlsCert, c.tlsKey, c.tlsClientCA); err != nil {
 			return c, err
 		}
 	}
@@ -257,21 +253,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := newLogger(stderr, cfg)
-	inst, err := start(ctx, cfg, log)
+	srv, err := start(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	inst.describe(stdout)
+	srv.Describe(stdout)
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: finishing in-flight deliveries", "timeout", cfg.shutdownTimeout)
-	case err := <-inst.httpErr:
-		inst.stop(context.Background())
+	case err := <-srv.Err():
+		srv.Shutdown(context.Background())
 		return fmt.Errorf("HTTP receiver: %w", err)
 	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
-	return inst.stop(stopCtx)
+	return srv.Shutdown(stopCtx)
 }
 
 func newLogger(w io.Writer, cfg serveConfig) *slog.Logger {
@@ -282,180 +278,62 @@ func newLogger(w io.Writer, cfg serveConfig) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// instance is a running hubwire: the embedded server (if any), the sink,
-// and the HTTP receiver.
-type instance struct {
-	cfg          serveConfig
-	log          *slog.Logger
-	broker       *openedBroker
-	reply        replier
-	spool        *spool.Spool
-	http         *http.Server
-	httpAddr     net.Addr
-	httpErr      chan error
-	publicURL    string
-	token        string
-	tokenCreated bool
-}
-
-// start brings hubwire up; on error, whatever it had started is stopped.
-func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance, err error) {
-	inst := &instance{cfg: cfg, log: log, httpErr: make(chan error, 1)}
-	defer func() {
-		if err != nil {
-			inst.stop(context.Background())
-		}
-	}()
-
-	inst.token = cfg.token
-	if inst.token == "" {
-		if inst.token, inst.tokenCreated, err = adapter.LoadOrCreateToken(cfg.dataDir); err != nil {
-			return nil, err
-		}
-	}
-
-	if inst.broker, err = cfg.broker.open(ctx, cfg.dataDir, cfg.maxBodyBytes, log); err != nil {
+// start runs hubwire with a checked configuration.
+func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (*server.Server, error) {
+	opts, err := cfg.options(log)
+	if err != nil {
 		return nil, err
 	}
-
-	ln, err := net.Listen("tcp", cfg.httpAddr)
+	srv, err := server.New(opts)
 	if err != nil {
-		return nil, fmt.Errorf("HTTP receiver cannot listen on %s: %w (choose another with --http-addr)", cfg.httpAddr, err)
-	}
-	inst.httpAddr = ln.Addr()
-	inst.publicURL = cfg.publicURL
-	if inst.publicURL == "" {
-		scheme := "http://"
-		if cfg.tlsCert != "" {
-			scheme = "https://"
-		}
-		inst.publicURL = scheme + loopbackIfUnspecified(ln.Addr().(*net.TCPAddr))
-	}
-	schemaBase := inst.publicURL + "/schemas/"
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	var recorder adapter.Recorder
-	var api http.Handler
-	poster := &reply.Poster{
-		AllowedHosts: cfg.reply.allowHosts.values, AllowInsecure: cfg.reply.allowInsecure,
-		Timeout: cfg.reply.callbackTimeout, MaxAttempts: cfg.reply.attempts,
-		BaseDelay: time.Second, MaxDelay: 5 * time.Minute,
-	}
-	replyMetrics := reply.NewMetrics(reg)
-	if nc := inst.broker.natsConn(); nc != nil {
-		sub, err := reply.Start(ctx, reply.Config{
-			Conn:       nc,
-			Poster:     poster,
-			Required:   requiredFor(cfg.reply.required.values, cfg.sources),
-			AckTimeout: cfg.reply.ackTimeout,
-			Retention:  cfg.broker.stream.MaxAge,
-			Replicas:   cfg.broker.stream.Replicas,
-			Metrics:    replyMetrics,
-			Logger:     log.With("component", "reply"),
-		})
-		if err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("reply subscriber: %w", err)
-		}
-		inst.reply = sub
-	} else {
-		sub, err := startKafkaReply(ctx, cfg, poster, replyMetrics, log.With("component", "reply"))
-		if err != nil {
-			// Events still flow; only callbacks need the extra topics.
-			log.Warn("acks and callbacks are off", "reason", err)
-		} else {
-			inst.reply = sub
-		}
-	}
-	if inst.reply != nil {
-		recorder, api = inst.reply, inst.reply
-	}
-	verifiers, err := verifiersFor(cfg.sources)
-	if err != nil {
-		ln.Close()
 		return nil, err
 	}
-	if cfg.broker.kind != "embedded" && cfg.spoolMaxBytes > 0 {
-		if inst.spool, err = openSpool(ctx, cfg, inst.broker.sink, recorder, log); err != nil {
-			ln.Close()
-			return nil, err
-		}
-		inst.spool.Register(reg)
-	}
-	recv, err := adapter.NewReceiver(adapter.Config{
-		Sources:          []adapter.Source{dockerhub.New(schemaBase), dtr.New(schemaBase)},
-		Sink:             inst.broker.sink,
-		Token:            inst.token,
-		MaxBodyBytes:     cfg.maxBodyBytes,
-		PublishTimeout:   cfg.publishTimeout,
-		MaxInFlight:      cfg.maxInFlight,
-		AllowedOrigins:   cfg.allowedOrigins.values,
-		AllowedRate:      cfg.allowedRate,
-		SourceTokens:     sourceTokens(cfg),
-		Verifiers:        verifiers,
-		Tracing:          cfg.tracing,
-		RawAuthorization: slices.Contains(cfg.acceptAuth.values, "raw"),
-		BasicAuth:        slices.Contains(cfg.acceptAuth.values, "basic"),
-		RateLimit:        cfg.rateLimit,
-		SourceRateLimit:  cfg.sourceRateLimit,
-		Schemas:          schemas.FS(),
-		Recorder:         recorder,
-		Spool:            inst.spool,
-		API:              api,
-		Metrics:          adapter.NewMetrics(reg),
-		Gatherer:         reg,
-		Logger:           log,
-	})
+	return srv, srv.Start(ctx)
+}
+
+// options turns a checked configuration into the server's.
+func (c serveConfig) options(log *slog.Logger) (server.Options, error) {
+	verifiers, err := verifiersFor(c.sources)
 	if err != nil {
-		ln.Close()
-		return nil, err
+		return server.Options{}, err
 	}
-	inst.http = &http.Server{
-		Handler:           recv,
-		ReadHeaderTimeout: cfg.headerTimeout,
-		ReadTimeout:       cfg.readTimeout,
-		WriteTimeout:      cfg.writeTimeout,
-		IdleTimeout:       cfg.idleTimeout,
-		MaxHeaderBytes:    cfg.maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	b, err := c.broker.options()
+	if err != nil {
+		return server.Options{}, err
 	}
-	if cfg.debugAddr != "" {
-		go func() {
-			// http.DefaultServeMux holds net/http/pprof's handlers.
-			err := http.ListenAndServe(cfg.debugAddr, http.DefaultServeMux)
-			log.Warn("profiler stopped", "error", err)
-		}()
-	}
-	if cfg.tlsCert != "" {
-		if inst.http.TLSConfig, err = receiverTLS(cfg.tlsCert, cfg.tlsKey, cfg.tlsClientCA); err != nil {
-			ln.Close()
-			return nil, err
-		}
-		ln = tls.NewListener(ln, inst.http.TLSConfig)
-	}
-	go func() {
-		if err := inst.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			inst.httpErr <- err
-		}
-	}()
-	return inst, nil
-}
-
-// loopbackIfUnspecified names a listen address the way a URL can use:
-// 0.0.0.0 and :: become 127.0.0.1 (--public-url says what others use).
-func loopbackIfUnspecified(a *net.TCPAddr) string {
-	if a.IP.IsUnspecified() {
-		return net.JoinHostPort("127.0.0.1", fmt.Sprint(a.Port))
-	}
-	return a.String()
-}
-
-func (inst *instance) webhookURL(source string) string {
-	token := inst.token
-	if own := sourceTokens(inst.cfg)[source]; len(own) > 0 {
-		token = own[0]
-	}
-	return inst.publicURL + "/hooks/" + source + "/" + token
+	return server.Options{
+		Registries:        all.Registries,
+		HTTPAddr:          c.httpAddr,
+		PublicURL:         c.publicURL,
+		DataDir:           c.dataDir,
+		Token:             c.token,
+		SourceTokens:      sourceTokens(c),
+		Verifiers:         verifiers,
+		RawAuthorization:  slices.Contains(c.acceptAuth.values, "raw"),
+		BasicAuth:         slices.Contains(c.acceptAuth.values, "basic"),
+		Tracing:           c.tracing,
+		Broker:            b,
+		Reply:             c.reply.options(c.sources),
+		MaxBodyBytes:      c.maxBodyBytes,
+		SpoolMaxBytes:     c.spoolMaxBytes,
+		PublishTimeout:    c.publishTimeout,
+		MaxInFlight:       c.maxInFlight,
+		AllowedOrigins:    c.allowedOrigins.values,
+		AllowedRate:       c.allowedRate,
+		RateLimit:         c.rateLimit,
+		SourceRateLimit:   c.sourceRateLimit,
+		TLSCert:           c.tlsCert,
+		TLSKey:            c.tlsKey,
+		TLSClientCA:       c.tlsClientCA,
+		ReadHeaderTimeout: c.headerTimeout,
+		ReadTimeout:       c.readTimeout,
+		WriteTimeout:      c.writeTimeout,
+		IdleTimeout:       c.idleTimeout,
+		MaxHeaderBytes:    c.maxHeaderBytes,
+		DebugAddr:         c.debugAddr,
+		Version:           version(),
+		Logger:            log,
+	}, nil
 }
 
 // sourceTokens gathers each source's own tokens: --source-token, or else
@@ -474,61 +352,22 @@ func sourceTokens(cfg serveConfig) map[string][]string {
 	return tokens
 }
 
-// describe prints what a user needs to connect a registry and a consumer.
-func (inst *instance) describe(w io.Writer) {
-	fmt.Fprintf(w, "hubwire %s is ready.\n\n", version())
-	fmt.Fprintf(w, "Events:    %s\n", inst.broker.where)
-	if inst.tokenCreated {
-		fmt.Fprintf(w, "Token:     generated and kept in %s/%s\n", inst.cfg.dataDir, adapter.TokenFile)
-	}
-	fmt.Fprintf(w, "\nWebhook URLs (they hold the secret token: keep them private):\n")
-	fmt.Fprintf(w, "  Docker Hub:  %s\n", inst.webhookURL(dockerhub.SourceName))
-	fmt.Fprintf(w, "  DTR:         %s\n", inst.webhookURL(dtr.SourceName))
-	fmt.Fprintf(w, "\nWatch the events:  %s\n", inst.broker.watch)
-	fmt.Fprintf(w, "Schemas:           %s/schemas/<name>.json\n", inst.publicURL)
-}
-
-// stop shuts down in order: the receiver first (finishing in-flight
-// deliveries, each waiting for its ack), then the sink, then the embedded
-// server, so that nothing that was answered 202 is lost.
-func (inst *instance) stop(ctx context.Context) error {
-	var errs []error
-	if inst.http != nil {
-		if err := inst.http.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("HTTP receiver did not finish in time: %w", err))
-		}
-	}
-	// The reply subscriber first, so that no callback attempt starts
-	// while the rest stops; then the spool (a forward cut short by it is
-	// kept, with what it has not forwarded, for the next start).
-	if inst.reply != nil {
-		inst.reply.Stop()
-	}
-	if inst.spool != nil {
-		inst.spool.Close()
-	}
-	if b := inst.broker; b != nil {
-		b.sink.Close()
-		if b.embedded != nil {
-			b.embedded.Shutdown()
-			b.embedded.WaitForShutdown()
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// requiredFor applies --required-consumers to every source that the
-// config file does not give consumers of its own.
-func requiredFor(consumers []string, sources map[string]sourceSettings) map[string][]string {
+// options applies --required-consumers to every registry that the config
+// file does not give consumers of its own.
+func (r *replyConfig) options(sources map[string]sourceSettings) server.Reply {
 	required := map[string][]string{}
-	for _, name := range []string{dockerhub.SourceName, dtr.SourceName} {
+	for _, name := range all.Registries.Names() {
 		if s, ok := sources[name]; ok && s.RequiredConsumers != nil {
 			required[name] = s.RequiredConsumers
-		} else if len(consumers) > 0 {
-			required[name] = consumers
+		} else if len(r.required.values) > 0 {
+			required[name] = r.required.values
 		}
 	}
-	return required
+	return server.Reply{
+		Required: required, AckTimeout: r.ackTimeout,
+		AllowHosts: r.allowHosts.values, AllowInsecure: r.allowInsecure,
+		Attempts: r.attempts, CallbackTimeout: r.callbackTimeout,
+	}
 }
 
 func isPositiveInt(s string) bool {
@@ -536,50 +375,10 @@ func isPositiveInt(s string) bool {
 	return err == nil && n > 0
 }
 
-// replier is the reply subscriber on either broker.
-type replier interface {
-	adapter.Recorder
-	http.Handler
-	Stop()
-}
-
-func startKafkaReply(ctx context.Context, cfg serveConfig, poster *reply.Poster, m *reply.Metrics, log *slog.Logger) (*reply.KafkaSubscriber, error) {
-	auth, err := cfg.broker.kafka.auth.auth()
-	if err != nil {
-		return nil, err
+// oneOf lists choices for a person: "a", "a or b", "a, b or c".
+func oneOf(choices []string) string {
+	if len(choices) < 2 {
+		return strings.Join(choices, "")
 	}
-	dialer, err := auth.Dialer()
-	if err != nil {
-		return nil, err
-	}
-	transport, err := auth.Transport()
-	if err != nil {
-		return nil, err
-	}
-	return reply.StartKafka(ctx, reply.KafkaConfig{
-		Brokers: cfg.broker.kafkaBrokers(), Dialer: dialer, Transport: transport,
-		AcksTopic: cfg.broker.kafka.acksTopic, DeliveriesTopic: cfg.broker.kafka.deliveriesTopic, GroupID: "hubwire-reply",
-		Poster: poster, Required: requiredFor(cfg.reply.required.values, cfg.sources), AckTimeout: cfg.reply.ackTimeout,
-		Metrics: m, Logger: log,
-	})
-}
-
-// openSpool opens the local spool in front of an external broker. A
-// spooled event's delivery record is written when it is forwarded, since
-// the record lives in the broker too.
-func openSpool(ctx context.Context, cfg serveConfig, primary sinks.Sink, recorder adapter.Recorder, log *slog.Logger) (*spool.Spool, error) {
-	return spool.Open(ctx, spool.Config{
-		Dir:      cfg.dataDir,
-		MaxBytes: cfg.spoolMaxBytes,
-		Primary:  primary,
-		Forwarded: func(ctx context.Context, e spool.Entry, _ sinks.Receipt) error {
-			if recorder == nil {
-				return nil
-			}
-			d := &adapter.Decoded{Event: *e.Event, Address: e.Address, CallbackURL: e.CallbackURL}
-			return recorder.Received(ctx, e.Source, d, primary.Destination())
-		},
-		ForwardTimeout: cfg.publishTimeout,
-		Logger:         log.With("component", "spool"),
-	})
+	return strings.Join(choices[:len(choices)-1], ", ") + " or " + choices[len(choices)-1]
 }

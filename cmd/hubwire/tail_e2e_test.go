@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/hubwire/hubwire/server"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -103,13 +104,13 @@ func (tl *tailing) lines() []string {
 }
 
 // postNew posts a DTR sample as a new event, and returns its id.
-func postNew(t *testing.T, inst *instance, sample string) string {
+func postNew(t *testing.T, inst *server.Server, sample string) string {
 	t.Helper()
 	body, err := os.ReadFile("../../adapter/dtr/samples/" + sample + ".json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := post(t, inst.webhookURL("dtr"), "application/json", freshen(body, "dtr", time.Now().UTC()))
+	a := post(t, inst.WebhookURL("dtr"), "application/json", freshen(body, "dtr", time.Now().UTC()))
 	if a.status != http.StatusAccepted {
 		t.Fatalf("%s: %d %v", sample, a.status, a.body)
 	}
@@ -118,7 +119,7 @@ func postNew(t *testing.T, inst *instance, sample string) string {
 
 // tailPrintsEachNewEvent posts events one by one and measures how soon
 // tail prints each, from the moment the post began.
-func tailPrintsEachNewEvent(t *testing.T, inst *instance, broker string) {
+func tailPrintsEachNewEvent(t *testing.T, inst *server.Server, broker string) {
 	tl := startTail(t, "--broker", broker)
 	var took []time.Duration
 	for range 5 {
@@ -144,7 +145,7 @@ func tailPrintsEachNewEvent(t *testing.T, inst *instance, broker string) {
 
 // tailFilters starts a tail of scan events of foo/* and posts a tag push
 // before a scan: only the scan is printed.
-func tailFilters(t *testing.T, inst *instance, broker string) {
+func tailFilters(t *testing.T, inst *server.Server, broker string) {
 	tl := startTail(t, "--broker", broker, "--type", "com.docker.dtr.scan.*", "--repo", "foo/*", "--json")
 	push := postNew(t, inst, "tag-push")
 	scan := postNew(t, inst, "scan-completed")

@@ -85,8 +85,8 @@ func TestReceiverTLS(t *testing.T) {
 	clientCAFile, _, clientCert := certFiles(t, dir, "registry-client", x509.ExtKeyUsageClientAuth)
 	_, _, strangerCert := certFiles(t, dir, "stranger", x509.ExtKeyUsageClientAuth)
 	inst := startHubwire(t, t.TempDir(), "--tls-cert", certFile, "--tls-key", keyFile, "--tls-client-ca", clientCAFile)
-	if !strings.HasPrefix(inst.webhookURL("dtr"), "https://") {
-		t.Fatalf("webhook URL %s", inst.webhookURL("dtr"))
+	if !strings.HasPrefix(inst.WebhookURL("dtr"), "https://") {
+		t.Fatalf("webhook URL %s", inst.WebhookURL("dtr"))
 	}
 	body, _ := dtr.Samples.ReadFile("samples/tag-push.json")
 	deliverTLS := func(trust string, certs ...tls.Certificate) (int, string, error) {
@@ -100,7 +100,7 @@ func TestReceiverTLS(t *testing.T) {
 			cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &certs[0], nil }
 		}
 		client := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}
-		resp, err := client.Post(inst.webhookURL("dtr"), "application/json", bytes.NewReader(body))
+		resp, err := client.Post(inst.WebhookURL("dtr"), "application/json", bytes.NewReader(body))
 		if err != nil {
 			return 0, "", err
 		}

@@ -1,6 +1,7 @@
 package nats
 
 import (
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"testing"
 
 	"github.com/hubwire/hubwire/adapter/dtr"
@@ -70,7 +71,7 @@ func BenchmarkMessage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	d, err := dtr.New("http://127.0.0.1:8080/schemas/").Decode(body)
+	d, err := adaptertest.DecodeOne(dtr.New("http://127.0.0.1:8080/schemas/"), body)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"crypto/tls"
@@ -61,10 +61,10 @@ func (r *certReloader) get(now time.Time) (*tls.Certificate, error) {
 	return r.cert, nil
 }
 
-// receiverTLS is the receiver's TLS configuration: its certificate, and the
+// ReceiverTLS is the receiver's TLS configuration: its certificate, and the
 // CAs whose client certificates it verifies when a sender presents one
 // (Quay does); a sender that presents none still gets in with the token.
-func receiverTLS(certFile, keyFile, clientCA string) (*tls.Config, error) {
+func ReceiverTLS(certFile, keyFile, clientCA string) (*tls.Config, error) {
 	r, err := newCertReloader(certFile, keyFile)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package adapter_test
+package receiver_test
 
 import (
 	"bytes"
@@ -17,18 +17,18 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
-	"github.com/hubwire/hubwire/adapter"
-	"github.com/hubwire/hubwire/adapter/dockerhub"
-	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/all"
+	"github.com/hubwire/hubwire/adapter/receiver"
 	"github.com/hubwire/hubwire/schemas"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
+	"github.com/hubwire/hubwire/sinks/store"
 )
 
 const token = "0123456789abcdef0123456789abcdef"
 
-// receiver serves a Receiver over real HTTP, storing into a real embedded
+// serveReceiver serves a Receiver over real HTTP, storing into a real embedded
 // JetStream.
-func receiver(t *testing.T, maxBody int64, logs io.Writer) (*httptest.Server, *server.Server) {
+func serveReceiver(t *testing.T, maxBody int64, logs io.Writer) (*httptest.Server, *server.Server) {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 1 << 20, Logger: quiet})
@@ -48,14 +48,18 @@ func receiver(t *testing.T, maxBody int64, logs io.Writer) (*httptest.Server, *s
 	if logs == nil {
 		logs = io.Discard
 	}
-	recv, err := adapter.NewReceiver(adapter.Config{
-		Sources:        []adapter.Source{dockerhub.New("http://x/schemas/"), dtr.New("http://x/schemas/")},
-		Sink:           sink,
-		Token:          token,
-		MaxBodyBytes:   maxBody,
-		PublishTimeout: 2 * time.Second,
-		Schemas:        schemas.FS(),
-		Logger:         slog.New(slog.NewTextHandler(logs, nil)),
+	st, err := store.New(context.Background(), store.Config{Sink: sink, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv, err := receiver.New(receiver.Config{
+		Registries:   all.Registries,
+		SchemaBase:   "http://x/schemas/",
+		Store:        st,
+		Token:        token,
+		MaxBodyBytes: maxBody,
+		Schemas:      schemas.FS(),
+		Logger:       slog.New(slog.NewTextHandler(logs, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +97,7 @@ func request(t *testing.T, method, url, contentType, body string) (*http.Respons
 const tagPush = `{"type":"TAG_PUSH","createdAt":"2024-01-01T00:00:00Z","contents":{"namespace":"a","repository":"b","tag":"1"}}`
 
 func TestErrorAnswers(t *testing.T) {
-	ts, _ := receiver(t, 4096, nil)
+	ts, _ := serveReceiver(t, 4096, nil)
 	hook := ts.URL + "/hooks/dtr/" + token
 	tests := []struct {
 		name, method, url, contentType, body string
@@ -138,7 +142,7 @@ func contains(v any, sub string) bool {
 }
 
 func TestAcceptedContentTypes(t *testing.T) {
-	ts, _ := receiver(t, 1<<20, nil)
+	ts, _ := serveReceiver(t, 1<<20, nil)
 	for i, ct := range []string{"", "application/json", "application/json; charset=utf-8", "application/vnd.docker.distribution.events.v1+json", "text/json"} {
 		body := strings.Replace(tagPush, `"tag":"1"`, `"tag":"`+string(rune('a'+i))+`"`, 1)
 		resp, out := request(t, "POST", ts.URL+"/hooks/dtr/"+token, ct, body)
@@ -149,7 +153,7 @@ func TestAcceptedContentTypes(t *testing.T) {
 }
 
 func TestBrokerDownIs503(t *testing.T) {
-	ts, srv := receiver(t, 1<<20, nil)
+	ts, srv := serveReceiver(t, 1<<20, nil)
 	resp, body := request(t, "GET", ts.URL+"/readyz", "", "")
 	if resp.StatusCode != 200 || body["status"] != "ready" {
 		t.Fatalf("readyz %d %v", resp.StatusCode, body)
@@ -172,7 +176,7 @@ func TestBrokerDownIs503(t *testing.T) {
 
 func TestTokenNeverLogged(t *testing.T) {
 	var logs bytes.Buffer
-	ts, _ := receiver(t, 1<<20, &logs)
+	ts, _ := serveReceiver(t, 1<<20, &logs)
 	request(t, "POST", ts.URL+"/hooks/dtr/"+token, "application/json", tagPush)
 	request(t, "POST", ts.URL+"/hooks/dtr/"+token, "application/json", `{`)
 	request(t, "POST", ts.URL+"/hooks/"+token, "application/json", tagPush) // source left out by mistake
@@ -189,7 +193,7 @@ func TestTokenNeverLogged(t *testing.T) {
 // /schemas/, and follows every reference to a schema as a client would,
 // against the URL it fetched the document from.
 func TestAsyncAPIServed(t *testing.T) {
-	ts, _ := receiver(t, 4096, nil)
+	ts, _ := serveReceiver(t, 4096, nil)
 	for _, docPath := range []string{"/asyncapi.json", "/schemas/asyncapi.json"} {
 		t.Run(docPath, func(t *testing.T) {
 			doc, ct := fetch(t, ts.URL+docPath)

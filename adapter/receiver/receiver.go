@@ -1,4 +1,10 @@
-package adapter
+// Package receiver is the HTTP side of hubwire: it takes registries'
+// webhook deliveries at /hooks/<registry>/<token>, checks the token and
+// any signature, decodes each with its registry's decoder, stores the
+// events (package store) and answers with the contract of the README
+// ("The receiver's answers"). It also serves /healthz, /readyz, /metrics,
+// the schemas, the AsyncAPI document and, behind the token, /api/.
+package receiver
 
 import (
 	"bytes"
@@ -24,17 +30,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/time/rate"
 
+	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/sinks"
 	"github.com/hubwire/hubwire/sinks/spool"
+	"github.com/hubwire/hubwire/sinks/store"
 )
 
 // Config configures a Receiver.
 type Config struct {
-	// Sources are the registries the receiver accepts, each at
-	// /hooks/<name>/<token>.
-	Sources []Source
-	// Sink stores the events; the receiver answers 202 only after it did.
-	Sink sinks.Sink
+	// Registries are the registries the receiver accepts, each at
+	// /hooks/<name>/<token>; their events' dataschema points under
+	// SchemaBase.
+	Registries adapter.List
+	SchemaBase string
+	// Store stores the events; the receiver answers 202 only after it did.
+	Store *store.Store
 	// Token authenticates deliveries: in the path, as a Bearer token, or
 	// as the access_token query parameter. It is valid for every source
 	// without tokens of its own, and for the API.
@@ -54,8 +64,6 @@ type Config struct {
 	RawAuthorization, BasicAuth bool
 	// MaxBodyBytes bounds a delivery (413 above it).
 	MaxBodyBytes int64
-	// PublishTimeout bounds the wait for the broker (503 after it).
-	PublishTimeout time.Duration
 	// MaxInFlight caps the deliveries being handled at once; one more is
 	// answered 503 with Retry-After rather than queued. 0 means no cap.
 	MaxInFlight int
@@ -72,11 +80,6 @@ type Config struct {
 	RateLimit, SourceRateLimit float64
 	// Schemas are served under /schemas/.
 	Schemas fs.FS
-	// Spool, when set, keeps deliveries the broker cannot take in time
-	// on local disk (202 with "spooled": true) and forwards them later.
-	Spool *spool.Spool
-	// Recorder, when set, is told of every stored event before the 202.
-	Recorder Recorder
 	// API serves /api/ to callers that present the token.
 	API http.Handler
 	// Metrics are counted when set, and Gatherer served on /metrics.
@@ -90,7 +93,7 @@ type Config struct {
 // contract of the README ("The receiver's answers").
 type Receiver struct {
 	cfg     Config
-	sources map[string]Source
+	sources map[string]adapter.Decoder
 	token   [][sha256.Size]byte
 	// tokens are the digests each source accepts.
 	tokens   map[string][][sha256.Size]byte
@@ -100,10 +103,10 @@ type Receiver struct {
 	sourceLimits map[string]*rate.Limiter
 }
 
-// NewReceiver checks cfg and returns a Receiver.
-func NewReceiver(cfg Config) (*Receiver, error) {
-	if cfg.Sink == nil || len(cfg.Sources) == 0 {
-		return nil, errors.New("receiver needs a sink and at least one source")
+// New checks cfg and returns a Receiver.
+func New(cfg Config) (*Receiver, error) {
+	if cfg.Store == nil || len(cfg.Registries) == 0 {
+		return nil, errors.New("receiver needs a store and at least one registry")
 	}
 	if err := CheckToken(cfg.Token); err != nil {
 		return nil, err
@@ -111,16 +114,13 @@ func NewReceiver(cfg Config) (*Receiver, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		return nil, fmt.Errorf("body limit %d: must be positive", cfg.MaxBodyBytes)
 	}
-	if cfg.PublishTimeout <= 0 {
-		return nil, fmt.Errorf("publish timeout %v: must be positive", cfg.PublishTimeout)
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	r := &Receiver{cfg: cfg, sources: map[string]Source{}, token: [][sha256.Size]byte{sha256.Sum256([]byte(cfg.Token))}, tokens: map[string][][sha256.Size]byte{}}
-	for _, s := range cfg.Sources {
-		r.sources[s.Name()] = s
-		r.tokens[s.Name()] = r.token
+	r := &Receiver{cfg: cfg, sources: map[string]adapter.Decoder{}, token: [][sha256.Size]byte{sha256.Sum256([]byte(cfg.Token))}, tokens: map[string][][sha256.Size]byte{}}
+	for _, reg := range cfg.Registries {
+		r.sources[reg.Name] = reg.New(cfg.SchemaBase)
+		r.tokens[reg.Name] = r.token
 	}
 	for name, toks := range cfg.SourceTokens {
 		if _, ok := r.sources[name]; !ok {
@@ -260,7 +260,7 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	status, body, evID := r.deliver(req, src)
+	status, body, evID := r.deliver(req, sourceName, src)
 	r.cfg.Metrics.request(sourceName, status)
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfterSeconds)
@@ -318,9 +318,9 @@ func (r *Receiver) handshake(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// deliver runs one delivery through decode and publish and returns the
-// answer; the event id once there is one.
-func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
+// deliver runs one delivery through decode and store and returns the
+// answer; the id of its (first) event once there is one.
+func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder) (int, any, string) {
 	if ct := req.Header.Get("Content-Type"); !isJSON(ct) {
 		return http.StatusUnsupportedMediaType, ErrorBody{Error: fmt.Sprintf("Content-Type %q is not JSON: send the body as Content-Type: application/json", ct)}, ""
 	}
@@ -332,124 +332,71 @@ func (r *Receiver) deliver(req *http.Request, src Source) (int, any, string) {
 		}
 		return http.StatusBadRequest, ErrorBody{Error: "reading body: " + err.Error()}, ""
 	}
-	for _, v := range r.cfg.Verifiers[src.Name()] {
+	for _, v := range r.cfg.Verifiers[source] {
 		if err := v.Verify(req.Header, body, time.Now()); err != nil {
 			return http.StatusUnauthorized, ErrorBody{Error: "signature: " + err.Error()}, ""
 		}
 	}
-	d, err := src.Decode(body)
+	events, err := dec.Decode(adapter.Delivery{Header: req.Header, Body: body})
 	if err != nil {
-		var fe *FieldError
+		var fe *adapter.FieldError
 		if errors.As(err, &fe) {
 			return http.StatusBadRequest, ErrorBody{Error: fe.Error(), Field: fe.Field}, ""
 		}
 		return http.StatusBadRequest, ErrorBody{Error: err.Error()}, ""
 	}
-	e := &d.Event
-	if r.cfg.Tracing {
-		tp, ts := traceParent(req.Header)
-		e.SetExtension("traceparent", tp)
-		if ts != "" {
-			e.SetExtension("tracestate", ts)
-		}
+	if len(events) == 0 {
+		// Nothing to publish is not the sender's fault: a 4xx would make
+		// some registries retry forever, others disable the webhook.
+		return http.StatusOK, Batch{Events: []Accepted{}}, ""
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), r.cfg.PublishTimeout)
+	// One deadline for the whole delivery, however many events it holds.
+	ctx, cancel := context.WithTimeout(req.Context(), r.cfg.Store.Timeout())
 	defer cancel()
-	receipt, err := r.store(ctx, src.Name(), d)
+	accepted := make([]Accepted, 0, len(events))
+	for _, d := range events {
+		e := &d.Event
+		if r.cfg.Tracing {
+			tp, ts := traceParent(req.Header)
+			e.SetExtension("traceparent", tp)
+			if ts != "" {
+				e.SetExtension("tracestate", ts)
+			}
+		}
+		receipt, err := r.cfg.Store.Put(ctx, spool.Entry{Source: source, Address: d.Address, CallbackURL: d.CallbackURL, Event: e})
+		if err != nil {
+			// The events before this one are stored: a retry of the
+			// delivery finds them duplicates, and stores the rest.
+			status, answer := r.notStored(e.ID(), err)
+			return status, answer, e.ID()
+		}
+		accepted = append(accepted, Accepted{ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(), Receipt: receipt})
+	}
+	if len(accepted) == 1 {
+		return http.StatusAccepted, accepted[0], accepted[0].ID
+	}
+	return http.StatusAccepted, Batch{Events: accepted}, accepted[0].ID
+}
+
+// notStored is the answer for an event the store did not take.
+func (r *Receiver) notStored(id string, err error) (int, ErrorBody) {
 	switch {
 	case errors.Is(err, sinks.ErrTooLarge):
-		r.cfg.Logger.Warn("publish failed", "event_id", e.ID(), "error", err)
-		return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("event %s is larger than the broker accepts", e.ID())}, e.ID()
+		r.cfg.Logger.Warn("publish failed", "event_id", id, "error", err)
+		return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("event %s is larger than the broker accepts", id)}
 	case errors.Is(err, spool.ErrFull):
-		r.cfg.Logger.Warn("spool full", "event_id", e.ID(), "error", err)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker is unavailable and the local spool is full; nothing was published, retry later", e.ID())}, e.ID()
-	case errors.Is(err, errNotSpooled):
-		r.cfg.Logger.Warn("spooling failed", "event_id", e.ID(), "error", err)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not take it in time and the local spool did not finish writing it; retry later", e.ID())}, e.ID()
-	case errors.Is(err, errNotRecorded):
-		r.cfg.Logger.Warn("delivery record not written", "event_id", e.ID(), "error", err)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s is stored but its delivery record could not be written; retry", e.ID())}, e.ID()
-	case err != nil:
-		r.cfg.Logger.Warn("publish failed", "event_id", e.ID(), "error", err)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not accept it in time; nothing was published, retry later", e.ID())}, e.ID()
+		r.cfg.Logger.Warn("spool full", "event_id", id, "error", err)
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker is unavailable and the local spool is full; nothing was published, retry later", id)}
+	case errors.Is(err, store.ErrNotSpooled):
+		r.cfg.Logger.Warn("spooling failed", "event_id", id, "error", err)
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not take it in time and the local spool did not finish writing it; retry later", id)}
+	case errors.Is(err, store.ErrNotRecorded):
+		r.cfg.Logger.Warn("delivery record not written", "event_id", id, "error", err)
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s is stored but its delivery record could not be written; retry", id)}
+	default:
+		r.cfg.Logger.Warn("publish failed", "event_id", id, "error", err)
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not accept it in time; nothing was published, retry later", id)}
 	}
-	return http.StatusAccepted, Accepted{ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(), Receipt: receipt}, e.ID()
-}
-
-// errNotRecorded marks an event the broker stored without its delivery
-// record; errNotSpooled one that neither the broker nor the spool took in
-// time.
-var (
-	errNotRecorded = errors.New("delivery record not written")
-	errNotSpooled  = errors.New("not stored by the broker, nor by the spool")
-)
-
-// store puts d's event in the broker, or, when the broker cannot take it
-// in time and a spool is configured, in the spool. While the spool holds
-// events, new ones go behind them, so that the broker gets them in order.
-func (r *Receiver) store(ctx context.Context, source string, d *Decoded) (sinks.Receipt, error) {
-	sp := r.cfg.Spool
-	if sp == nil {
-		return r.publish(ctx, source, d)
-	}
-	if sp.Backlogged() {
-		return r.spool(ctx, source, d, "events wait in the spool")
-	}
-	// The broker gets most of the deadline; the rest is the spool's.
-	pctx, cancel := context.WithTimeout(ctx, r.cfg.PublishTimeout-min(r.cfg.PublishTimeout/4, 2*time.Second))
-	defer cancel()
-	receipt, err := r.publish(pctx, source, d)
-	if err == nil || errors.Is(err, sinks.ErrTooLarge) {
-		return receipt, err
-	}
-	return r.spool(ctx, source, d, err.Error())
-}
-
-// publish stores d's event in the broker and writes its delivery record.
-func (r *Receiver) publish(ctx context.Context, source string, d *Decoded) (sinks.Receipt, error) {
-	// The delivery record is written while the event is published, so
-	// that a delivery waits for one broker round trip, not two. Either may
-	// fail alone: a retry is then dropped as a duplicate event, or finds
-	// the record already there.
-	var recorded chan error
-	if r.cfg.Recorder != nil && d.CallbackURL != "" {
-		recorded = make(chan error, 1)
-		go func() { recorded <- r.cfg.Recorder.Received(ctx, source, d, r.cfg.Sink.Destination()) }()
-	}
-	began := time.Now()
-	receipt, err := r.cfg.Sink.Publish(ctx, d.Address, &d.Event)
-	var recErr error
-	if recorded != nil {
-		recErr = <-recorded
-	}
-	if err != nil {
-		return receipt, err
-	}
-	if m := r.cfg.Metrics; m != nil {
-		m.publishSeconds.WithLabelValues(receipt.Broker).Observe(time.Since(began).Seconds())
-		if receipt.Duplicate {
-			m.duplicates.WithLabelValues(receipt.Broker).Inc()
-		} else {
-			m.published.WithLabelValues(d.Event.Type(), receipt.Broker).Inc()
-		}
-	}
-	if recErr != nil {
-		return receipt, fmt.Errorf("%w: %w", errNotRecorded, recErr)
-	}
-	return receipt, nil
-}
-
-// spool keeps d on local disk; the spool's forwarder publishes it and
-// writes its delivery record once the broker is back.
-func (r *Receiver) spool(ctx context.Context, source string, d *Decoded, why string) (sinks.Receipt, error) {
-	receipt, err := r.cfg.Spool.Put(ctx, spool.Entry{Source: source, Address: d.Address, CallbackURL: d.CallbackURL, Event: &d.Event})
-	if err != nil && !errors.Is(err, spool.ErrFull) {
-		return receipt, fmt.Errorf("%w (%s): %w", errNotSpooled, why, err)
-	}
-	if err == nil {
-		r.cfg.Logger.Info("event spooled", "event_id", d.Event.ID(), "reason", why)
-	}
-	return receipt, err
 }
 
 // authorized checks the tokens a request presents (in the path, as
@@ -490,29 +437,13 @@ func boolInt(b bool) int {
 func (r *Receiver) ready(w http.ResponseWriter, req *http.Request) {
 	ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
 	defer cancel()
-	body := map[string]any{"status": "ready"}
-	brokerErr := r.cfg.Sink.Ready(ctx)
-	if brokerErr != nil {
-		body["status"], body["error"] = "unavailable", brokerErr.Error()
-	}
-	if sp := r.cfg.Spool; sp != nil {
-		st, err := sp.Status(ctx)
-		switch {
-		case err != nil:
-			body["status"], body["error"] = "unavailable", err.Error()
-		case int64(st.Bytes)+r.cfg.MaxBodyBytes > st.MaxBytes:
-			body["status"], body["error"] = "unavailable", fmt.Sprintf("the spool is full (%d of %d bytes); deliveries are answered 503 until the broker takes its events", st.Bytes, st.MaxBytes)
-		case brokerErr != nil:
-			body["status"], body["error"] = "ready", "broker unavailable ("+brokerErr.Error()+"); deliveries are spooled"
-		}
-		body["spool"] = st
-	}
-	if body["status"] != "ready" {
+	st := r.cfg.Store.Ready(ctx, r.cfg.MaxBodyBytes)
+	if st.Status != "ready" {
 		w.Header().Set("Retry-After", retryAfterSeconds)
-		writeJSON(w, http.StatusServiceUnavailable, body)
+		writeJSON(w, http.StatusServiceUnavailable, st)
 		return
 	}
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, st)
 }
 
 func (r *Receiver) schema(w http.ResponseWriter, req *http.Request) {
@@ -590,13 +521,4 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 		return
 	}
 	json.NewEncoder(w).Encode(body)
-}
-
-// Recorder keeps the delivery records of the events the receiver stores
-// (the reply subscriber, which needs the callback_url hubwire keeps out
-// of the event). Received is called for every event with a callback_url,
-// while it is being published; where names the sink's destination. Any
-// other event is recorded by its first ack, if it gets one.
-type Recorder interface {
-	Received(ctx context.Context, source string, d *Decoded, where sinks.Receipt) error
 }

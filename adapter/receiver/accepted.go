@@ -1,4 +1,4 @@
-package adapter
+package receiver
 
 import (
 	"strconv"
@@ -40,4 +40,10 @@ func (a Accepted) appendJSON(b []byte) []byte {
 		b = append(b, `,"spooled":true`...)
 	}
 	return append(b, "}\n"...)
+}
+
+// Batch is the body of the answer to a delivery that carried several
+// events (202), or none to publish (200).
+type Batch struct {
+	Events []Accepted `json:"events"`
 }

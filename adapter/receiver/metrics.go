@@ -1,4 +1,4 @@
-package adapter
+package receiver
 
 import (
 	"strconv"
@@ -10,39 +10,25 @@ import (
 // fixed sets (no repository, no token, no id), so that no sender can grow
 // them.
 type Metrics struct {
-	requests       *prometheus.CounterVec
-	published      *prometheus.CounterVec
-	duplicates     *prometheus.CounterVec
-	publishSeconds *prometheus.HistogramVec
+	requests *prometheus.CounterVec
 }
 
-// NewMetrics registers the receiver's metrics with reg.
+// NewMetrics registers the receiver's metrics with reg. The events it
+// stores are counted by the store's.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubwire_webhook_requests_total",
 			Help: "Webhook deliveries answered, by source, HTTP status and reason.",
 		}, []string{"source", "status", "reason"}),
-		published: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "hubwire_events_published_total",
-			Help: "Events stored by the broker, by CloudEvent type and broker.",
-		}, []string{"type", "broker"}),
-		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "hubwire_events_duplicate_total",
-			Help: "Deliveries of an event the broker already held (stored once).",
-		}, []string{"broker"}),
-		publishSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "hubwire_publish_duration_seconds",
-			Help:    "Time from a delivery's decoded event to the broker's acknowledgement.",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"broker"}),
 	}
-	reg.MustRegister(m.requests, m.published, m.duplicates, m.publishSeconds)
+	reg.MustRegister(m.requests)
 	return m
 }
 
 // reasons names each answer of the receiver for the requests metric.
 var reasons = map[int]string{
+	200: "nothing_to_publish",
 	202: "accepted",
 	400: "bad_request",
 	401: "bad_signature",

@@ -1,0 +1,38 @@
+// Package adaptertest helps the registries' tests and fuzz targets: it
+// holds their data encoders to json.Marshal and decodes a body that makes
+// one event. Only tests import it.
+package adaptertest
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/hubwire/hubwire/adapter"
+)
+
+// SameAsMarshal fails t for each of values whose AppendJSON is not, byte
+// for byte, what json.Marshal writes of it.
+func SameAsMarshal[T adapter.DataAppender](t testing.TB, values []T) {
+	t.Helper()
+	for _, v := range values {
+		want, werr := json.Marshal(v)
+		got, err := v.AppendJSON(nil)
+		if string(got) != string(want) || err != nil || werr != nil {
+			t.Errorf("AppendJSON(%+v)\n got %s (%v)\nwant %s (%v)", v, got, err, want, werr)
+		}
+	}
+}
+
+// DecodeOne decodes body, sent with no headers, and returns its one
+// event; a delivery that makes none or several is an error.
+func DecodeOne(d adapter.Decoder, body []byte) (*adapter.Decoded, error) {
+	events, err := d.Decode(adapter.Delivery{Body: body})
+	if err != nil {
+		return nil, err
+	}
+	if len(events) != 1 {
+		return nil, fmt.Errorf("the delivery made %d events, not one", len(events))
+	}
+	return events[0], nil
+}

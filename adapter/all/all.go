@@ -1,0 +1,20 @@
+// Package all lists every registry hubwire takes webhooks from. It is the
+// one place that names them: the receiver's routes, the per-source tokens
+// and settings, the printed webhook URLs, hubwire send, replay --type, the
+// schemas and the AsyncAPI document all iterate this list. Adding a
+// registry is its package under adapter/, its schemas under schemas/, and
+// one line here (see the README's "Adding a registry").
+package all
+
+import (
+	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/dockerhub"
+	"github.com/hubwire/hubwire/adapter/dtr"
+)
+
+// Registries are the registries hubwire serves, in the order it prints
+// them.
+var Registries = adapter.List{
+	dockerhub.Registry,
+	dtr.Registry,
+}

@@ -1,0 +1,136 @@
+package adapter
+
+import (
+	"io/fs"
+	"slices"
+	"time"
+)
+
+// Registry describes one registry hubwire takes webhooks from: everything
+// the rest of hubwire needs to know of it, said once.
+type Registry struct {
+	// Name is the path element of its webhook URL (/hooks/<name>/<token>),
+	// the first token of its NATS subjects, its key under sources in the
+	// config file and the argument of hubwire send.
+	Name string
+	// Title names it for people ("Docker Hub").
+	Title string
+	// Types are every event type it makes.
+	Types []EventType
+	// Aliases are other names of the registry's own that hubwire send
+	// --type takes (an envelope type that names its event inside), each
+	// with the sample it sends.
+	Aliases map[string]string
+	// Samples holds realistic deliveries as samples/<name>.json, one at
+	// least for each type: for tests, and for trying a setup end to end.
+	Samples fs.FS
+	// DefaultSample is the sample hubwire send posts when told no other.
+	DefaultSample string
+	// Freshen sets the time of a sample's occurrence to now, so that each
+	// send is a new event; a body it cannot read is returned as it is.
+	Freshen func(body []byte, now time.Time) []byte
+	// New returns the registry's decoder, whose events point their
+	// dataschema at the schemas served under schemaBase (for example
+	// http://127.0.0.1:8080/schemas/).
+	New func(schemaBase string) Decoder
+}
+
+// EventType is one kind of event a registry makes, under every name it
+// goes by.
+type EventType struct {
+	// Native is the registry's own name for it ("TAG_PUSH"), which
+	// hubwire send --type takes; empty where the registry names none.
+	Native string
+	// Type is the CloudEvent type ("com.docker.dtr.tag.push").
+	Type string
+	// Kind is its token in the NATS subject ("tag_push"):
+	// hubwire.events.<registry>.<kind>.<namespace>.<name>.
+	Kind string
+	// Action is data.action ("tag.push").
+	Action string
+	// Schema names the JSON Schema of its data ("dtr.tag.push"), served
+	// as /schemas/<Schema>.json.
+	Schema string
+	// Sample is the sample (samples/<Sample>.json) that produces it.
+	Sample string
+	// Global marks an event that belongs to no repository (DTR's scanner
+	// update): its subject and partition key name what it is about.
+	Global bool
+}
+
+// Type returns the event type whose CloudEvent type is ceType.
+func (r Registry) Type(ceType string) (EventType, bool) {
+	i := slices.IndexFunc(r.Types, func(t EventType) bool { return t.Type == ceType })
+	if i < 0 {
+		return EventType{}, false
+	}
+	return r.Types[i], true
+}
+
+// NativeType returns the event type the registry calls native.
+func (r Registry) NativeType(native string) (EventType, bool) {
+	i := slices.IndexFunc(r.Types, func(t EventType) bool { return t.Native != "" && t.Native == native })
+	if i < 0 {
+		return EventType{}, false
+	}
+	return r.Types[i], true
+}
+
+// NativeNames lists the registry's own names of its types, aliases
+// included, sorted; none for a registry that names none.
+func (r Registry) NativeNames() []string {
+	var names []string
+	for _, t := range r.Types {
+		if t.Native != "" {
+			names = append(names, t.Native)
+		}
+	}
+	for alias := range r.Aliases {
+		names = append(names, alias)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// List is a list of registries: adapter/all holds the one hubwire serves.
+type List []Registry
+
+// Get returns the registry named name.
+func (l List) Get(name string) (Registry, bool) {
+	i := slices.IndexFunc(l, func(r Registry) bool { return r.Name == name })
+	if i < 0 {
+		return Registry{}, false
+	}
+	return l[i], true
+}
+
+// Names lists the registries' names, in the list's order.
+func (l List) Names() []string {
+	names := make([]string, len(l))
+	for i, r := range l {
+		names[i] = r.Name
+	}
+	return names
+}
+
+// Type returns the registry that makes events of ceType, and the type.
+func (l List) Type(ceType string) (Registry, EventType, bool) {
+	for _, r := range l {
+		if t, ok := r.Type(ceType); ok {
+			return r, t, true
+		}
+	}
+	return Registry{}, EventType{}, false
+}
+
+// Types lists every CloudEvent type the registries make, sorted.
+func (l List) Types() []string {
+	var types []string
+	for _, r := range l {
+		for _, t := range r.Types {
+			types = append(types, t.Type)
+		}
+	}
+	slices.Sort(types)
+	return types
+}
