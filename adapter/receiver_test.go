@@ -21,6 +21,7 @@ import (
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/schemas"
+	"github.com/hubwire/hubwire/schemas/schematest"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
 )
 
@@ -202,7 +203,7 @@ func TestAsyncAPIServed(t *testing.T) {
 			}
 			base, _ := url.Parse(ts.URL + docPath)
 			refs := 0
-			schemas.Refs(v, func(ref string) {
+			schematest.Refs(v, func(ref string) {
 				if strings.HasPrefix(ref, "#") {
 					return
 				}

@@ -15,7 +15,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/hubwire/hubwire/schemas"
+	"github.com/hubwire/hubwire/schemas/schematest"
 )
 
 func kafkaCluster(t *testing.T, opts ...kfake.Opt) *kfake.Cluster {
@@ -45,7 +45,7 @@ func TestKafkaEndToEnd(t *testing.T) {
 	if inst.broker.embedded != nil {
 		t.Fatal("embedded NATS started with a Kafka broker")
 	}
-	validator, err := schemas.NewValidator(inst.publicURL + "/schemas/")
+	validator, err := schematest.NewValidator(inst.publicURL + "/schemas/")
 	if err != nil {
 		t.Fatal(err)
 	}
