@@ -2,7 +2,7 @@
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test examples vet fmt-check fuzz bench clean
+.PHONY: run build test interop examples vet fmt-check fuzz bench clean
 
 ## run: build and start hubwire with the embedded NATS JetStream (data in ./hubwire-data)
 run: build
@@ -13,9 +13,16 @@ build:
 	$(GO) build -ldflags "-X main.Version=$(VERSION)" -o bin/hubwire ./cmd/hubwire
 
 ## test: formatting, go vet, then every test (with the race detector),
-## including the seed corpus of every fuzz target and the examples' end-to-end test
+## including the seed corpus of every fuzz target and the examples' end-to-end test,
+## and last the interop module's test
 test: fmt-check vet examples/js/node_modules
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory interop
+
+## interop: the CloudEvents SDK's Kafka binding (kafka_sarama) reads what the Kafka sink
+## produces; a module of its own (interop/sarama), so that sarama stays out of go.mod
+interop:
+	cd interop/sarama && $(GO) test -count=1 ./...
 
 ## examples: run the consumers in examples/ (Go, JavaScript, shell) against hubwire serve
 examples: examples/js/node_modules

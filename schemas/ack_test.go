@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/hubwire/hubwire/adapter/reply"
-	"github.com/hubwire/hubwire/schemas"
+	"github.com/hubwire/hubwire/schemas/schematest"
 )
 
 // TestAckSchemaAgreesWithParseAck holds ack.json to what hubwire really
@@ -14,7 +14,7 @@ import (
 // Kafka key), the schema and reply.ParseAck give the same verdict, except
 // where a row says why they cannot.
 func TestAckSchemaAgreesWithParseAck(t *testing.T) {
-	v, err := schemas.NewValidator(base)
+	v, err := schematest.NewValidator(base)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/hubwire/hubwire/adapter/all"
 	"github.com/hubwire/hubwire/adapter/reply"
 	"github.com/hubwire/hubwire/schemas"
+	"github.com/hubwire/hubwire/schemas/schematest"
 	"github.com/hubwire/hubwire/sinks"
 	kafkasink "github.com/hubwire/hubwire/sinks/kafka"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
@@ -382,7 +383,7 @@ func TestAsyncAPIReferencesResolve(t *testing.T) {
 	}
 	c := compiler(t)
 	n := 0
-	schemas.Refs(doc, func(r string) {
+	schematest.Refs(doc, func(r string) {
 		n++
 		if strings.HasPrefix(r, "#") {
 			if _, ok := pointer(doc, strings.TrimPrefix(r, "#")); !ok {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
-	"github.com/hubwire/hubwire/schemas"
+	"github.com/hubwire/hubwire/schemas/schematest"
 )
 
 const schemaBase = "http://hubwire.test/schemas/"
@@ -25,7 +25,7 @@ func sample(t testing.TB, name string) []byte {
 }
 
 func TestDecodeSamples(t *testing.T) {
-	validator, err := schemas.NewValidator(schemaBase)
+	validator, err := schematest.NewValidator(schemaBase)
 	if err != nil {
 		t.Fatal(err)
 	}

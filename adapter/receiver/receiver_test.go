@@ -20,6 +20,7 @@ import (
 	"github.com/hubwire/hubwire/adapter/all"
 	"github.com/hubwire/hubwire/adapter/receiver"
 	"github.com/hubwire/hubwire/schemas"
+	"github.com/hubwire/hubwire/schemas/schematest"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
 	"github.com/hubwire/hubwire/sinks/store"
 )
@@ -206,7 +207,7 @@ func TestAsyncAPIServed(t *testing.T) {
 			}
 			base, _ := url.Parse(ts.URL + docPath)
 			refs := 0
-			schemas.Refs(v, func(ref string) {
+			schematest.Refs(v, func(ref string) {
 				if strings.HasPrefix(ref, "#") {
 					return
 				}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/schemas"
+	"github.com/hubwire/hubwire/schemas/schematest"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
 	"github.com/hubwire/hubwire/sinks/nats/natstest"
 )
@@ -32,7 +33,7 @@ func TestEverySampleBecomesOneCloudEvent(t *testing.T) {
 	for _, mode := range []string{"binary", "structured"} {
 		t.Run(mode, func(t *testing.T) {
 			inst := startHubwire(t, t.TempDir(), "--ce-mode", mode)
-			validator, err := schemas.NewValidator(inst.PublicURL() + "/schemas/")
+			validator, err := schematest.NewValidator(inst.PublicURL() + "/schemas/")
 			if err != nil {
 				t.Fatal(err)
 			}

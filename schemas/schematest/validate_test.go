@@ -1,8 +1,10 @@
-package schemas
+package schematest
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/hubwire/hubwire/schemas"
 )
 
 const base = "http://hubwire.test/schemas/"
@@ -12,8 +14,8 @@ func TestEverySchemaCompiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(v.schemas) != len(Names()) || len(Names()) < 18 {
-		t.Errorf("compiled %d of %d schemas", len(v.schemas), len(Names()))
+	if len(v.schemas) != len(schemas.Names()) || len(schemas.Names()) < 18 {
+		t.Errorf("compiled %d of %d schemas", len(v.schemas), len(schemas.Names()))
 	}
 }
 

@@ -1,4 +1,4 @@
-package schemas
+package schematest
 
 // Refs calls f with the value of every "$ref" in a decoded JSON document
 // (maps, slices and values as encoding/json or jsonschema.UnmarshalJSON

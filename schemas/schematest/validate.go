@@ -1,4 +1,4 @@
-package schemas
+package schematest
 
 import (
 	"bytes"
@@ -7,23 +7,25 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/hubwire/hubwire/schemas"
 )
 
-// Validator checks event data against the embedded schemas.
+// Validator checks event data against the schemas of package schemas.
 type Validator struct {
 	base    string
 	schemas map[string]*jsonschema.Schema
 }
 
-// NewValidator compiles every embedded schema as if served under base
+// NewValidator compiles every schema of package schemas as if served under base
 // (for example http://127.0.0.1:8080/schemas/), so that an event's
 // dataschema URI names the schema that checks its data. Formats such as
 // date-time are asserted, not just annotated.
 func NewValidator(base string) (*Validator, error) {
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	for _, name := range Names() {
-		raw, err := fs.ReadFile(files, name+".json")
+	for _, name := range schemas.Names() {
+		raw, err := fs.ReadFile(schemas.FS(), name+".json")
 		if err != nil {
 			return nil, err
 		}
@@ -36,7 +38,7 @@ func NewValidator(base string) (*Validator, error) {
 		}
 	}
 	v := &Validator{base: base, schemas: map[string]*jsonschema.Schema{}}
-	for _, name := range Names() {
+	for _, name := range schemas.Names() {
 		s, err := c.Compile(base + name + ".json")
 		if err != nil {
 			return nil, fmt.Errorf("schema %s: %w", name, err)
