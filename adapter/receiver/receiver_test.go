@@ -17,6 +17,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/all"
 	"github.com/hubwire/hubwire/adapter/receiver"
 	"github.com/hubwire/hubwire/schemas"
@@ -30,6 +31,12 @@ const token = "0123456789abcdef0123456789abcdef"
 // serveReceiver serves a Receiver over real HTTP, storing into a real embedded
 // JetStream.
 func serveReceiver(t *testing.T, maxBody int64, logs io.Writer) (*httptest.Server, *server.Server) {
+	t.Helper()
+	return serveRegistries(t, all.Registries, maxBody, logs)
+}
+
+// serveRegistries is serveReceiver for the registries regs.
+func serveRegistries(t *testing.T, regs adapter.List, maxBody int64, logs io.Writer) (*httptest.Server, *server.Server) {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 1 << 20, Logger: quiet})
@@ -54,7 +61,7 @@ func serveReceiver(t *testing.T, maxBody int64, logs io.Writer) (*httptest.Serve
 		t.Fatal(err)
 	}
 	recv, err := receiver.New(receiver.Config{
-		Registries:   all.Registries,
+		Registries:   regs,
 		SchemaBase:   "http://x/schemas/",
 		Store:        st,
 		Token:        token,
