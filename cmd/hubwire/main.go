@@ -13,10 +13,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/hubwire/hubwire/adapter/all"
 )
 
-const usage = `hubwire: container registry webhooks as CloudEvents on NATS JetStream.
+var usage = `hubwire: container registry webhooks as CloudEvents on NATS JetStream.
 
 Usage:
   hubwire serve [flags]    receive webhooks and publish them (see hubwire serve --help)
@@ -25,7 +28,7 @@ Usage:
   hubwire tail [flags]     follow new events as they are stored (see hubwire tail --help)
   hubwire ack <event-id> --state success|failure|error [flags]
                            acknowledge an event as a consumer (see hubwire ack --help)
-  hubwire send <dockerhub|dtr> --to <webhook URL> [flags]
+  hubwire send <` + strings.Join(all.Registries.Names(), "|") + `> --to <webhook URL> [flags]
                            post a sample delivery, to try a setup (see hubwire send --help)
   hubwire config check [flags]
                            check a configuration and print it, secrets masked
@@ -34,8 +37,8 @@ Usage:
 
 With no flags, serve runs an embedded NATS server with JetStream (data in
 ./hubwire-data, consumers connect to nats://127.0.0.1:4222) and the webhook
-receiver on http://127.0.0.1:8080, and prints the URLs to paste into Docker
-Hub or DTR.
+receiver on http://127.0.0.1:8080, and prints the URLs to paste into each
+registry's webhook settings.
 `
 
 func main() {

@@ -17,8 +17,8 @@ import (
 	"github.com/hubwire/hubwire/adapter/all"
 )
 
-const sendSummary = `Post a realistic delivery to a hubwire receiver (or any webhook receiver),
-to try a setup end to end without a registry. The source is dockerhub or dtr;
+var sendSummary = `Post a realistic delivery to a hubwire receiver (or any webhook receiver),
+to try a setup end to end without a registry. The source is ` + oneOf(all.Registries.Names()) + `;
 --to is the webhook URL hubwire serve printed.
 
   hubwire send dtr --to http://127.0.0.1:8080/hooks/dtr/<token> --type SCAN_COMPLETED

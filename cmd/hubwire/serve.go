@@ -25,7 +25,7 @@ NATS JetStream, answering the registry 202 only once the event is stored.
 
 With no flags it runs an embedded NATS server with JetStream on a file store
 under --data-dir, and prints the webhook URLs (with a token it generates on
-first start and keeps in the data directory) to paste into Docker Hub or DTR.
+first start and keeps in the data directory) to paste into each registry.
 Consumers subscribe to hubwire.events.> on the NATS server.
 
 With --broker it publishes to an external NATS (cluster) or to Kafka instead.`
