@@ -2,7 +2,7 @@
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test interop examples vet fmt-check fuzz bench clean
+.PHONY: run build test interop examples asyncapi vet fmt-check fuzz bench clean
 
 ## run: build and start hubwire with the embedded NATS JetStream (data in ./hubwire-data)
 run: build
@@ -32,6 +32,11 @@ examples: examples/js/node_modules
 examples/js/node_modules: examples/js/package-lock.json
 	npm ci --prefix examples/js --no-audit --no-fund
 	@touch $@
+
+## asyncapi: regenerate schemas/asyncapi.json from the registry list (adapter/all);
+## make test fails while the committed one differs
+asyncapi:
+	$(GO) generate ./schemas
 
 vet:
 	$(GO) vet ./...

@@ -53,6 +53,16 @@ type EventType struct {
 	Schema string
 	// Sample is the sample (samples/<Sample>.json) that produces it.
 	Sample string
+	// Summary says in a sentence, for people, what happened ("A tag was
+	// pushed to a repository."). It is the summary of the type's messages
+	// in the AsyncAPI document, which adds the registry's name of it.
+	Summary string
+	// Envelope is the alias (a key of the registry's Aliases) of the
+	// envelope type that may also carry this type, naming it inside: DTR's
+	// REPO_EVENT for its repository events; empty for none. The AsyncAPI
+	// document names it beside Native, so that a consumer who sees it in
+	// data.payload knows which event it was filed under.
+	Envelope string
 	// Global marks an event that belongs to no repository (DTR's scanner
 	// update): its subject and partition key name what it is about.
 	Global bool

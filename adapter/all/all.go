@@ -3,7 +3,8 @@
 // and settings, the printed webhook URLs, hubwire send, replay --type, the
 // schemas and the AsyncAPI document all iterate this list. Adding a
 // registry is its package under adapter/, its schemas under schemas/, and
-// one line here (see the README's "Adding a registry").
+// one line here, after which make asyncapi regenerates the AsyncAPI
+// document from the list (see the README's "Adding a registry").
 package all
 
 import (

@@ -18,7 +18,8 @@ const base = "http://hubwire.invalid/schemas/"
 // TestEveryTypeAsListed decodes every sample of every registry and holds
 // the list to what the decoder makes: each event's type is listed, with
 // the subject kind, action and schema the event carries; each listed type
-// has its sample and its schema; names are unique across registries.
+// has its sample, its schema and a summary, and its envelope (if any) is
+// one of the registry's aliases; names are unique across registries.
 func TestEveryTypeAsListed(t *testing.T) {
 	types := map[string]string{}
 	for _, reg := range all.Registries {
@@ -60,6 +61,12 @@ func TestEveryTypeAsListed(t *testing.T) {
 			types[typ.Type] = reg.Name
 			if !made[typ.Type] {
 				t.Errorf("%s: no sample makes %s", reg.Name, typ.Type)
+			}
+			if typ.Summary == "" {
+				t.Errorf("%s: %s has no Summary (the AsyncAPI document's summary of its messages)", reg.Name, typ.Type)
+			}
+			if _, ok := reg.Aliases[typ.Envelope]; typ.Envelope != "" && !ok {
+				t.Errorf("%s: the envelope of %s, %s, is not one of its Aliases", reg.Name, typ.Type, typ.Envelope)
 			}
 			if _, err := fs.Stat(reg.Samples, "samples/"+typ.Sample+".json"); err != nil {
 				t.Errorf("%s: the sample of %s: %v", reg.Name, typ.Type, err)

@@ -27,7 +27,10 @@ const SourceName = "dockerhub"
 const TypePush = "com.docker.hub.push"
 
 // push is Docker Hub's one event type: it sends nothing but pushes.
-var push = adapter.EventType{Type: TypePush, Kind: "push", Action: "push", Schema: "dockerhub.push", Sample: "current"}
+var push = adapter.EventType{
+	Type: TypePush, Kind: "push", Action: "push", Schema: "dockerhub.push", Sample: "current",
+	Summary: "A push to a Docker Hub repository.",
+}
 
 // Registry describes Docker Hub to the rest of hubwire.
 var Registry = adapter.Registry{
