@@ -32,6 +32,17 @@ func New(schemaBase string) *Source {
 	return &Source{schemaBase: schemaBase}
 }
 
+// inRepoEvent are the types a REPO_EVENT envelope may name.
+var inRepoEvent = func() []string {
+	var names []string
+	for _, t := range types {
+		if t.Envelope == repoEvent {
+			names = append(names, t.Native)
+		}
+	}
+	return names
+}()
+
 // byNative finds an event type by DTR's name of it.
 var byNative = func() map[string]adapter.EventType {
 	m := map[string]adapter.EventType{}
@@ -143,12 +154,10 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	c := env.Contents
 	dtrType := env.Type
 	if dtrType == repoEvent {
-		switch c.Event {
-		case "REPO_CREATED", "REPO_UPDATED", "REPO_DELETED":
-			dtrType = c.Event
-		default:
-			return nil, adapter.Errorf("contents.event", "%q is not a repository event; a REPO_EVENT names one of REPO_CREATED, REPO_UPDATED, REPO_DELETED", c.Event)
+		if t, ok := byNative[c.Event]; !ok || t.Envelope != repoEvent {
+			return nil, adapter.Errorf("contents.event", "%q is not a repository event; a REPO_EVENT names one of %s", c.Event, strings.Join(inRepoEvent, ", "))
 		}
+		dtrType = c.Event
 	}
 	k, ok := byNative[dtrType]
 	if !ok {
