@@ -163,49 +163,78 @@ func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string
 	if c.broker.mode, err = sinks.ParseMode(c.modeText); err != nil {
 		return c, fmt.Errorf("--ce-mode: %w", err)
 	}
+	for _, check := range []func() error{c.checkLogging, c.checkLimits, c.checkReceiver, c.checkHTTP} {
+		if err := check(); err != nil {
+			return c, err
+		}
+	}
+	if c.publicURL != "" {
+		c.publicURL = strings.TrimSuffix(c.publicURL, "/")
+	}
+	if _, err := verifiersFor(c.sources); err != nil {
+		return c, err
+	}
+	if err := c.reply.check(); err != nil {
+		return c, err
+	}
+	return c, c.broker.check()
+}
+
+func (c *serveConfig) checkLogging() error {
 	if err := c.logLevel.UnmarshalText([]byte(c.levelText)); err != nil {
-		return c, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.levelText)
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", c.levelText)
 	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
+	}
+	return nil
+}
+
+// checkLimits checks the sizes, rates and times deliveries are held to.
+func (c *serveConfig) checkLimits() error {
 	switch {
-	case c.logFormat != "text" && c.logFormat != "json":
-		return c, fmt.Errorf("--log-format %q: want text or json", c.logFormat)
 	case c.maxBodyBytes <= 0:
-		return c, fmt.Errorf("--max-body-bytes %d: must be positive", c.maxBodyBytes)
+		return fmt.Errorf("--max-body-bytes %d: must be positive", c.maxBodyBytes)
 	case c.spoolMaxBytes < 0:
-		return c, fmt.Errorf("--spool-max-bytes %d: must be 0 (no spool) or a size in bytes", c.spoolMaxBytes)
+		return fmt.Errorf("--spool-max-bytes %d: must be 0 (no spool) or a size in bytes", c.spoolMaxBytes)
 	case c.spoolMaxBytes > 0 && c.spoolMaxBytes < 4*c.maxBodyBytes:
-		return c, fmt.Errorf("--spool-max-bytes %d is too small to hold even a few deliveries of --max-body-bytes %d; give it at least %d", c.spoolMaxBytes, c.maxBodyBytes, 4*c.maxBodyBytes)
+		return fmt.Errorf("--spool-max-bytes %d is too small to hold even a few deliveries of --max-body-bytes %d; give it at least %d", c.spoolMaxBytes, c.maxBodyBytes, 4*c.maxBodyBytes)
 	case c.publishTimeout <= 0:
-		return c, fmt.Errorf("--publish-timeout %v: must be positive", c.publishTimeout)
+		return fmt.Errorf("--publish-timeout %v: must be positive", c.publishTimeout)
 	case c.allowedRate != "*" && !isPositiveInt(c.allowedRate):
-		return c, fmt.Errorf("--webhook-allowed-rate %q: want a number of requests a minute, or *", c.allowedRate)
+		return fmt.Errorf("--webhook-allowed-rate %q: want a number of requests a minute, or *", c.allowedRate)
 	case c.rateLimit < 0 || c.sourceRateLimit < 0:
-		return c, fmt.Errorf("--rate-limit %v, --source-rate-limit %v: must be 0 (no limit) or more", c.rateLimit, c.sourceRateLimit)
+		return fmt.Errorf("--rate-limit %v, --source-rate-limit %v: must be 0 (no limit) or more", c.rateLimit, c.sourceRateLimit)
 	case c.maxInFlight < 0:
-		return c, fmt.Errorf("--max-in-flight %d: must be 0 (no cap) or more", c.maxInFlight)
+		return fmt.Errorf("--max-in-flight %d: must be 0 (no cap) or more", c.maxInFlight)
 	case c.shutdownTimeout <= 0:
-		return c, fmt.Errorf("--shutdown-timeout %v: must be positive", c.shutdownTimeout)
+		return fmt.Errorf("--shutdown-timeout %v: must be positive", c.shutdownTimeout)
 	case c.dataDir == "":
-		return c, errors.New("--data-dir is empty: name a directory for the store and the token")
+		return errors.New("--data-dir is empty: name a directory for the store and the token")
 	}
+	return nil
+}
+
+// checkReceiver checks where the receiver listens and what it takes as a
+// token.
+func (c *serveConfig) checkReceiver() error {
 	if _, _, err := net.SplitHostPort(c.httpAddr); err != nil {
-		return c, fmt.Errorf("--http-addr %q: want host:port, such as 127.0.0.1:8080", c.httpAddr)
+		return fmt.Errorf("--http-addr %q: want host:port, such as 127.0.0.1:8080", c.httpAddr)
 	}
 	if c.token != "" {
 		if err := receiver.CheckToken(c.token); err != nil {
-			return c, fmt.Errorf("--token: %w", err)
+			return fmt.Errorf("--token: %w", err)
 		}
 	}
 	if c.publicURL != "" {
 		u, err := url.Parse(c.publicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-			return c, fmt.Errorf("--public-url %q: want an absolute http(s) URL such as https://hooks.example.com", c.publicURL)
+			return fmt.Errorf("--public-url %q: want an absolute http(s) URL such as https://hooks.example.com", c.publicURL)
 		}
-		c.publicURL = strings.TrimSuffix(c.publicURL, "/")
 	}
 	for _, form := range c.acceptAuth.values {
 		if form != "raw" && form != "basic" {
-			return c, fmt.Errorf("--accept-authorization %q: want raw, basic or both", form)
+			return fmt.Errorf("--accept-authorization %q: want raw, basic or both", form)
 		}
 	}
 	for _, pair := range c.sourceTokens.values {
@@ -215,36 +244,35 @@ func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string
 			for _, name := range all.Registries.Names() {
 				want = append(want, name+"=<token>")
 			}
-			return c, fmt.Errorf("--source-token: want %s, not %q", oneOf(want), strings.SplitN(pair, "=", 2)[0]+"=…")
+			return fmt.Errorf("--source-token: want %s, not %q", oneOf(want), strings.SplitN(pair, "=", 2)[0]+"=…")
 		}
 		if err := receiver.CheckToken(tok); err != nil {
-			return c, fmt.Errorf("--source-token %s: %w", source, err)
+			return fmt.Errorf("--source-token %s: %w", source, err)
 		}
 	}
+	return nil
+}
+
+// checkHTTP checks the HTTP server's TLS files and timeouts.
+func (c *serveConfig) checkHTTP() error {
 	switch {
 	case (c.tlsCert == "") != (c.tlsKey == ""):
-		return c, errors.New("--tls-cert and --tls-key go together")
+		return errors.New("--tls-cert and --tls-key go together")
 	case c.tlsClientCA != "" && c.tlsCert == "":
-		return c, errors.New("--tls-client-ca needs --tls-cert and --tls-key")
+		return errors.New("--tls-client-ca needs --tls-cert and --tls-key")
 	case c.headerTimeout <= 0 || c.readTimeout <= 0 || c.writeTimeout <= 0 || c.idleTimeout <= 0:
-		return c, errors.New("--read-header-timeout, --read-timeout, --write-timeout, --idle-timeout: each must be positive")
+		return errors.New("--read-header-timeout, --read-timeout, --write-timeout, --idle-timeout: each must be positive")
 	case c.writeTimeout <= c.publishTimeout:
-		return c, fmt.Errorf("--write-timeout %v must be longer than --publish-timeout %v, or answers are cut off", c.writeTimeout, c.publishTimeout)
+		return fmt.Errorf("--write-timeout %v must be longer than --publish-timeout %v, or answers are cut off", c.writeTimeout, c.publishTimeout)
 	case c.maxHeaderBytes < 4096:
-		return c, fmt.Errorf("--max-header-bytes %d: at least 4096", c.maxHeaderBytes)
+		return fmt.Errorf("--max-header-bytes %d: at least 4096", c.maxHeaderBytes)
 	}
 	if c.tlsCert != "" {
 		if _, err := server.ReceiverTLS(c.tlsCert, c.tlsKey, c.tlsClientCA); err != nil {
-			return c, err
+			return err
 		}
 	}
-	if _, err := verifiersFor(c.sources); err != nil {
-		return c, err
-	}
-	if err := c.reply.check(); err != nil {
-		return c, err
-	}
-	return c, c.broker.check()
+	return nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
