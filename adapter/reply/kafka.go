@@ -324,8 +324,8 @@ func (o *owner) apply(ctx context.Context, m kafkago.Message) error {
 		cur := o.records[n.Received.ID]
 		rec := *n.Received
 		if cur != nil {
-			rec = cur.clone()
-			if !rec.receipt(*n.Received, k.clock()) {
+			rec = cur.Clone()
+			if !rec.TakeReceipt(*n.Received, k.clock()) {
 				return nil // a repeated delivery keeps the record it has
 			}
 		}
@@ -341,7 +341,7 @@ func (o *owner) apply(ctx context.Context, m kafkago.Message) error {
 	log := k.cfg.Logger.With("event_id", a.EventID, "consumer", a.Consumer)
 	if err != nil {
 		log.Warn("ack refused", "reason", err)
-		k.cfg.Metrics.ack("invalid")
+		k.cfg.Metrics.Ack("invalid")
 		return nil
 	}
 	o.mu.Lock()
@@ -349,17 +349,17 @@ func (o *owner) apply(ctx context.Context, m kafkago.Message) error {
 	// An ack can come before its event's notice, or be the first word of
 	// an event without a callback_url: it starts the record.
 	cur := o.records[a.EventID]
-	rec := ackRecord(a.EventID)
+	rec := NewAckRecord(a.EventID)
 	if cur != nil {
-		rec = cur.clone()
+		rec = cur.Clone()
 	}
-	if !rec.addAck(a, uint64(m.Offset)+1, k.clock()) {
+	if !rec.AddAck(a, uint64(m.Offset)+1, k.clock()) {
 		return nil
 	}
 	if err := o.keep(ctx, cur, rec); err != nil {
 		return err
 	}
-	k.cfg.Metrics.ack("taken")
+	k.cfg.Metrics.Ack("taken")
 	log.Info("ack taken", "state", a.State, "callback", rec.Callback.Outcome)
 	if rec.Callback.Outcome == OutcomeQueued {
 		o.startCallback(ctx, rec.ID)
@@ -405,7 +405,7 @@ func (o *owner) timers(ctx context.Context) {
 		}
 		o.mu.Lock()
 		for id, rec := range o.records {
-			if rec.timeout(o.k.clock()) {
+			if rec.Timeout(o.k.clock()) {
 				if err := o.persist(ctx, rec); err == nil {
 					o.k.cfg.Logger.Info("ack timeout", "event_id", id, "description", rec.Decision.Description)
 					o.startCallback(ctx, id)
@@ -446,7 +446,7 @@ func (o *owner) callback(ctx context.Context, id string) {
 		o.persist(ctx, rec)
 		o.mu.Unlock()
 		log.Warn("callback refused", "reason", err)
-		k.cfg.Metrics.callback(OutcomeRefused)
+		k.cfg.Metrics.Callback(OutcomeRefused)
 		return
 	}
 	rec.Callback.Outcome, rec.Callback.ClaimedAt = OutcomePosting, k.clock()
@@ -478,7 +478,7 @@ func (o *owner) callback(ctx context.Context, id string) {
 		log.Error("callback outcome not recorded", "error", err)
 	}
 	log.Info("callback done", "outcome", outcome)
-	k.cfg.Metrics.callback(outcome)
+	k.cfg.Metrics.Callback(outcome)
 }
 
 // ServeHTTP answers GET /api/events/<id>, as Subscriber's does.

@@ -2,7 +2,8 @@ package reply
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// Metrics are the reply subscriber's Prometheus metrics.
+// Metrics are the reply subscriber's Prometheus metrics. A nil *Metrics
+// counts nothing.
 type Metrics struct {
 	acks      *prometheus.CounterVec
 	callbacks *prometheus.CounterVec
@@ -24,13 +25,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-func (m *Metrics) ack(result string) {
+// Ack counts an ack applied: result is taken or invalid.
+func (m *Metrics) Ack(result string) {
 	if m != nil {
 		m.acks.WithLabelValues(result).Inc()
 	}
 }
 
-func (m *Metrics) callback(outcome string) {
+// Callback counts a finished callback by its outcome.
+func (m *Metrics) Callback(outcome string) {
 	if m != nil {
 		m.callbacks.WithLabelValues(outcome).Inc()
 	}

@@ -100,13 +100,14 @@ func NewRecord(id, typ, source, subject, callbackURL string, stored sinks.Receip
 	return r
 }
 
-// ackRecord starts the record of an event at its first ack.
-func ackRecord(id string) Record {
+// NewAckRecord starts the record of an event at its first ack.
+func NewAckRecord(id string) Record {
 	return Record{ID: id, Callback: Callback{Outcome: OutcomeNone}}
 }
 
-// clone is a copy of r that shares nothing with it that changes.
-func (r *Record) clone() Record {
+// Clone is a copy of r that shares nothing with it that changes, for a
+// change to be made on the copy and kept only once it is written.
+func (r *Record) Clone() Record {
 	c := *r
 	c.Acks = slices.Clone(r.Acks)
 	c.Callback.Attempts = slices.Clone(r.Callback.Attempts)
@@ -117,12 +118,12 @@ func (r *Record) clone() Record {
 	return c
 }
 
-// receipt takes got, the record of an event just received, into r. A
+// TakeReceipt takes got, the record of an event just received, into r. A
 // record its acks started (they can overtake the receipt: the record is
 // written while the event is published) takes the receipt and keeps its
 // acks, which may then decide the callback; a received record is kept as
 // it is (a repeated delivery). It reports whether r changed.
-func (r *Record) receipt(got Record, now time.Time) bool {
+func (r *Record) TakeReceipt(got Record, now time.Time) bool {
 	if !r.ReceivedAt.IsZero() {
 		return false
 	}
@@ -144,9 +145,11 @@ func (r Record) Public() Record {
 	return r
 }
 
-// addAck records a and, if the chain policy is settled by it, the
-// decision. It reports whether the record changed.
-func (r *Record) addAck(a Ack, seq uint64, now time.Time) bool {
+// AddAck records a and, if the chain policy is settled by it, the
+// decision. seq is the ack's position in the broker (0 when unknown), so
+// that an ack processed twice is recorded once. It reports whether the
+// record changed.
+func (r *Record) AddAck(a Ack, seq uint64, now time.Time) bool {
 	for _, seen := range r.Acks {
 		if seq != 0 && seen.Seq == seq {
 			return false
@@ -168,9 +171,9 @@ func (r *Record) settle(now time.Time) {
 	}
 }
 
-// timeout decides error for an event whose required consumers did not all
+// Timeout decides error for an event whose required consumers did not all
 // answer by the deadline. It reports whether it decided.
-func (r *Record) timeout(now time.Time) bool {
+func (r *Record) Timeout(now time.Time) bool {
 	if r.Decision != nil || r.CallbackURL == "" || r.Deadline.IsZero() || now.Before(r.Deadline) {
 		return false
 	}

@@ -185,7 +185,7 @@ func (s *Subscriber) Received(ctx context.Context, source string, d *adapter.Dec
 	_, err = s.kv.Create(ctx, rec.ID, data)
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		var now Record
-		if now, err = s.update(ctx, rec.ID, func(r *Record) bool { return r.receipt(rec, s.clock()) }); err == nil && now.Callback.Outcome == OutcomeQueued {
+		if now, err = s.update(ctx, rec.ID, func(r *Record) bool { return r.TakeReceipt(rec, s.clock()) }); err == nil && now.Callback.Outcome == OutcomeQueued {
 			err = s.queue(ctx, "callback", rec.ID)
 		}
 	}
@@ -229,7 +229,7 @@ func (s *Subscriber) write(ctx context.Context, id string, create bool, change f
 		e, err := s.kv.Get(ctx, id)
 		switch {
 		case create && errors.Is(err, jetstream.ErrKeyNotFound):
-			rec = ackRecord(id)
+			rec = NewAckRecord(id)
 		case err != nil:
 			return rec, err
 		default:
@@ -297,7 +297,7 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 	a, err := ParseAck(msg.Data(), strings.TrimPrefix(msg.Subject(), AckSubjectPrefix+"."))
 	if err != nil {
 		log.Warn("ack refused", "event_id", a.EventID, "consumer", a.Consumer, "reason", err)
-		s.cfg.Metrics.ack("invalid")
+		s.cfg.Metrics.Ack("invalid")
 		msg.Term()
 		return
 	}
@@ -305,14 +305,14 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 	if meta, err := msg.Metadata(); err == nil {
 		seq = meta.Sequence.Stream
 	}
-	rec, err := s.upsert(ctx, a.EventID, func(r *Record) bool { return r.addAck(a, seq, s.clock()) })
+	rec, err := s.upsert(ctx, a.EventID, func(r *Record) bool { return r.AddAck(a, seq, s.clock()) })
 	if err != nil {
 		log.Error("ack not applied; will retry", "event_id", a.EventID, "error", err)
 		msg.NakWithDelay(time.Second)
 		return
 	}
 	log.Info("ack taken", "event_id", a.EventID, "consumer", a.Consumer, "state", a.State, "callback", rec.Callback.Outcome)
-	s.cfg.Metrics.ack("taken")
+	s.cfg.Metrics.Ack("taken")
 	if rec.Callback.Outcome == OutcomeQueued {
 		// Queued again if this ack is processed twice: the work stream's
 		// duplicate window and the record's outcome keep it to one POST.
@@ -367,7 +367,7 @@ func (s *Subscriber) timer(msg jetstream.Msg, id string) error {
 	if wait := rec.Deadline.Sub(s.clock()); wait > 0 {
 		return msg.NakWithDelay(wait)
 	}
-	rec, err = s.update(ctx, id, func(r *Record) bool { return r.timeout(s.clock()) })
+	rec, err = s.update(ctx, id, func(r *Record) bool { return r.Timeout(s.clock()) })
 	if err != nil {
 		return err
 	}
@@ -421,7 +421,7 @@ func (s *Subscriber) callback(msg jetstream.Msg, id string) error {
 	log := s.cfg.Logger.With("event_id", id)
 	if err := s.cfg.Poster.Allowed(rec.CallbackURL); err != nil {
 		log.Warn("callback refused", "reason", err)
-		s.cfg.Metrics.callback(OutcomeRefused)
+		s.cfg.Metrics.Callback(OutcomeRefused)
 		_, uerr := s.update(ctx, id, func(r *Record) bool {
 			r.Callback.Outcome, r.Callback.Note = OutcomeRefused, err.Error()
 			return true
@@ -486,6 +486,6 @@ func (s *Subscriber) callback(msg jetstream.Msg, id string) error {
 		return err
 	}
 	log.Info("callback done", "outcome", outcome)
-	s.cfg.Metrics.callback(outcome)
+	s.cfg.Metrics.Callback(outcome)
 	return msg.Ack()
 }
