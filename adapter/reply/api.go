@@ -6,22 +6,17 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // ErrNoRecord is the answer for an event hubwire has no record of.
 var ErrNoRecord = errors.New("no such event")
 
-// ServeHTTP answers GET /api/events/<id> with the event's delivery record:
-// when it was received, where it was stored, the acks, the decision and
-// each callback attempt (see Record for which events have one). The
-// receiver checks the token first.
-func (s *Subscriber) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	serveRecord(w, req, s.Get)
-}
-
-func serveRecord(w http.ResponseWriter, req *http.Request, get func(context.Context, string) (Record, error)) {
+// ServeRecord answers GET /api/events/<id> with the event's delivery
+// record, as get returns it (ErrNoRecord for an event with none): when it
+// was received, where it was stored, the acks, the decision and each
+// callback attempt (see Record for which events have one). The receiver
+// checks the token first.
+func ServeRecord(w http.ResponseWriter, req *http.Request, get func(context.Context, string) (Record, error)) {
 	w.Header().Set("Content-Type", "application/json")
 	id, ok := strings.CutPrefix(req.URL.Path, "/api/events/")
 	if !ok || id == "" || strings.Contains(id, "/") {
@@ -37,7 +32,7 @@ func serveRecord(w http.ResponseWriter, req *http.Request, get func(context.Cont
 	}
 	rec, err := get(req.Context(), id)
 	switch {
-	case errors.Is(err, ErrNoRecord) || errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey):
+	case errors.Is(err, ErrNoRecord):
 		w.WriteHeader(http.StatusNotFound)
 		json.NewEncoder(w).Encode(map[string]string{"error": "no record of event " + id + ": hubwire records an event with a callback_url when it receives it, any other at its first ack"})
 	case err != nil:

@@ -23,6 +23,8 @@ import (
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/adapter/reply"
+	"github.com/hubwire/hubwire/adapter/reply/kafkareply"
+	"github.com/hubwire/hubwire/adapter/reply/natsreply"
 	"github.com/hubwire/hubwire/schemas"
 	"github.com/hubwire/hubwire/sinks"
 	"github.com/hubwire/hubwire/sinks/spool"
@@ -343,7 +345,7 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *instance,
 	}
 	replyMetrics := reply.NewMetrics(reg)
 	if nc := inst.broker.natsConn(); nc != nil {
-		sub, err := reply.Start(ctx, reply.Config{
+		sub, err := natsreply.Start(ctx, natsreply.Config{
 			Conn:       nc,
 			Poster:     poster,
 			Required:   requiredFor(cfg.reply.required.values, cfg.sources),
@@ -543,7 +545,7 @@ type replier interface {
 	Stop()
 }
 
-func startKafkaReply(ctx context.Context, cfg serveConfig, poster *reply.Poster, m *reply.Metrics, log *slog.Logger) (*reply.KafkaSubscriber, error) {
+func startKafkaReply(ctx context.Context, cfg serveConfig, poster *reply.Poster, m *reply.Metrics, log *slog.Logger) (*kafkareply.Subscriber, error) {
 	auth, err := cfg.broker.kafka.auth.auth()
 	if err != nil {
 		return nil, err
@@ -556,7 +558,7 @@ func startKafkaReply(ctx context.Context, cfg serveConfig, poster *reply.Poster,
 	if err != nil {
 		return nil, err
 	}
-	return reply.StartKafka(ctx, reply.KafkaConfig{
+	return kafkareply.Start(ctx, kafkareply.Config{
 		Brokers: cfg.broker.kafkaBrokers(), Dialer: dialer, Transport: transport,
 		AcksTopic: cfg.broker.kafka.acksTopic, DeliveriesTopic: cfg.broker.kafka.deliveriesTopic, GroupID: "hubwire-reply",
 		Poster: poster, Required: requiredFor(cfg.reply.required.values, cfg.sources), AckTimeout: cfg.reply.ackTimeout,

@@ -1,4 +1,9 @@
-package reply
+// Package kafkareply is the reply subscriber on Kafka: acks and the
+// receivers' notices on the acks topic, shared by the hubwire replicas
+// as a consumer group; delivery records on the compacted deliveries
+// topic, each partition written by the owner of the same partition of
+// the acks topic. The callback itself is reply.Engine's.
+package kafkareply
 
 import (
 	"context"
@@ -14,11 +19,12 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/reply"
 	"github.com/hubwire/hubwire/sinks"
 )
 
-// KafkaConfig configures the reply subscriber on Kafka.
-type KafkaConfig struct {
+// Config configures the reply subscriber on Kafka.
+type Config struct {
 	Brokers   []string
 	Dialer    *kafkago.Dialer
 	Transport *kafkago.Transport
@@ -28,22 +34,22 @@ type KafkaConfig struct {
 	AcksTopic, DeliveriesTopic string
 	// GroupID is the consumer group the hubwire replicas share.
 	GroupID    string
-	Poster     *Poster
+	Poster     *reply.Poster
 	Required   map[string][]string
 	AckTimeout time.Duration
-	Metrics    *Metrics
+	Metrics    *reply.Metrics
 	Logger     *slog.Logger
 }
 
-// KafkaSubscriber is the reply subscriber on Kafka. The replicas share the
+// Subscriber is the reply subscriber on Kafka. The replicas share the
 // acks topic through a consumer group: the member that owns partition p
 // of the acks topic is the only writer of partition p of the deliveries
 // topic, where every key of p lands too, so each event's record has one
 // writer at a time without compare-and-set. A new owner restores its
 // partitions' records from the deliveries topic and finishes what its
 // predecessor left queued.
-type KafkaSubscriber struct {
-	cfg        KafkaConfig
+type Subscriber struct {
+	cfg        Config
 	client     *kafkago.Client
 	partitions []int
 	group      *kafkago.ConsumerGroup
@@ -53,27 +59,32 @@ type KafkaSubscriber struct {
 	clock      func() time.Time
 
 	mu   sync.Mutex
-	view map[string]Record // every record, as the deliveries topic says
+	view map[string]reply.Record // every record, as the deliveries topic says
 }
 
-var _ adapter.Recorder = (*KafkaSubscriber)(nil)
+var _ adapter.Recorder = (*Subscriber)(nil)
 
 // notice is what a receiver puts on the acks topic for each stored event,
 // so that the partition's owner creates the record.
 type notice struct {
-	Received *Record `json:"hubwire_received"`
+	Received *reply.Record `json:"hubwire_received"`
 }
 
-// StartKafka checks the topics and starts consuming.
-func StartKafka(ctx context.Context, cfg KafkaConfig) (*KafkaSubscriber, error) {
+// Start checks the topics and starts consuming.
+func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Dialer == nil {
 		cfg.Dialer = kafkago.DefaultDialer
 	}
-	k := &KafkaSubscriber{cfg: cfg, clock: time.Now, view: map[string]Record{},
-		client: &kafkago.Client{Addr: kafkago.TCP(cfg.Brokers...), Transport: cfg.Transport}}
+	k := &Subscriber{cfg: cfg, clock: time.Now, view: map[string]reply.Record{},
+		client: &kafkago.Client{Addr: kafkago.TCP(cfg.Brokers...)}}
+	if cfg.Transport != nil {
+		// Set only when given: a nil *Transport in the interface would
+		// be called, where no Transport means kafka-go's default.
+		k.client.Transport = cfg.Transport
+	}
 	acks, err := k.topicPartitions(ctx, cfg.AcksTopic)
 	if err != nil {
 		return nil, err
@@ -112,7 +123,7 @@ func StartKafka(ctx context.Context, cfg KafkaConfig) (*KafkaSubscriber, error) 
 	return k, nil
 }
 
-func (k *KafkaSubscriber) topicPartitions(ctx context.Context, topic string) ([]int, error) {
+func (k *Subscriber) topicPartitions(ctx context.Context, topic string) ([]int, error) {
 	md, err := k.client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
 		return nil, fmt.Errorf("reading metadata of Kafka topic %s: %w", topic, err)
@@ -132,7 +143,7 @@ func (k *KafkaSubscriber) topicPartitions(ctx context.Context, topic string) ([]
 
 // Stop leaves the group; unfinished callbacks are finished by the next
 // owner of their partition.
-func (k *KafkaSubscriber) Stop() {
+func (k *Subscriber) Stop() {
 	k.end()
 	k.group.Close()
 	k.running.Wait()
@@ -141,24 +152,30 @@ func (k *KafkaSubscriber) Stop() {
 // Received implements adapter.Recorder: the notice of an event with a
 // callback_url goes to the partition its event's acks go to. Any other
 // event is recorded at its first ack.
-func (k *KafkaSubscriber) Received(ctx context.Context, source string, d *adapter.Decoded, where sinks.Receipt) error {
+func (k *Subscriber) Received(ctx context.Context, source string, d *adapter.Decoded, where sinks.Receipt) error {
 	if d.CallbackURL == "" {
 		return nil
 	}
 	e := &d.Event
-	rec := NewRecord(e.ID(), e.Type(), source, e.Subject(), d.CallbackURL, where, k.cfg.Required[source], k.cfg.AckTimeout, k.clock())
+	rec := reply.NewRecord(e.ID(), e.Type(), source, e.Subject(), d.CallbackURL, where, k.cfg.Required[source], k.cfg.AckTimeout, k.clock())
 	body, err := json.Marshal(notice{Received: &rec})
 	if err != nil {
 		return err
 	}
-	return k.produce(ctx, k.cfg.AcksTopic, k.partitionOf(rec.ID), rec.ID, body)
+	if err := k.produce(ctx, k.cfg.AcksTopic, k.partitionOf(rec.ID), rec.ID, body); err != nil {
+		// The receiver logs it ("delivery record not written") and
+		// answers 503, so that the registry retries.
+		k.cfg.Metrics.RecordWriteError(reply.OpReceipt)
+		return err
+	}
+	return nil
 }
 
-func (k *KafkaSubscriber) partitionOf(id string) int {
+func (k *Subscriber) partitionOf(id string) int {
 	return kafkago.Murmur2Balancer{Consistent: true}.Balance(kafkago.Message{Key: []byte(id)}, k.partitions...)
 }
 
-func (k *KafkaSubscriber) produce(ctx context.Context, topic string, partition int, key string, value []byte) error {
+func (k *Subscriber) produce(ctx context.Context, topic string, partition int, key string, value []byte) error {
 	resp, err := k.client.Produce(ctx, &kafkago.ProduceRequest{
 		Topic: topic, Partition: partition, RequiredAcks: kafkago.RequireAll,
 		Records: kafkago.NewRecordReader(kafkago.Record{Key: kafkago.NewBytes([]byte(key)), Value: kafkago.NewBytes(value)}),
@@ -173,18 +190,23 @@ func (k *KafkaSubscriber) produce(ctx context.Context, topic string, partition i
 }
 
 // Get returns an event's record from the view every replica keeps.
-func (k *KafkaSubscriber) Get(_ context.Context, id string) (Record, error) {
+func (k *Subscriber) Get(_ context.Context, id string) (reply.Record, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	rec, ok := k.view[id]
 	if !ok {
-		return rec, ErrNoRecord
+		return rec, reply.ErrNoRecord
 	}
 	return rec, nil
 }
 
+// ServeHTTP answers GET /api/events/<id>, as NATS's Subscriber does.
+func (k *Subscriber) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	reply.ServeRecord(w, req, k.Get)
+}
+
 // tail keeps the view of one deliveries partition.
-func (k *KafkaSubscriber) tail(p int) {
+func (k *Subscriber) tail(p int) {
 	defer k.running.Done()
 	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: k.cfg.Brokers, Dialer: k.cfg.Dialer, Topic: k.cfg.DeliveriesTopic, Partition: p, MaxWait: 200 * time.Millisecond})
 	defer r.Close()
@@ -194,7 +216,7 @@ func (k *KafkaSubscriber) tail(p int) {
 		if err != nil {
 			return
 		}
-		var rec Record
+		var rec reply.Record
 		if json.Unmarshal(m.Value, &rec) == nil {
 			k.mu.Lock()
 			k.view[rec.ID] = rec
@@ -205,7 +227,7 @@ func (k *KafkaSubscriber) tail(p int) {
 
 // consume takes the group's generations: each assigned partition of the
 // acks topic is owned until the next rebalance.
-func (k *KafkaSubscriber) consume() {
+func (k *Subscriber) consume() {
 	defer k.running.Done()
 	for {
 		gen, err := k.group.Next(k.life)
@@ -223,19 +245,24 @@ func (k *KafkaSubscriber) consume() {
 	}
 }
 
-// owner is the state of one owned partition.
+// owner is the state of one owned partition. It is the partition's
+// reply.Records: the only writer of its records while it owns it.
 type owner struct {
-	k        *KafkaSubscriber
+	k        *Subscriber
 	p        int
+	engine   *reply.Engine
 	mu       sync.Mutex
-	records  map[string]*Record
+	records  map[string]reply.Record
 	inFlight map[string]bool
 	wg       sync.WaitGroup
 }
 
 // own applies the acks of partition p until ctx ends (a rebalance or a stop).
-func (k *KafkaSubscriber) own(ctx context.Context, gen *kafkago.Generation, p int, offset int64) {
-	o := &owner{k: k, p: p, records: map[string]*Record{}, inFlight: map[string]bool{}}
+func (k *Subscriber) own(ctx context.Context, gen *kafkago.Generation, p int, offset int64) {
+	o := &owner{k: k, p: p, records: map[string]reply.Record{}, inFlight: map[string]bool{}}
+	// Lease 0: the owner is the only writer, so a callback it finds
+	// posting was its predecessor's and is taken over at once.
+	o.engine = &reply.Engine{Records: o, Poster: k.cfg.Poster, Metrics: k.cfg.Metrics, Logger: k.cfg.Logger, Clock: func() time.Time { return k.clock() }}
 	defer o.wg.Wait()
 	if err := o.restore(ctx); err != nil {
 		if ctx.Err() == nil {
@@ -245,7 +272,7 @@ func (k *KafkaSubscriber) own(ctx context.Context, gen *kafkago.Generation, p in
 	}
 	o.mu.Lock()
 	for id, r := range o.records {
-		if r.Callback.Outcome == OutcomeQueued || r.Callback.Outcome == OutcomePosting {
+		if r.Callback.Outcome == reply.OutcomeQueued || r.Callback.Outcome == reply.OutcomePosting {
 			o.startCallback(ctx, id)
 		}
 	}
@@ -303,9 +330,9 @@ func (o *owner) restore(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		var rec Record
+		var rec reply.Record
 		if json.Unmarshal(m.Value, &rec) == nil {
-			o.records[rec.ID] = &rec
+			o.records[rec.ID] = rec
 		}
 		if m.Offset >= last-1 {
 			return nil
@@ -321,23 +348,24 @@ func (o *owner) apply(ctx context.Context, m kafkago.Message) error {
 	if json.Unmarshal(m.Value, &n) == nil && n.Received != nil {
 		o.mu.Lock()
 		defer o.mu.Unlock()
-		cur := o.records[n.Received.ID]
 		rec := *n.Received
-		if cur != nil {
+		if cur, ok := o.records[rec.ID]; ok {
 			rec = cur.Clone()
 			if !rec.TakeReceipt(*n.Received, k.clock()) {
 				return nil // a repeated delivery keeps the record it has
 			}
 		}
-		if err := o.keep(ctx, cur, rec); err != nil {
+		if err := o.keep(ctx, rec); err != nil {
+			// own logs it and applies the notice again.
+			k.cfg.Metrics.RecordWriteError(reply.OpReceipt)
 			return err
 		}
-		if rec.Callback.Outcome == OutcomeQueued {
+		if rec.Callback.Outcome == reply.OutcomeQueued {
 			o.startCallback(ctx, rec.ID)
 		}
 		return nil
 	}
-	a, err := ParseAck(m.Value, string(m.Key))
+	a, err := reply.ParseAck(m.Value, string(m.Key))
 	log := k.cfg.Logger.With("event_id", a.EventID, "consumer", a.Consumer)
 	if err != nil {
 		log.Warn("ack refused", "reason", err)
@@ -348,48 +376,59 @@ func (o *owner) apply(ctx context.Context, m kafkago.Message) error {
 	defer o.mu.Unlock()
 	// An ack can come before its event's notice, or be the first word of
 	// an event without a callback_url: it starts the record.
-	cur := o.records[a.EventID]
-	rec := NewAckRecord(a.EventID)
-	if cur != nil {
+	rec := reply.NewAckRecord(a.EventID)
+	if cur, ok := o.records[a.EventID]; ok {
 		rec = cur.Clone()
 	}
 	if !rec.AddAck(a, uint64(m.Offset)+1, k.clock()) {
 		return nil
 	}
-	if err := o.keep(ctx, cur, rec); err != nil {
+	if err := o.keep(ctx, rec); err != nil {
+		// own logs it and applies the ack again.
+		k.cfg.Metrics.RecordWriteError(reply.OpAck)
 		return err
 	}
 	k.cfg.Metrics.Ack("taken")
 	log.Info("ack taken", "state", a.State, "callback", rec.Callback.Outcome)
-	if rec.Callback.Outcome == OutcomeQueued {
+	if rec.Callback.Outcome == reply.OutcomeQueued {
 		o.startCallback(ctx, rec.ID)
 	}
 	return nil
 }
 
-// keep persists rec, the new state of cur (nil for a new record), and
-// only then takes it as the partition's: a write that failed leaves cur as
-// it was, for the message to be applied again. cur is changed in place,
-// since a callback in flight holds it. o.mu is held.
-func (o *owner) keep(ctx context.Context, cur *Record, rec Record) error {
-	if err := o.persist(ctx, &rec); err != nil {
-		return err
+// Update implements reply.Records over the partition's records: the
+// change is made on a copy, written to the deliveries topic, and only
+// then taken as the partition's.
+func (o *owner) Update(ctx context.Context, id string, change func(*reply.Record) bool) (reply.Record, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	cur, ok := o.records[id]
+	if !ok {
+		return cur, reply.ErrNoRecord
 	}
-	if cur == nil {
-		o.records[rec.ID] = &rec
-	} else {
-		*cur = rec
+	rec := cur.Clone()
+	if !change(&rec) {
+		return rec, nil
 	}
-	return nil
+	if err := o.keep(ctx, rec); err != nil {
+		return cur, err
+	}
+	return rec, nil
 }
 
-// persist writes rec to the deliveries topic; o.mu is held.
-func (o *owner) persist(ctx context.Context, rec *Record) error {
+// keep writes rec to the deliveries topic and only then takes it as the
+// partition's: a write that failed leaves the record as it was, for the
+// change to be made again. o.mu is held.
+func (o *owner) keep(ctx context.Context, rec reply.Record) error {
 	body, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	return o.k.produce(ctx, o.k.cfg.DeliveriesTopic, o.p, rec.ID, body)
+	if err := o.k.produce(ctx, o.k.cfg.DeliveriesTopic, o.p, rec.ID, body); err != nil {
+		return err
+	}
+	o.records[rec.ID] = rec
+	return nil
 }
 
 // timers decides error for events whose required consumers are late.
@@ -403,20 +442,38 @@ func (o *owner) timers(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		o.mu.Lock()
-		for id, rec := range o.records {
-			if rec.Timeout(o.k.clock()) {
-				if err := o.persist(ctx, rec); err == nil {
-					o.k.cfg.Logger.Info("ack timeout", "event_id", id, "description", rec.Decision.Description)
-					o.startCallback(ctx, id)
-				}
-			}
-		}
-		o.mu.Unlock()
+		o.timeouts(ctx)
 	}
 }
 
-// startCallback posts id's callback in the background; o.mu is held.
+// timeouts decides the ack timeouts that are due.
+func (o *owner) timeouts(ctx context.Context) {
+	k := o.k
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	now := k.clock()
+	for id, cur := range o.records {
+		rec := cur.Clone()
+		if !rec.Timeout(now) {
+			continue
+		}
+		// A write that failed leaves the record undecided, for the next
+		// round to try again.
+		if err := o.keep(ctx, rec); err != nil {
+			if ctx.Err() == nil {
+				k.cfg.Logger.Error("ack timeout not recorded; will retry", "event_id", id, "error", err)
+				k.cfg.Metrics.RecordWriteError(reply.OpTimeout)
+			}
+			continue
+		}
+		k.cfg.Logger.Info("ack timeout", "event_id", id, "description", rec.Decision.Description)
+		o.startCallback(ctx, id)
+	}
+}
+
+// startCallback posts id's callback in the background with the engine;
+// o.mu is held. A callback that could not be claimed is tried again while
+// the partition is owned, then by its next owner.
 func (o *owner) startCallback(ctx context.Context, id string) {
 	if o.inFlight[id] {
 		return
@@ -425,63 +482,26 @@ func (o *owner) startCallback(ctx context.Context, id string) {
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
-		o.callback(ctx, id)
+		for {
+			res, err := o.engine.Callback(ctx, id, nil)
+			// Only a claim that failed is tried again: an outcome that
+			// could not be recorded was posted, and must not be again.
+			if err == nil || res.Outcome != "" || !pause(ctx, 2*time.Second) {
+				break
+			}
+		}
 		o.mu.Lock()
 		delete(o.inFlight, id)
 		o.mu.Unlock()
 	}()
 }
 
-func (o *owner) callback(ctx context.Context, id string) {
-	k := o.k
-	log := k.cfg.Logger.With("event_id", id)
-	o.mu.Lock()
-	rec := o.records[id]
-	if rec == nil || rec.Decision == nil || (rec.Callback.Outcome != OutcomeQueued && rec.Callback.Outcome != OutcomePosting) {
-		o.mu.Unlock()
-		return
+// pause waits d unless ctx ends first; it reports whether it waited.
+func pause(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-time.After(d):
+		return true
+	case <-ctx.Done():
+		return false
 	}
-	if err := k.cfg.Poster.Allowed(rec.CallbackURL); err != nil {
-		rec.Callback.Outcome, rec.Callback.Note = OutcomeRefused, err.Error()
-		o.persist(ctx, rec)
-		o.mu.Unlock()
-		log.Warn("callback refused", "reason", err)
-		k.cfg.Metrics.Callback(OutcomeRefused)
-		return
-	}
-	rec.Callback.Outcome, rec.Callback.ClaimedAt = OutcomePosting, k.clock()
-	o.persist(ctx, rec)
-	url, d := rec.CallbackURL, *rec.Decision
-	o.mu.Unlock()
-
-	outcome := k.cfg.Poster.Post(ctx, url, CallbackBody{State: d.State, Description: d.Description, Context: d.Context, TargetURL: d.TargetURL},
-		func(a Attempt) {
-			log.Info("callback attempt", "status", a.Status, "error", a.Error, "duration", a.Duration)
-			o.mu.Lock()
-			rec.Callback.Attempts = append(rec.Callback.Attempts, a)
-			o.persist(context.Background(), rec)
-			o.mu.Unlock()
-		})
-	if outcome == OutcomeInterrupted {
-		return // the partition's next owner finishes it
-	}
-	// Recorded even when ctx ended (a rebalance or a stop): the next owner
-	// must not post a callback that was answered. The group waits for this
-	// before it hands the partition on.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	o.mu.Lock()
-	rec.Callback.Outcome = outcome
-	err := o.persist(pctx, rec)
-	o.mu.Unlock()
-	if err != nil {
-		log.Error("callback outcome not recorded", "error", err)
-	}
-	log.Info("callback done", "outcome", outcome)
-	k.cfg.Metrics.Callback(outcome)
-}
-
-// ServeHTTP answers GET /api/events/<id>, as Subscriber's does.
-func (k *KafkaSubscriber) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	serveRecord(w, req, k.Get)
 }
