@@ -137,12 +137,32 @@ func (r *Record) TakeReceipt(got Record, now time.Time) bool {
 }
 
 // Public is the record as the API shows it: the callback URL reduced to
-// its host.
+// its host, wherever it appears (an attempt's error, as Go's HTTP client
+// words it, names the URL; records written before Poster left it out of
+// them may hold it).
 func (r Record) Public() Record {
-	if u, err := url.Parse(r.CallbackURL); err == nil && r.CallbackURL != "" {
-		r.CallbackURL = u.Scheme + "://" + u.Host + "/…"
+	if r.CallbackURL == "" {
+		return r
 	}
+	public := publicURL(r.CallbackURL)
+	r.Callback.Note = strings.ReplaceAll(r.Callback.Note, r.CallbackURL, public)
+	r.Callback.Attempts = slices.Clone(r.Callback.Attempts)
+	for i := range r.Callback.Attempts {
+		r.Callback.Attempts[i].Error = strings.ReplaceAll(r.Callback.Attempts[i].Error, r.CallbackURL, public)
+	}
+	r.CallbackURL = public
 	return r
+}
+
+// publicURL is a callback URL as hubwire shows it, in the API and in
+// logs: its scheme and host. The rest is a capability (whoever holds it
+// answers for the sender), and a URL that cannot be read shows nothing.
+func publicURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "…"
+	}
+	return u.Scheme + "://" + u.Host + "/…"
 }
 
 // AddAck records a and, if the chain policy is settled by it, the

@@ -140,3 +140,21 @@ func TestCloneSharesNothingThatChanges(t *testing.T) {
 		t.Errorf("changing the clone changed the record: %+v", r)
 	}
 }
+
+// Records written before attempts' errors left the URL out still show
+// none of it.
+func TestPublicHidesTheCallbackURLEverywhere(t *testing.T) {
+	r := record()
+	r.Callback.Note = "about " + r.CallbackURL
+	r.Callback.Attempts = []Attempt{{Error: `Post "` + r.CallbackURL + `": dial tcp: i/o timeout`}}
+	p := r.Public()
+	if p.Callback.Note != "about https://registry.hub.docker.com/…" || p.Callback.Attempts[0].Error != `Post "https://registry.hub.docker.com/…": dial tcp: i/o timeout` {
+		t.Errorf("public %+v", p.Callback)
+	}
+	if !strings.Contains(r.Callback.Attempts[0].Error, "/hook/") {
+		t.Error("Public changed the record it was given")
+	}
+	if got := (Record{CallbackURL: "/u/a/b/hook/x/"}).Public().CallbackURL; got != "…" {
+		t.Errorf("a relative callback URL shows as %q", got)
+	}
+}
