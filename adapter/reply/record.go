@@ -165,6 +165,30 @@ func publicURL(raw string) string {
 	return u.Scheme + "://" + u.Host + "/…"
 }
 
+// LastChange is when the record was last written to, as far as its
+// fields tell: the latest of its receipt, acks, decision, claim and
+// callback attempts. Retention counts from it, as JetStream's TTL counts
+// from a key's last write.
+func (r *Record) LastChange() time.Time {
+	t := r.ReceivedAt
+	later := func(u time.Time) {
+		if u.After(t) {
+			t = u
+		}
+	}
+	for _, a := range r.Acks {
+		later(a.At)
+	}
+	if r.Decision != nil {
+		later(r.Decision.At)
+	}
+	later(r.Callback.ClaimedAt)
+	for _, a := range r.Callback.Attempts {
+		later(a.At.Add(a.Duration))
+	}
+	return t
+}
+
 // AddAck records a and, if the chain policy is settled by it, the
 // decision. seq is the ack's position in the broker (0 when unknown), so
 // that an ack processed twice is recorded once. It reports whether the

@@ -562,7 +562,7 @@ func startKafkaReply(ctx context.Context, cfg serveConfig, poster *reply.Poster,
 		Brokers: cfg.broker.kafkaBrokers(), Dialer: dialer, Transport: transport,
 		AcksTopic: cfg.broker.kafka.acksTopic, DeliveriesTopic: cfg.broker.kafka.deliveriesTopic, GroupID: "hubwire-reply",
 		Poster: poster, Required: requiredFor(cfg.reply.required.values, cfg.sources), AckTimeout: cfg.reply.ackTimeout,
-		Metrics: m, Logger: log,
+		Retention: cfg.broker.stream.MaxAge, Metrics: m, Logger: log,
 	})
 }
 

@@ -6,6 +6,7 @@
 package kafkareply
 
 import (
+	"container/heap"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,8 +38,13 @@ type Config struct {
 	Poster     *reply.Poster
 	Required   map[string][]string
 	AckTimeout time.Duration
-	Metrics    *reply.Metrics
-	Logger     *slog.Logger
+	// Retention is how long a record is kept in memory after its last
+	// change (as NATS's bucket keeps it after its last write); 0 keeps
+	// records for ever. The compacted topic keeps them all: a replica
+	// that starts skips those older than this.
+	Retention time.Duration
+	Metrics   *reply.Metrics
+	Logger    *slog.Logger
 }
 
 // Subscriber is the reply subscriber on Kafka. The replicas share the
@@ -59,7 +65,7 @@ type Subscriber struct {
 	clock      func() time.Time
 
 	mu   sync.Mutex
-	view map[string]reply.Record // every record, as the deliveries topic says
+	view map[string]reply.Record // every record the retention keeps, as the deliveries topic says
 }
 
 var _ adapter.Recorder = (*Subscriber)(nil)
@@ -118,8 +124,9 @@ func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
 		k.running.Add(1)
 		go k.tail(p)
 	}
-	k.running.Add(1)
+	k.running.Add(2)
 	go k.consume()
+	go k.sweepView()
 	return k, nil
 }
 
@@ -189,13 +196,25 @@ func (k *Subscriber) produce(ctx context.Context, topic string, partition int, k
 	return nil
 }
 
+// expired reports whether the retention has dropped rec.
+func (k *Subscriber) expired(rec *reply.Record, now time.Time) bool {
+	return k.cfg.Retention > 0 && rec.LastChange().Before(now.Add(-k.cfg.Retention))
+}
+
+// sweepEvery is how often records past the retention are dropped: often
+// enough that memory follows the retention closely, rarely enough that
+// the scan costs nothing.
+func sweepEvery(retention time.Duration) time.Duration {
+	return min(time.Minute, max(retention/8, 100*time.Millisecond))
+}
+
 // Get returns an event's record from the view every replica keeps.
 func (k *Subscriber) Get(_ context.Context, id string) (reply.Record, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	rec, ok := k.view[id]
-	if !ok {
-		return rec, reply.ErrNoRecord
+	if !ok || k.expired(&rec, k.clock()) {
+		return reply.Record{}, reply.ErrNoRecord
 	}
 	return rec, nil
 }
@@ -219,9 +238,41 @@ func (k *Subscriber) tail(p int) {
 		var rec reply.Record
 		if json.Unmarshal(m.Value, &rec) == nil {
 			k.mu.Lock()
-			k.view[rec.ID] = rec
+			// The topic keeps what the retention drops: a record read
+			// from it past the retention is not taken (and the older
+			// version it replaces goes).
+			if k.expired(&rec, k.clock()) {
+				delete(k.view, rec.ID)
+			} else {
+				k.view[rec.ID] = rec
+			}
 			k.mu.Unlock()
 		}
+	}
+}
+
+// sweepView drops the records past the retention from the view.
+func (k *Subscriber) sweepView() {
+	defer k.running.Done()
+	if k.cfg.Retention <= 0 {
+		return
+	}
+	t := time.NewTicker(sweepEvery(k.cfg.Retention))
+	defer t.Stop()
+	for {
+		select {
+		case <-k.life.Done():
+			return
+		case <-t.C:
+		}
+		now := k.clock()
+		k.mu.Lock()
+		for id, rec := range k.view {
+			if k.expired(&rec, now) {
+				delete(k.view, id)
+			}
+		}
+		k.mu.Unlock()
 	}
 }
 
@@ -254,7 +305,10 @@ type owner struct {
 	mu       sync.Mutex
 	records  map[string]reply.Record
 	inFlight map[string]bool
-	wg       sync.WaitGroup
+	// deadlines holds the ack timeouts to come, soonest first, so that
+	// the timer looks at the ones due and no other record.
+	deadlines deadlines
+	wg        sync.WaitGroup
 }
 
 // own applies the acks of partition p until ctx ends (a rebalance or a stop).
@@ -310,7 +364,8 @@ func (k *Subscriber) own(ctx context.Context, gen *kafkago.Generation, p int, of
 	}
 }
 
-// restore reads the partition's records from the deliveries topic.
+// restore reads the partition's records from the deliveries topic,
+// leaving out those past the retention.
 func (o *owner) restore(ctx context.Context) error {
 	k := o.k
 	conn, err := k.cfg.Dialer.DialLeader(ctx, "tcp", k.cfg.Brokers[0], k.cfg.DeliveriesTopic, o.p)
@@ -325,6 +380,7 @@ func (o *owner) restore(ctx context.Context) error {
 	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: k.cfg.Brokers, Dialer: k.cfg.Dialer, Topic: k.cfg.DeliveriesTopic, Partition: o.p, MaxWait: 200 * time.Millisecond})
 	defer r.Close()
 	r.SetOffset(kafkago.FirstOffset)
+	now := k.clock()
 	for {
 		m, err := r.ReadMessage(ctx)
 		if err != nil {
@@ -332,9 +388,16 @@ func (o *owner) restore(ctx context.Context) error {
 		}
 		var rec reply.Record
 		if json.Unmarshal(m.Value, &rec) == nil {
-			o.records[rec.ID] = rec
+			if k.expired(&rec, now) {
+				delete(o.records, rec.ID)
+			} else {
+				o.records[rec.ID] = rec
+			}
 		}
 		if m.Offset >= last-1 {
+			for _, rec := range o.records {
+				o.watch(&rec)
+			}
 			return nil
 		}
 	}
@@ -427,22 +490,43 @@ func (o *owner) keep(ctx context.Context, rec reply.Record) error {
 	if err := o.k.produce(ctx, o.k.cfg.DeliveriesTopic, o.p, rec.ID, body); err != nil {
 		return err
 	}
+	prev, had := o.records[rec.ID]
 	o.records[rec.ID] = rec
+	if !had || !prev.Deadline.Equal(rec.Deadline) {
+		o.watch(&rec)
+	}
 	return nil
 }
 
-// timers decides error for events whose required consumers are late.
+// watch puts rec's ack timeout among the deadlines, if it waits for one.
+// o.mu is held.
+func (o *owner) watch(rec *reply.Record) {
+	if rec.Decision == nil && rec.CallbackURL != "" && !rec.Deadline.IsZero() {
+		heap.Push(&o.deadlines, deadline{at: rec.Deadline, id: rec.ID})
+	}
+}
+
+// timers decides error for events whose required consumers are late,
+// and drops the records past the retention.
 func (o *owner) timers(ctx context.Context) {
 	defer o.wg.Done()
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
+	var sweep <-chan time.Time
+	if o.k.cfg.Retention > 0 {
+		st := time.NewTicker(sweepEvery(o.k.cfg.Retention))
+		defer st.Stop()
+		sweep = st.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			o.timeouts(ctx)
+		case <-sweep:
+			o.sweep()
 		}
-		o.timeouts(ctx)
 	}
 }
 
@@ -452,22 +536,44 @@ func (o *owner) timeouts(ctx context.Context) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	now := k.clock()
-	for id, cur := range o.records {
+	var retry []deadline
+	for len(o.deadlines) > 0 && !o.deadlines[0].at.After(now) {
+		d := heap.Pop(&o.deadlines).(deadline)
+		cur, ok := o.records[d.id]
+		if !ok {
+			continue // dropped by the retention
+		}
 		rec := cur.Clone()
+		// Decided meanwhile, or a deadline since moved: nothing to do.
 		if !rec.Timeout(now) {
 			continue
 		}
-		// A write that failed leaves the record undecided, for the next
-		// round to try again.
 		if err := o.keep(ctx, rec); err != nil {
 			if ctx.Err() == nil {
-				k.cfg.Logger.Error("ack timeout not recorded; will retry", "event_id", id, "error", err)
+				k.cfg.Logger.Error("ack timeout not recorded; will retry", "event_id", d.id, "error", err)
 				k.cfg.Metrics.RecordWriteError(reply.OpTimeout)
 			}
+			retry = append(retry, deadline{at: now.Add(time.Second), id: d.id})
 			continue
 		}
-		k.cfg.Logger.Info("ack timeout", "event_id", id, "description", rec.Decision.Description)
-		o.startCallback(ctx, id)
+		k.cfg.Logger.Info("ack timeout", "event_id", d.id, "description", rec.Decision.Description)
+		o.startCallback(ctx, d.id)
+	}
+	for _, d := range retry {
+		heap.Push(&o.deadlines, d)
+	}
+}
+
+// sweep drops the partition's records past the retention, but for a
+// callback being posted, which keeps its record until it is done.
+func (o *owner) sweep() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	now := o.k.clock()
+	for id, rec := range o.records {
+		if !o.inFlight[id] && o.k.expired(&rec, now) {
+			delete(o.records, id)
+		}
 	}
 }
 
@@ -504,4 +610,24 @@ func pause(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// deadline is an ack timeout to come.
+type deadline struct {
+	at time.Time
+	id string
+}
+
+// deadlines is a min-heap of deadlines (container/heap).
+type deadlines []deadline
+
+func (h deadlines) Len() int           { return len(h) }
+func (h deadlines) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h deadlines) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *deadlines) Push(x any)        { *h = append(*h, x.(deadline)) }
+func (h *deadlines) Pop() any {
+	old := *h
+	d := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return d
 }
