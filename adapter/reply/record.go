@@ -165,6 +165,15 @@ func publicURL(raw string) string {
 	return u.Scheme + "://" + u.Host + "/…"
 }
 
+// Time is when hubwire first knew of the event: its receipt, or for a
+// record an ack started, that ack. Lists of records are ordered by it.
+func (r *Record) Time() time.Time {
+	if r.ReceivedAt.IsZero() && len(r.Acks) > 0 {
+		return r.Acks[0].At
+	}
+	return r.ReceivedAt
+}
+
 // LastChange is when the record was last written to, as far as its
 // fields tell: the latest of its receipt, acks, decision, claim and
 // callback attempts. Retention counts from it, as JetStream's TTL counts
@@ -187,6 +196,22 @@ func (r *Record) LastChange() time.Time {
 		later(a.At.Add(a.Duration))
 	}
 	return t
+}
+
+// Repository is the repository part of the event's subject
+// ("<repository>:<tag>", "<repository>@<digest>" or the repository
+// alone); empty for a record with no subject (one an ack started).
+func (r *Record) Repository() string {
+	s := r.Subject
+	if repo, _, ok := strings.Cut(s, "@"); ok {
+		return repo
+	}
+	// A tag follows the last colon after the last slash; a colon before
+	// it is a registry host's port.
+	if i := strings.LastIndexByte(s, ':'); i > strings.LastIndexByte(s, '/') {
+		return s[:i]
+	}
+	return s
 }
 
 // AddAck records a and, if the chain policy is settled by it, the

@@ -68,7 +68,10 @@ type Subscriber struct {
 	view map[string]reply.Record // every record the retention keeps, as the deliveries topic says
 }
 
-var _ adapter.Recorder = (*Subscriber)(nil)
+var (
+	_ adapter.Recorder = (*Subscriber)(nil)
+	_ reply.History    = (*Subscriber)(nil)
+)
 
 // notice is what a receiver puts on the acks topic for each stored event,
 // so that the partition's owner creates the record.
@@ -219,9 +222,23 @@ func (k *Subscriber) Get(_ context.Context, id string) (reply.Record, error) {
 	return rec, nil
 }
 
-// ServeHTTP answers GET /api/events/<id>, as NATS's Subscriber does.
+// List returns the records q selects, newest first, from the view.
+func (k *Subscriber) List(_ context.Context, q reply.Query) ([]reply.Record, error) {
+	now := k.clock()
+	var recs []reply.Record
+	k.mu.Lock()
+	for _, rec := range k.view {
+		if q.Match(&rec) && !k.expired(&rec, now) {
+			recs = append(recs, rec)
+		}
+	}
+	k.mu.Unlock()
+	return q.Newest(recs), nil
+}
+
+// ServeHTTP serves the records: see reply.API.
 func (k *Subscriber) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	reply.ServeRecord(w, req, k.Get)
+	reply.API{History: k}.ServeHTTP(w, req)
 }
 
 // tail keeps the view of one deliveries partition.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ const (
 	idWeb1          = "00000000000000000000000000000001"
 	idWeb2          = "00000000000000000000000000000002"
 	idAPI           = "00000000000000000000000000000003"
+	idDTR           = "00000000000000000000000000000004"
 )
 
 func decoded(id, subject, callbackURL string) *adapter.Decoded {
@@ -99,6 +101,59 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+func list(t *testing.T, k *Subscriber, q reply.Query) string {
+	t.Helper()
+	recs, err := k.List(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, r.ID[31:])
+	}
+	return strings.Join(got, ",")
+}
+
+func TestHistory(t *testing.T) {
+	cb := newRegistry(t)
+	k := start(t, Config{})
+	ctx := context.Background()
+	for _, e := range []struct{ id, source, subject string }{{idWeb1, "dockerhub", "acme/web:1"}, {idWeb2, "dockerhub", "acme/web:2"}, {idAPI, "dtr", "acme/api@sha256:12"}} {
+		if err := k.Received(ctx, e.source, decoded(e.id, e.subject, cb.hook()), sinks.Receipt{Broker: "kafka"}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond) // distinct receipt times
+	}
+	k.ack(t, idWeb2, "ci", "success")
+	k.ack(t, idDTR, "ci", "success")
+	waitFor(t, "four records, one callback sent", func() bool {
+		return list(t, k, reply.Query{}) == "4,3,2,1" && list(t, k, reply.Query{Outcome: reply.OutcomeSent}) == "2"
+	})
+	for _, tt := range []struct {
+		q    reply.Query
+		want string
+	}{
+		{reply.Query{Limit: 2}, "4,3"},
+		{reply.Query{Registry: "dockerhub"}, "2,1"},
+		{reply.Query{Repository: "acme/web", Outcome: reply.OutcomeWaiting}, "1"},
+		{reply.Query{Repository: "acme/api"}, "3"},
+		{reply.Query{Outcome: reply.OutcomeNone}, "4"},
+		{reply.Query{Since: time.Now().Add(time.Hour)}, ""},
+	} {
+		if got := list(t, k, tt.q); got != tt.want {
+			t.Errorf("%+v: %s, want %s", tt.q, got, tt.want)
+		}
+	}
+	if cb.calls() != 1 {
+		t.Errorf("%d callbacks", cb.calls())
+	}
+	w := httptest.NewRecorder()
+	k.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/events?registry=dockerhub&outcome=sent", nil))
+	if body := w.Body.String(); w.Code != 200 || strings.Count(body, `"id"`) != 1 || strings.Contains(body, "secret-capability") {
+		t.Errorf("GET /api/events: %d %s", w.Code, body)
+	}
+}
+
 // TestRetention: a record past the retention leaves the view and its
 // owner's map, so that Kafka's memory is bounded by age as NATS's bucket
 // is by its TTL; the event's next ack starts a new record.
@@ -147,12 +202,9 @@ func TestAckTimeout(t *testing.T) {
 	k.ack(t, idWeb1, "ci", "success")
 	k.ack(t, idWeb2, "ci", "success")
 	k.ack(t, idWeb2, "scanner", "failure")
-	var one, two reply.Record
-	waitFor(t, "both callbacks", func() bool {
-		one, _ = k.Get(context.Background(), idWeb1)
-		two, _ = k.Get(context.Background(), idWeb2)
-		return one.Callback.Outcome == reply.OutcomeSent && two.Callback.Outcome == reply.OutcomeSent
-	})
+	waitFor(t, "both callbacks", func() bool { return list(t, k, reply.Query{Outcome: reply.OutcomeSent}) == "2,1" })
+	one, _ := k.Get(context.Background(), idWeb1)
+	two, _ := k.Get(context.Background(), idWeb2)
 	if one.Decision.Why != "ack timeout" || one.Decision.Description != "no answer from scanner within 1s" || two.Decision.State != reply.Failure {
 		t.Errorf("decisions %+v, %+v", one.Decision, two.Decision)
 	}

@@ -92,7 +92,10 @@ func (s *Subscriber) enter() bool {
 	return true
 }
 
-var _ adapter.Recorder = (*Subscriber)(nil)
+var (
+	_ adapter.Recorder = (*Subscriber)(nil)
+	_ reply.History    = (*Subscriber)(nil)
+)
 
 // Start sets up the bucket, the streams and the consumers, and starts
 // taking acks and work.
@@ -229,10 +232,39 @@ func (s *Subscriber) Get(ctx context.Context, id string) (reply.Record, error) {
 	return rec, json.Unmarshal(e.Value(), &rec)
 }
 
-// ServeHTTP answers GET /api/events/<id> with the event's delivery
-// record (see reply.ServeRecord). The receiver checks the token first.
+// List returns the records q selects, newest first. It reads the whole
+// bucket (its latest values, in one pass): fine for the records of the
+// retention at today's rates; an index would come before a busy console.
+func (s *Subscriber) List(ctx context.Context, q reply.Query) ([]reply.Record, error) {
+	w, err := s.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, err
+	}
+	defer w.Stop()
+	var recs []reply.Record
+	for {
+		select {
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil, fmt.Errorf("listing %s: the watch ended early", Bucket)
+			}
+			// nil marks the end of the values the bucket held.
+			if e == nil {
+				return q.Newest(recs), nil
+			}
+			var rec reply.Record
+			if json.Unmarshal(e.Value(), &rec) == nil && q.Match(&rec) {
+				recs = append(recs, rec)
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// ServeHTTP serves the records: see reply.API.
 func (s *Subscriber) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	reply.ServeRecord(w, req, s.Get)
+	reply.API{History: s}.ServeHTTP(w, req)
 }
 
 // records is the bucket as the callback engine changes it.
