@@ -9,10 +9,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/reply"
-	"github.com/hubwire/hubwire/sinks"
-	"github.com/hubwire/hubwire/sinks/spool"
+	"github.com/hubwire/hubwire/adapter/reply/kafkareply"
+	"github.com/hubwire/hubwire/adapter/reply/natsreply"
+	"github.com/hubwire/hubwire/sinks/store"
 )
 
 // Reply is what hubwire serve is told about acks and callbacks.
@@ -27,18 +27,12 @@ type Reply struct {
 	CallbackTimeout time.Duration
 }
 
-// replier is the reply subscriber on either broker.
+// replier is the reply subscriber on either broker: it records the
+// events the store takes, serves /api/ and stops.
 type replier interface {
-	Received(ctx context.Context, source string, d *adapter.Decoded, where sinks.Receipt) error
+	store.Recorder
 	http.Handler
 	Stop()
-}
-
-// recordEntries hands the store's entries to the reply subscriber.
-type recordEntries struct{ r replier }
-
-func (re recordEntries) Received(ctx context.Context, e spool.Entry, where sinks.Receipt) error {
-	return re.r.Received(ctx, e.Source, &adapter.Decoded{Event: *e.Event, Address: e.Address, CallbackURL: e.CallbackURL}, where)
 }
 
 // startReply starts the reply subscriber on the broker's connection (NATS)
@@ -54,7 +48,7 @@ func (s *Server) startReply(ctx context.Context, reg prometheus.Registerer) (rep
 	m := reply.NewMetrics(reg)
 	log := s.log.With("component", "reply")
 	if nc := s.broker.natsConn(); nc != nil {
-		sub, err := reply.Start(ctx, reply.Config{
+		sub, err := natsreply.Start(ctx, natsreply.Config{
 			Conn:       nc,
 			Poster:     poster,
 			Required:   o.Reply.Required,
@@ -78,7 +72,7 @@ func (s *Server) startReply(ctx context.Context, reg prometheus.Registerer) (rep
 	return sub, nil
 }
 
-func (s *Server) startKafkaReply(ctx context.Context, poster *reply.Poster, m *reply.Metrics, log *slog.Logger) (*reply.KafkaSubscriber, error) {
+func (s *Server) startKafkaReply(ctx context.Context, poster *reply.Poster, m *reply.Metrics, log *slog.Logger) (*kafkareply.Subscriber, error) {
 	o := s.opts
 	k := o.Broker.Kafka
 	dialer, err := k.Auth.Dialer()
@@ -89,10 +83,10 @@ func (s *Server) startKafkaReply(ctx context.Context, poster *reply.Poster, m *r
 	if err != nil {
 		return nil, err
 	}
-	return reply.StartKafka(ctx, reply.KafkaConfig{
+	return kafkareply.Start(ctx, kafkareply.Config{
 		Brokers: k.Brokers, Dialer: dialer, Transport: transport,
 		AcksTopic: k.AcksTopic, DeliveriesTopic: k.DeliveriesTopic, GroupID: "hubwire-reply",
 		Poster: poster, Required: o.Reply.Required, AckTimeout: o.Reply.AckTimeout,
-		Metrics: m, Logger: log,
+		Retention: o.Broker.Stream.MaxAge, Metrics: m, Logger: log,
 	})
 }

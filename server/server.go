@@ -153,7 +153,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	var recorder store.Recorder
 	var api http.Handler
 	if s.reply != nil {
-		recorder, api = recordEntries{s.reply}, s.reply
+		recorder, api = s.reply, s.reply
 	}
 	spoolBytes := opts.SpoolMaxBytes
 	if s.broker.embedded != nil {

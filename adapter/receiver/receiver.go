@@ -363,7 +363,7 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 				e.SetExtension("tracestate", ts)
 			}
 		}
-		receipt, err := r.cfg.Store.Put(ctx, spool.Entry{Source: source, Address: d.Address, CallbackURL: d.CallbackURL, Event: e})
+		receipt, err := r.cfg.Store.Put(ctx, sinks.Entry{Source: source, Address: d.Address, CallbackURL: d.CallbackURL, Event: e})
 		if err != nil {
 			// The events before this one are stored: a retry of the
 			// delivery finds them duplicates, and stores the rest.

@@ -11,6 +11,11 @@ import (
 	"unicode/utf8"
 )
 
+// AckSubjectPrefix is where consumers acknowledge on NATS:
+// hubwire.acks.<event-id>. It is part of the ack protocol (hubwire ack and
+// the AsyncAPI document name it), so it lives here with Ack.
+const AckSubjectPrefix = "hubwire.acks"
+
 // States an ack, and a callback, can carry (Docker Hub's callback states).
 const (
 	Success = "success"

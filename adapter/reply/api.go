@@ -1,50 +1,170 @@
 package reply
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
-
-	"github.com/nats-io/nats.go/jetstream"
+	"time"
 )
 
 // ErrNoRecord is the answer for an event hubwire has no record of.
 var ErrNoRecord = errors.New("no such event")
 
-// ServeHTTP answers GET /api/events/<id> with the event's delivery record:
-// when it was received, where it was stored, the acks, the decision and
-// each callback attempt (see Record for which events have one). The
-// receiver checks the token first.
-func (s *Subscriber) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	serveRecord(w, req, s.Get)
+// Limits of a list the API answers.
+const (
+	DefaultListLimit = 100
+	MaxListLimit     = 1000
+)
+
+// API serves the delivery records over HTTP (the receiver checks the
+// token first):
+//
+//   - GET /api/events/<id>: the event's record: when it was received,
+//     where it was stored, the acks, the decision and each callback
+//     attempt (see Record for which events have one).
+//   - GET /api/events?since=&until=&registry=&repository=&type=&outcome=&limit=:
+//     the records those select (see Query), newest first, as
+//     {"events": [...], "more": true|false}; since and until take an
+//     RFC 3339 time or a duration back from now (30m, 2h, 7d); limit is
+//     100 unless given, at most 1000; more says whether older records
+//     matched too (ask again with until set to the last one's time).
+//
+// Records are shown with Public: no callback URL leaves hubwire.
+type API struct {
+	History History
 }
 
-func serveRecord(w http.ResponseWriter, req *http.Request, get func(context.Context, string) (Record, error)) {
+// ServeHTTP implements http.Handler.
+func (a API) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	id, ok := strings.CutPrefix(req.URL.Path, "/api/events/")
-	if !ok || id == "" || strings.Contains(id, "/") {
-		w.WriteHeader(http.StatusNotFound)
-		json.NewEncoder(w).Encode(map[string]string{"error": "not found; try /api/events/<event id>"})
+	if req.URL.Path == "/api/events" {
+		id, ok = "", true
+	}
+	if !ok || strings.Contains(id, "/") {
+		writeError(w, http.StatusNotFound, "not found; try /api/events or /api/events/<event id>")
 		return
 	}
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		json.NewEncoder(w).Encode(map[string]string{"error": "use GET"})
+		writeError(w, http.StatusMethodNotAllowed, "use GET")
 		return
 	}
-	rec, err := get(req.Context(), id)
+	if id == "" {
+		a.list(w, req)
+		return
+	}
+	rec, err := a.History.Get(req.Context(), id)
 	switch {
-	case errors.Is(err, ErrNoRecord) || errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey):
-		w.WriteHeader(http.StatusNotFound)
-		json.NewEncoder(w).Encode(map[string]string{"error": "no record of event " + id + ": hubwire records an event with a callback_url when it receives it, any other at its first ack"})
+	case errors.Is(err, ErrNoRecord):
+		writeError(w, http.StatusNotFound, "no record of event "+id+": hubwire records an event with a callback_url when it receives it, any other at its first ack")
 	case err != nil:
-		w.Header().Set("Retry-After", "5")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		json.NewEncoder(w).Encode(map[string]string{"error": "reading the record: " + err.Error()})
+		unavailable(w, "reading the record: ", err)
 	default:
 		json.NewEncoder(w).Encode(rec.Public())
 	}
+}
+
+// list answers GET /api/events.
+func (a API) list(w http.ResponseWriter, req *http.Request) {
+	q, err := ParseQuery(req.URL.Query(), time.Now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	// One more than asked tells whether there are more.
+	limit := q.Limit
+	q.Limit++
+	recs, err := a.History.List(req.Context(), q)
+	if err != nil {
+		unavailable(w, "reading the records: ", err)
+		return
+	}
+	more := len(recs) > limit
+	if more {
+		recs = recs[:limit]
+	}
+	public := make([]Record, len(recs))
+	for i, r := range recs {
+		public[i] = r.Public()
+	}
+	json.NewEncoder(w).Encode(struct {
+		Events []Record `json:"events"`
+		More   bool     `json:"more"`
+	}{public, more})
+}
+
+// ParseQuery reads the parameters of GET /api/events; times given as a
+// duration count back from now. The limit is DefaultListLimit unless
+// given, at most MaxListLimit. An unknown parameter is an error, so that
+// a misspelt filter does not quietly select everything.
+func ParseQuery(v map[string][]string, now time.Time) (Query, error) {
+	q := Query{Limit: DefaultListLimit}
+	for name, values := range v {
+		val := ""
+		if len(values) > 0 {
+			val = values[len(values)-1]
+		}
+		var err error
+		switch name {
+		case "since":
+			q.Since, err = parseWhen(val, now)
+		case "until":
+			q.Until, err = parseWhen(val, now)
+		case "registry":
+			q.Registry = val
+		case "repository":
+			q.Repository = val
+		case "type":
+			q.Type = val
+		case "outcome":
+			if q.Outcome = val; val != "" && !slices.Contains(outcomes, val) {
+				err = fmt.Errorf("want one of %s", strings.Join(outcomes, ", "))
+			}
+		case "limit":
+			if q.Limit, err = strconv.Atoi(val); err != nil || q.Limit < 1 || q.Limit > MaxListLimit {
+				err = fmt.Errorf("want a number from 1 to %d", MaxListLimit)
+			}
+		case "access_token": // the token, checked by the receiver
+		default:
+			return q, fmt.Errorf("unknown parameter %q: the filters are since, until, registry, repository, type, outcome, limit", name)
+		}
+		if err != nil {
+			return q, fmt.Errorf("%s=%q: %v", name, val, err)
+		}
+	}
+	return q, nil
+}
+
+// parseWhen reads an RFC 3339 time, or a duration back from now (Go's
+// units, and d for days).
+func parseWhen(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseDuration(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok && err != nil {
+		// Up to a century, well within time.Duration.
+		if n, aerr := strconv.Atoi(days); aerr == nil && n >= 0 && n <= 36500 {
+			d, err = time.Duration(n)*24*time.Hour, nil
+		}
+	}
+	if err != nil || d < 0 {
+		return time.Time{}, errors.New("want an RFC 3339 time or a duration back from now (30m, 2h, 7d)")
+	}
+	return now.Add(-d), nil
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}
+
+func unavailable(w http.ResponseWriter, doing string, err error) {
+	w.Header().Set("Retry-After", "5")
+	writeError(w, http.StatusServiceUnavailable, doing+err.Error())
 }

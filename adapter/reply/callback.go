@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -49,7 +50,8 @@ type CallbackBody struct {
 func (p *Poster) Allowed(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("callback_url %q is not an absolute URL", raw)
+		// Not quoted: the URL is a capability, and this ends up in logs.
+		return fmt.Errorf("callback_url is not an absolute URL")
 	}
 	if u.Scheme != "https" && !(u.Scheme == "http" && p.AllowInsecure) {
 		return fmt.Errorf("callback_url scheme %q: only https is allowed (--callback-allow-insecure allows http)", u.Scheme)
@@ -107,7 +109,7 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, raw, bytes.NewReader(payload))
 	if err != nil {
-		a.Error = err.Error()
+		a.Error = withoutURL(err)
 		return a, 0, true
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -115,7 +117,7 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 	resp, err := p.httpClient().Do(req)
 	a.Duration = time.Since(a.At)
 	if err != nil {
-		a.Error = err.Error()
+		a.Error = withoutURL(err)
 		return a, 0, false
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -129,6 +131,17 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 		return a, 0, true
 	}
 	return a, 0, true
+}
+
+// withoutURL is err's text with the URL that Go's HTTP client puts in it
+// (Post "https://…/hook/<secret>/": …) reduced to its host: the attempt
+// is logged and recorded, and the callback URL must not be.
+func withoutURL(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = publicURL(ue.URL)
+	}
+	return err.Error()
 }
 
 func (p *Poster) httpClient() *http.Client {

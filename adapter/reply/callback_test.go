@@ -180,3 +180,20 @@ func TestAllowed(t *testing.T) {
 		}
 	}
 }
+
+// An attempt's error, as Go's HTTP client words it, names the URL; the
+// attempt is logged and recorded, so the path (a capability) is cut.
+func TestAttemptErrorsLeaveThePathOut(t *testing.T) {
+	s := newCallbackServer(t, 200)
+	url := s.URL + "/u/a/b/hook/secret-capability/"
+	s.Close()
+	p := testPoster()
+	p.MaxAttempts = 1
+	_, attempts := post(p, url)
+	if len(attempts) != 1 || !strings.Contains(attempts[0].Error, s.URL+"/…") || strings.Contains(attempts[0].Error, "secret-capability") {
+		t.Errorf("attempt error %q", attempts[0].Error)
+	}
+	if err := p.Allowed("/u/a/b/hook/secret-capability/"); err == nil || strings.Contains(err.Error(), "secret-capability") {
+		t.Errorf("Allowed: %v", err)
+	}
+}

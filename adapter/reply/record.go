@@ -100,13 +100,14 @@ func NewRecord(id, typ, source, subject, callbackURL string, stored sinks.Receip
 	return r
 }
 
-// ackRecord starts the record of an event at its first ack.
-func ackRecord(id string) Record {
+// NewAckRecord starts the record of an event at its first ack.
+func NewAckRecord(id string) Record {
 	return Record{ID: id, Callback: Callback{Outcome: OutcomeNone}}
 }
 
-// clone is a copy of r that shares nothing with it that changes.
-func (r *Record) clone() Record {
+// Clone is a copy of r that shares nothing with it that changes, for a
+// change to be made on the copy and kept only once it is written.
+func (r *Record) Clone() Record {
 	c := *r
 	c.Acks = slices.Clone(r.Acks)
 	c.Callback.Attempts = slices.Clone(r.Callback.Attempts)
@@ -117,12 +118,12 @@ func (r *Record) clone() Record {
 	return c
 }
 
-// receipt takes got, the record of an event just received, into r. A
+// TakeReceipt takes got, the record of an event just received, into r. A
 // record its acks started (they can overtake the receipt: the record is
 // written while the event is published) takes the receipt and keeps its
 // acks, which may then decide the callback; a received record is kept as
 // it is (a repeated delivery). It reports whether r changed.
-func (r *Record) receipt(got Record, now time.Time) bool {
+func (r *Record) TakeReceipt(got Record, now time.Time) bool {
 	if !r.ReceivedAt.IsZero() {
 		return false
 	}
@@ -136,17 +137,88 @@ func (r *Record) receipt(got Record, now time.Time) bool {
 }
 
 // Public is the record as the API shows it: the callback URL reduced to
-// its host.
+// its host, wherever it appears (an attempt's error, as Go's HTTP client
+// words it, names the URL; records written before Poster left it out of
+// them may hold it).
 func (r Record) Public() Record {
-	if u, err := url.Parse(r.CallbackURL); err == nil && r.CallbackURL != "" {
-		r.CallbackURL = u.Scheme + "://" + u.Host + "/…"
+	if r.CallbackURL == "" {
+		return r
 	}
+	public := publicURL(r.CallbackURL)
+	r.Callback.Note = strings.ReplaceAll(r.Callback.Note, r.CallbackURL, public)
+	r.Callback.Attempts = slices.Clone(r.Callback.Attempts)
+	for i := range r.Callback.Attempts {
+		r.Callback.Attempts[i].Error = strings.ReplaceAll(r.Callback.Attempts[i].Error, r.CallbackURL, public)
+	}
+	r.CallbackURL = public
 	return r
 }
 
-// addAck records a and, if the chain policy is settled by it, the
-// decision. It reports whether the record changed.
-func (r *Record) addAck(a Ack, seq uint64, now time.Time) bool {
+// publicURL is a callback URL as hubwire shows it, in the API and in
+// logs: its scheme and host. The rest is a capability (whoever holds it
+// answers for the sender), and a URL that cannot be read shows nothing.
+func publicURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "…"
+	}
+	return u.Scheme + "://" + u.Host + "/…"
+}
+
+// Time is when hubwire first knew of the event: its receipt, or for a
+// record an ack started, that ack. Lists of records are ordered by it.
+func (r *Record) Time() time.Time {
+	if r.ReceivedAt.IsZero() && len(r.Acks) > 0 {
+		return r.Acks[0].At
+	}
+	return r.ReceivedAt
+}
+
+// LastChange is when the record was last written to, as far as its
+// fields tell: the latest of its receipt, acks, decision, claim and
+// callback attempts. Retention counts from it, as JetStream's TTL counts
+// from a key's last write.
+func (r *Record) LastChange() time.Time {
+	t := r.ReceivedAt
+	later := func(u time.Time) {
+		if u.After(t) {
+			t = u
+		}
+	}
+	for _, a := range r.Acks {
+		later(a.At)
+	}
+	if r.Decision != nil {
+		later(r.Decision.At)
+	}
+	later(r.Callback.ClaimedAt)
+	for _, a := range r.Callback.Attempts {
+		later(a.At.Add(a.Duration))
+	}
+	return t
+}
+
+// Repository is the repository part of the event's subject
+// ("<repository>:<tag>", "<repository>@<digest>" or the repository
+// alone); empty for a record with no subject (one an ack started).
+func (r *Record) Repository() string {
+	s := r.Subject
+	if repo, _, ok := strings.Cut(s, "@"); ok {
+		return repo
+	}
+	// A tag follows the last colon after the last slash; a colon before
+	// it is a registry host's port.
+	if i := strings.LastIndexByte(s, ':'); i > strings.LastIndexByte(s, '/') {
+		return s[:i]
+	}
+	return s
+}
+
+// AddAck records a and, if the chain policy is settled by it, the
+// decision. seq is the ack's position in the broker (0 when unknown), so
+// that an ack processed twice is recorded once. It reports whether the
+// record changed.
+func (r *Record) AddAck(a Ack, seq uint64, now time.Time) bool {
 	for _, seen := range r.Acks {
 		if seq != 0 && seen.Seq == seq {
 			return false
@@ -168,9 +240,9 @@ func (r *Record) settle(now time.Time) {
 	}
 }
 
-// timeout decides error for an event whose required consumers did not all
+// Timeout decides error for an event whose required consumers did not all
 // answer by the deadline. It reports whether it decided.
-func (r *Record) timeout(now time.Time) bool {
+func (r *Record) Timeout(now time.Time) bool {
 	if r.Decision != nil || r.CallbackURL == "" || r.Deadline.IsZero() || now.Before(r.Deadline) {
 		return false
 	}

@@ -20,8 +20,8 @@ func ack(consumer, state, desc string) Ack {
 
 func TestFirstAckDecides(t *testing.T) {
 	r := record()
-	r.addAck(ack("ci", Failure, "2 tests failed"), 1, t0)
-	r.addAck(ack("scanner", Success, "clean"), 2, t0)
+	r.AddAck(ack("ci", Failure, "2 tests failed"), 1, t0)
+	r.AddAck(ack("scanner", Success, "clean"), 2, t0)
 	if r.Decision == nil || r.Decision.State != Failure || r.Decision.Description != "2 tests failed" || r.Decision.TargetURL != "https://ci.example/r" || r.Callback.Outcome != OutcomeQueued {
 		t.Errorf("decision %+v outcome %s", r.Decision, r.Callback.Outcome)
 	}
@@ -32,35 +32,35 @@ func TestFirstAckDecides(t *testing.T) {
 
 func TestSameAckTwiceRecordedOnce(t *testing.T) {
 	r := record()
-	if !r.addAck(ack("ci", Success, ""), 7, t0) || r.addAck(ack("ci", Success, ""), 7, t0) {
+	if !r.AddAck(ack("ci", Success, ""), 7, t0) || r.AddAck(ack("ci", Success, ""), 7, t0) {
 		t.Error("the same ack (same stream sequence) changed the record twice")
 	}
 }
 
 func TestRequiredConsumers(t *testing.T) {
 	r := record("ci", "scanner")
-	r.addAck(ack("ci", Success, "387 tests PASSED"), 1, t0)
-	r.addAck(ack("docs", Failure, "not required"), 2, t0)
+	r.AddAck(ack("ci", Success, "387 tests PASSED"), 1, t0)
+	r.AddAck(ack("docs", Failure, "not required"), 2, t0)
 	if r.Decision != nil {
 		t.Fatalf("decided before every required consumer answered: %+v", r.Decision)
 	}
-	r.addAck(ack("scanner", Success, "no critical"), 3, t0)
+	r.AddAck(ack("scanner", Success, "no critical"), 3, t0)
 	d := r.Decision
 	if d == nil || d.State != Success || d.Description != "ci: 387 tests PASSED; scanner: no critical" || d.Context != "hubwire: ci, scanner" || d.TargetURL != "https://ci.example/r" {
 		t.Errorf("decision %+v", d)
 	}
 
 	r = record("ci", "scanner")
-	r.addAck(ack("ci", Success, "ok"), 1, t0)
-	r.addAck(ack("scanner", Error, "scanner crashed"), 2, t0)
+	r.AddAck(ack("ci", Success, "ok"), 1, t0)
+	r.AddAck(ack("scanner", Error, "scanner crashed"), 2, t0)
 	if d := r.Decision; d == nil || d.State != Error || d.Description != "scanner: scanner crashed" {
 		t.Errorf("decision %+v", d)
 	}
 
 	r = record("ci", "scanner")
 	long := strings.Repeat("x", 200)
-	r.addAck(ack("ci", Success, long), 1, t0)
-	r.addAck(ack("scanner", Success, long), 2, t0)
+	r.AddAck(ack("ci", Success, long), 1, t0)
+	r.AddAck(ack("scanner", Success, long), 2, t0)
 	if n := len([]rune(r.Decision.Description)); n != MaxDescription {
 		t.Errorf("summary of %d characters", n)
 	}
@@ -68,21 +68,21 @@ func TestRequiredConsumers(t *testing.T) {
 
 func TestTimeout(t *testing.T) {
 	r := record("ci", "scanner")
-	r.addAck(ack("ci", Success, "ok"), 1, t0)
-	if r.timeout(t0.Add(29 * time.Minute)) {
+	r.AddAck(ack("ci", Success, "ok"), 1, t0)
+	if r.Timeout(t0.Add(29 * time.Minute)) {
 		t.Fatal("decided before the deadline")
 	}
-	if !r.timeout(t0.Add(31*time.Minute)) || r.Decision.State != Error || r.Decision.Description != "no answer from scanner within 30m0s" {
+	if !r.Timeout(t0.Add(31*time.Minute)) || r.Decision.State != Error || r.Decision.Description != "no answer from scanner within 30m0s" {
 		t.Errorf("decision %+v", r.Decision)
 	}
-	if r.timeout(t0.Add(40 * time.Minute)) {
+	if r.Timeout(t0.Add(40 * time.Minute)) {
 		t.Error("decided twice")
 	}
 }
 
 func TestNoCallbackURLNoDecision(t *testing.T) {
 	r := NewRecord("0123456789abcdef0123456789abcdef", "com.docker.dtr.tag.push", "dtr", "a/b:1", "", sinks.Receipt{}, nil, time.Minute, t0)
-	r.addAck(ack("ci", Success, ""), 1, t0)
+	r.AddAck(ack("ci", Success, ""), 1, t0)
 	if r.Decision != nil || r.Callback.Outcome != OutcomeNone || len(r.Acks) != 1 {
 		t.Errorf("record %+v", r)
 	}
@@ -98,12 +98,12 @@ func TestPublicHidesTheCallbackURL(t *testing.T) {
 // the event is published): the receipt then takes the acks the record
 // already holds, and they decide.
 func TestReceiptAfterTheAcks(t *testing.T) {
-	r := ackRecord("0123456789abcdef0123456789abcdef")
-	r.addAck(ack("ci", Failure, "2 tests failed"), 1, t0)
+	r := NewAckRecord("0123456789abcdef0123456789abcdef")
+	r.AddAck(ack("ci", Failure, "2 tests failed"), 1, t0)
 	if r.Decision != nil || r.Callback.Outcome != OutcomeNone || !r.ReceivedAt.IsZero() {
 		t.Fatalf("a record started by an ack decided, or claims a receipt: %+v", r)
 	}
-	if !r.receipt(record(), t0) {
+	if !r.TakeReceipt(record(), t0) {
 		t.Fatal("the receipt did not change a record started by an ack")
 	}
 	if r.CallbackURL == "" || r.ReceivedAt != t0 || len(r.Acks) != 1 {
@@ -112,18 +112,18 @@ func TestReceiptAfterTheAcks(t *testing.T) {
 	if r.Decision == nil || r.Decision.State != Failure || r.Callback.Outcome != OutcomeQueued {
 		t.Errorf("the ack that came first did not decide: %+v, outcome %s", r.Decision, r.Callback.Outcome)
 	}
-	if r.receipt(record("ci"), t0.Add(time.Minute)) || len(r.Required) != 0 {
+	if r.TakeReceipt(record("ci"), t0.Add(time.Minute)) || len(r.Required) != 0 {
 		t.Errorf("a repeated delivery changed the record: %+v", r)
 	}
 
 	// With required consumers, the acks so far count toward the set.
-	r = ackRecord("0123456789abcdef0123456789abcdef")
-	r.addAck(ack("ci", Success, "ok"), 1, t0)
-	r.receipt(record("ci", "scanner"), t0)
+	r = NewAckRecord("0123456789abcdef0123456789abcdef")
+	r.AddAck(ack("ci", Success, "ok"), 1, t0)
+	r.TakeReceipt(record("ci", "scanner"), t0)
 	if r.Decision != nil || r.Callback.Outcome != OutcomeWaiting || r.Deadline != t0.Add(30*time.Minute) {
 		t.Fatalf("decided without the scanner: %+v", r)
 	}
-	r.addAck(ack("scanner", Success, "clean"), 2, t0)
+	r.AddAck(ack("scanner", Success, "clean"), 2, t0)
 	if r.Decision == nil || r.Decision.State != Success {
 		t.Errorf("decision %+v", r.Decision)
 	}
@@ -131,12 +131,30 @@ func TestReceiptAfterTheAcks(t *testing.T) {
 
 func TestCloneSharesNothingThatChanges(t *testing.T) {
 	r := record()
-	r.addAck(ack("ci", Success, "ok"), 1, t0)
-	c := r.clone()
-	c.addAck(ack("scanner", Success, "clean"), 2, t0)
+	r.AddAck(ack("ci", Success, "ok"), 1, t0)
+	c := r.Clone()
+	c.AddAck(ack("scanner", Success, "clean"), 2, t0)
 	c.Decision.State = Failure
 	c.Callback.Attempts = append(c.Callback.Attempts, Attempt{Status: 200})
 	if len(r.Acks) != 1 || r.Decision.State != Success || len(r.Callback.Attempts) != 0 {
 		t.Errorf("changing the clone changed the record: %+v", r)
+	}
+}
+
+// Records written before attempts' errors left the URL out still show
+// none of it.
+func TestPublicHidesTheCallbackURLEverywhere(t *testing.T) {
+	r := record()
+	r.Callback.Note = "about " + r.CallbackURL
+	r.Callback.Attempts = []Attempt{{Error: `Post "` + r.CallbackURL + `": dial tcp: i/o timeout`}}
+	p := r.Public()
+	if p.Callback.Note != "about https://registry.hub.docker.com/…" || p.Callback.Attempts[0].Error != `Post "https://registry.hub.docker.com/…": dial tcp: i/o timeout` {
+		t.Errorf("public %+v", p.Callback)
+	}
+	if !strings.Contains(r.Callback.Attempts[0].Error, "/hook/") {
+		t.Error("Public changed the record it was given")
+	}
+	if got := (Record{CallbackURL: "/u/a/b/hook/x/"}).Public().CallbackURL; got != "…" {
+		t.Errorf("a relative callback URL shows as %q", got)
 	}
 }

@@ -58,6 +58,7 @@ func TestMetrics(t *testing.T) {
 		`hubwire_acks_total{result="taken"} 1`,
 		`hubwire_acks_total{result="invalid"} 1`,
 		`hubwire_callbacks_total{outcome="sent"} 1`,
+		`hubwire_record_write_errors_total{operation="outcome"} 0`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(text, want) {

@@ -387,3 +387,72 @@ func TestRestartBetweenAckAndCallback(t *testing.T) {
 		t.Errorf("attempts %+v", at)
 	}
 }
+
+// TestCallbackHistoryAPI lists the delivery records with GET /api/events,
+// filtered, as the web console will, on either broker; only with the
+// token, and with no callback URL's path.
+func TestCallbackHistoryAPI(t *testing.T) {
+	for _, broker := range []string{"nats", "kafka"} {
+		t.Run(broker, func(t *testing.T) {
+			cb := newRegistryCallbacks(t, 200)
+			var inst *server.Server
+			var ack func(id string)
+			if broker == "kafka" {
+				c := kafkaCluster(t)
+				inst = startHubwire(t, t.TempDir(), kafkaReplyFlags(c)...)
+				ack = func(id string) { kafkaAckCLI(t, c, id, "--state", "success") }
+			} else {
+				inst = startHubwire(t, t.TempDir(), allowTestCallbacks...)
+				ack = func(id string) {
+					if code, out := ackCLI(t, natsURLOf(inst), id, "--state", "success"); code != 0 {
+						t.Fatal(out)
+					}
+				}
+			}
+			acked := deliver(t, inst, hubDelivery(t, cb.URL, "v1"))
+			waiting := deliver(t, inst, hubDelivery(t, cb.URL, "v2"))
+			ack(acked)
+			waitFor(t, "the callback", func() bool { return len(cb.received()) == 1 })
+
+			list := func(query string) (int, []reply.Record, string) {
+				req, _ := http.NewRequest(http.MethodGet, inst.PublicURL()+"/api/events"+query, nil)
+				req.Header.Set("Authorization", "Bearer "+inst.Token())
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var body bytes.Buffer
+				body.ReadFrom(resp.Body)
+				var l struct {
+					Events []reply.Record `json:"events"`
+				}
+				json.Unmarshal(body.Bytes(), &l)
+				return resp.StatusCode, l.Events, body.String()
+			}
+			var events []reply.Record
+			waitFor(t, "the sent callback in the list", func() bool {
+				code, ev, _ := list("?outcome=sent&registry=dockerhub&repository=fireflyiii/core&since=1h")
+				events = ev
+				return code == 200 && len(ev) == 1
+			})
+			if events[0].ID != acked || events[0].Callback.Outcome != reply.OutcomeSent || strings.Contains(events[0].CallbackURL, "/hook/") {
+				t.Errorf("listed %+v", events[0])
+			}
+			if code, ev, body := list("?type=com.docker.hub.push&limit=10"); code != 200 || len(ev) != 2 || ev[0].ID != waiting || strings.Contains(body, "/hook/") {
+				t.Errorf("all pushes: %d %s", code, body)
+			}
+			if code, _, body := list("?outcome=maybe"); code != 400 || !strings.Contains(body, "want one of") {
+				t.Errorf("bad filter: %d %s", code, body)
+			}
+			resp, err := http.Get(inst.PublicURL() + "/api/events")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 404 {
+				t.Errorf("listed without the token: %d", resp.StatusCode)
+			}
+		})
+	}
+}

@@ -42,7 +42,7 @@ func (s *Spool) forward() {
 			}
 			continue
 		}
-		var e Entry
+		var e sinks.Entry
 		if err := json.Unmarshal(raw.Data, &e); err != nil || e.Event == nil {
 			s.cfg.Logger.Error("dropping an unreadable spool entry", "seq", raw.Sequence, "error", err)
 		} else if !s.deliver(e) {
@@ -63,7 +63,7 @@ func (s *Spool) forward() {
 
 // deliver hands e to the primary and to Forwarded, retrying with backoff
 // until both succeed. It returns false when Close interrupted it.
-func (s *Spool) deliver(e Entry) bool {
+func (s *Spool) deliver(e sinks.Entry) bool {
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.ForwardTimeout)
 		r, err := s.cfg.Primary.Publish(ctx, e.Address, e.Event)

@@ -18,24 +18,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats-server/v2/server"
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hubwire/hubwire/sinks"
 )
-
-// Entry is one spooled delivery: the event and what hubwire needs to
-// finish its delivery once the broker has it.
-type Entry struct {
-	// Source is the registry the event came from, for its delivery record.
-	Source  string        `json:"source"`
-	Address sinks.Address `json:"address"`
-	// CallbackURL is kept on local disk only; it never reaches the broker.
-	CallbackURL string       `json:"callback_url,omitempty"`
-	Event       *event.Event `json:"event"`
-}
 
 // Config configures a spool.
 type Config struct {
@@ -48,7 +36,7 @@ type Config struct {
 	// Forwarded runs after Primary stored an entry and before the entry
 	// leaves the spool (hubwire writes the delivery record there). An
 	// error keeps the entry, to be forwarded again.
-	Forwarded func(ctx context.Context, e Entry, r sinks.Receipt) error
+	Forwarded func(ctx context.Context, e sinks.Entry, r sinks.Receipt) error
 	// ForwardTimeout bounds one forward attempt.
 	ForwardTimeout time.Duration
 	Logger         *slog.Logger
@@ -159,7 +147,7 @@ func Open(ctx context.Context, cfg Config) (_ *Spool, err error) {
 
 // Put stores e durably. The receipt names the broker the event is bound
 // for, with Spooled set.
-func (s *Spool) Put(ctx context.Context, e Entry) (sinks.Receipt, error) {
+func (s *Spool) Put(ctx context.Context, e sinks.Entry) (sinks.Receipt, error) {
 	body, err := json.Marshal(e)
 	if err != nil {
 		return sinks.Receipt{}, fmt.Errorf("spooling event %s: %w", e.Event.ID(), err)

@@ -33,14 +33,14 @@ func primary(t testing.TB, b *natstest.Broker) sinks.Sink {
 	return s
 }
 
-func entry(i int) spool.Entry {
+func entry(i int) sinks.Entry {
 	e := event.New()
 	e.SetID(fmt.Sprintf("ev-%03d", i))
 	e.SetSource("urn:test")
 	e.SetType("com.example.test")
 	e.SetSubject("acme/app:1")
 	_ = e.SetData("application/json", map[string]int{"n": i})
-	return spool.Entry{
+	return sinks.Entry{
 		Source:      "dtr",
 		Address:     sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "acme", Name: "app"},
 		CallbackURL: "https://registry.example/cb",
@@ -55,7 +55,7 @@ type forwardedLog struct {
 	cbs []string
 }
 
-func (f *forwardedLog) hook(_ context.Context, e spool.Entry, r sinks.Receipt) error {
+func (f *forwardedLog) hook(_ context.Context, e sinks.Entry, r sinks.Receipt) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.ids = append(f.ids, e.Event.ID())
@@ -140,7 +140,7 @@ func TestSpoolKeepsWhatItHoldsAcrossRestarts(t *testing.T) {
 	b := natstest.StartBroker(t)
 	p := primary(t, b)
 	dir := t.TempDir()
-	open := func(hook func(context.Context, spool.Entry, sinks.Receipt) error) *spool.Spool {
+	open := func(hook func(context.Context, sinks.Entry, sinks.Receipt) error) *spool.Spool {
 		sp, err := spool.Open(context.Background(), spool.Config{Dir: dir, MaxBytes: 1 << 20, Primary: p, Forwarded: hook, ForwardTimeout: time.Second})
 		if err != nil {
 			t.Fatal(err)
@@ -202,7 +202,7 @@ func TestForwardRetriesTheHook(t *testing.T) {
 	calls := 0
 	// The delivery record's store fails twice; the entry stays until it
 	// is written.
-	hook := func(context.Context, spool.Entry, sinks.Receipt) error {
+	hook := func(context.Context, sinks.Entry, sinks.Receipt) error {
 		mu.Lock()
 		defer mu.Unlock()
 		calls++

@@ -4,7 +4,7 @@
 // order later; an event with a callback_url has its delivery record
 // written beside the publish, or beside the forward.
 //
-// It knows sinks, not registries: an event arrives as a spool.Entry.
+// It knows sinks, not registries: an event arrives as a sinks.Entry.
 package store
 
 import (
@@ -25,7 +25,7 @@ import (
 // sink's destination. Any other event is recorded by its first ack, if it
 // gets one.
 type Recorder interface {
-	Received(ctx context.Context, e spool.Entry, where sinks.Receipt) error
+	Received(ctx context.Context, e sinks.Entry, where sinks.Receipt) error
 }
 
 // Config configures a Store.
@@ -78,7 +78,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 			Primary:  cfg.Sink,
 			// A spooled event's delivery record is written when it is
 			// forwarded, since the record lives in the broker too.
-			Forwarded: func(ctx context.Context, e spool.Entry, _ sinks.Receipt) error {
+			Forwarded: func(ctx context.Context, e sinks.Entry, _ sinks.Receipt) error {
 				if cfg.Recorder == nil || e.CallbackURL == "" {
 					return nil
 				}
@@ -115,7 +115,7 @@ func (s *Store) Timeout() time.Duration { return s.cfg.Timeout }
 // configured, in the spool. While the spool holds events, new ones go
 // behind them, so that the broker gets them in order. A nil error means
 // the event is durable.
-func (s *Store) Put(ctx context.Context, e spool.Entry) (sinks.Receipt, error) {
+func (s *Store) Put(ctx context.Context, e sinks.Entry) (sinks.Receipt, error) {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		deadline = time.Now().Add(s.cfg.Timeout)
@@ -142,7 +142,7 @@ func (s *Store) Put(ctx context.Context, e spool.Entry) (sinks.Receipt, error) {
 }
 
 // publish stores e in the broker and writes its delivery record.
-func (s *Store) publish(ctx context.Context, e spool.Entry) (sinks.Receipt, error) {
+func (s *Store) publish(ctx context.Context, e sinks.Entry) (sinks.Receipt, error) {
 	// The delivery record is written while the event is published, so
 	// that a delivery waits for one broker round trip, not two. Either may
 	// fail alone: a retry is then dropped as a duplicate event, or finds
@@ -170,7 +170,7 @@ func (s *Store) publish(ctx context.Context, e spool.Entry) (sinks.Receipt, erro
 
 // toSpool keeps e on local disk; the spool's forwarder publishes it and
 // writes its delivery record once the broker is back.
-func (s *Store) toSpool(ctx context.Context, e spool.Entry, why string) (sinks.Receipt, error) {
+func (s *Store) toSpool(ctx context.Context, e sinks.Entry, why string) (sinks.Receipt, error) {
 	receipt, err := s.spool.Put(ctx, e)
 	if err != nil && !errors.Is(err, spool.ErrFull) {
 		return receipt, fmt.Errorf("%w (%s): %w", ErrNotSpooled, why, err)

@@ -1,4 +1,8 @@
-package reply
+// Package natsreply is the reply subscriber on NATS JetStream: acks in a
+// stream, delivery records in a key-value bucket changed with
+// compare-and-set, callbacks and ack timeouts as work items that the
+// hubwire replicas share. The callback itself is reply.Engine's.
+package natsreply
 
 import (
 	"context"
@@ -6,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -13,14 +18,14 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/reply"
 	"github.com/hubwire/hubwire/sinks"
 )
 
 // Names in the NATS keyspace.
 const (
 	// AckSubjectPrefix is where consumers acknowledge: hubwire.acks.<event-id>.
-	AckSubjectPrefix = "hubwire.acks"
+	AckSubjectPrefix = reply.AckSubjectPrefix
 	// AckStream keeps acks, so that those sent while hubwire is down are
 	// processed when it is back.
 	AckStream = "HUBWIRE_ACKS"
@@ -39,7 +44,7 @@ const (
 // Config configures the Subscriber.
 type Config struct {
 	Conn   *natsgo.Conn
-	Poster *Poster
+	Poster *reply.Poster
 	// Required lists, per source, the consumers whose acks the callback
 	// waits for; a source not listed takes the first ack.
 	Required map[string][]string
@@ -48,7 +53,7 @@ type Config struct {
 	// Retention bounds how long records, acks and work are kept.
 	Retention time.Duration
 	Replicas  int
-	Metrics   *Metrics
+	Metrics   *reply.Metrics
 	Logger    *slog.Logger
 }
 
@@ -57,12 +62,13 @@ type Config struct {
 // through durable consumers, and agree on each record through the
 // bucket's compare-and-set.
 type Subscriber struct {
-	cfg   Config
-	js    jetstream.JetStream
-	kv    jetstream.KeyValue
-	sub   *natsgo.Subscription
-	ctxs  []jetstream.ConsumeContext
-	clock func() time.Time
+	cfg    Config
+	engine *reply.Engine
+	js     jetstream.JetStream
+	kv     jetstream.KeyValue
+	sub    *natsgo.Subscription
+	ctxs   []jetstream.ConsumeContext
+	clock  func() time.Time
 	// life ends at Stop: a callback in its backoff is handed back then.
 	life context.Context
 	end  context.CancelFunc
@@ -85,6 +91,10 @@ func (s *Subscriber) enter() bool {
 	return true
 }
 
+var (
+	_ reply.History = (*Subscriber)(nil)
+)
+
 // Start sets up the bucket, the streams and the consumers, and starts
 // taking acks and work.
 func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
@@ -97,6 +107,8 @@ func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
 		return nil, err
 	}
 	s := &Subscriber{cfg: cfg, js: js, clock: time.Now}
+	s.engine = &reply.Engine{Records: records{s}, Poster: cfg.Poster, Metrics: cfg.Metrics, Logger: cfg.Logger, Lease: postingLease,
+		Clock: func() time.Time { return s.clock() }}
 	s.life, s.end = context.WithCancel(context.Background())
 	s.kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: Bucket, Description: "hubwire: delivery record of each event", TTL: cfg.Retention,
@@ -166,29 +178,37 @@ func (s *Subscriber) Stop() {
 	s.busy.Wait()
 }
 
-// Received implements adapter.Recorder: it starts the record of an event
+// Received implements store.Recorder: it starts the record of an event
 // with a callback_url, and the timer of its required consumers. Any other
 // event is recorded at its first ack. A repeated delivery keeps the record
 // it has; one whose acks came first takes the receipt.
-func (s *Subscriber) Received(ctx context.Context, source string, d *adapter.Decoded, stored sinks.Receipt) error {
+func (s *Subscriber) Received(ctx context.Context, d sinks.Entry, stored sinks.Receipt) error {
 	if d.CallbackURL == "" {
 		return nil
 	}
-	e := &d.Event
-	rec := NewRecord(e.ID(), e.Type(), source, e.Subject(), d.CallbackURL, stored, s.cfg.Required[source], s.cfg.AckTimeout, s.clock())
+	e, source := d.Event, d.Source
+	rec := reply.NewRecord(e.ID(), e.Type(), source, e.Subject(), d.CallbackURL, stored, s.cfg.Required[source], s.cfg.AckTimeout, s.clock())
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
 	_, err = s.kv.Create(ctx, rec.ID, data)
+	queued := false
 	if errors.Is(err, jetstream.ErrKeyExists) {
-		var now Record
-		if now, err = s.update(ctx, rec.ID, func(r *Record) bool { return r.receipt(rec, s.clock()) }); err == nil && now.Callback.Outcome == OutcomeQueued {
-			err = s.queue(ctx, "callback", rec.ID)
-		}
+		var now reply.Record
+		now, err = s.update(ctx, rec.ID, func(r *reply.Record) bool { return r.TakeReceipt(rec, s.clock()) })
+		queued = err == nil && now.Callback.Outcome == reply.OutcomeQueued
 	}
 	if err != nil {
+		// The receiver logs it ("delivery record not written") and
+		// answers 503, so that the registry retries.
+		s.cfg.Metrics.RecordWriteError(reply.OpReceipt)
 		return fmt.Errorf("recording delivery of %s: %w", rec.ID, err)
+	}
+	if queued {
+		if err := s.queue(ctx, "callback", rec.ID); err != nil {
+			return fmt.Errorf("recording delivery of %s: %w", rec.ID, err)
+		}
 	}
 	if !rec.Deadline.IsZero() {
 		return s.queue(ctx, "timer", rec.ID)
@@ -196,38 +216,88 @@ func (s *Subscriber) Received(ctx context.Context, source string, d *adapter.Dec
 	return nil
 }
 
-// Get returns the record of an event.
-func (s *Subscriber) Get(ctx context.Context, id string) (Record, error) {
-	var rec Record
+// Get returns the record of an event; reply.ErrNoRecord when there is
+// none (or id could not be a key).
+func (s *Subscriber) Get(ctx context.Context, id string) (reply.Record, error) {
+	var rec reply.Record
 	e, err := s.kv.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
+		return rec, reply.ErrNoRecord
+	}
 	if err != nil {
 		return rec, err
 	}
 	return rec, json.Unmarshal(e.Value(), &rec)
 }
 
+// List returns the records q selects, newest first. It reads the whole
+// bucket (its latest values, in one pass): fine for the records of the
+// retention at today's rates; an index would come before a busy console.
+func (s *Subscriber) List(ctx context.Context, q reply.Query) ([]reply.Record, error) {
+	w, err := s.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, err
+	}
+	defer w.Stop()
+	var recs []reply.Record
+	for {
+		select {
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil, fmt.Errorf("listing %s: the watch ended early", Bucket)
+			}
+			// nil marks the end of the values the bucket held.
+			if e == nil {
+				return q.Newest(recs), nil
+			}
+			var rec reply.Record
+			if json.Unmarshal(e.Value(), &rec) == nil && q.Match(&rec) {
+				recs = append(recs, rec)
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// ServeHTTP serves the records: see reply.API.
+func (s *Subscriber) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	reply.API{History: s}.ServeHTTP(w, req)
+}
+
+// records is the bucket as the callback engine changes it.
+type records struct{ s *Subscriber }
+
+func (r records) Update(ctx context.Context, id string, change func(*reply.Record) bool) (reply.Record, error) {
+	rec, err := r.s.update(ctx, id, change)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		err = reply.ErrNoRecord
+	}
+	return rec, err
+}
+
 // update applies change to the record of id with compare-and-set,
 // retrying when another replica changed it meanwhile. change reports
 // whether it changed anything; nothing is written otherwise. An id with
 // no record is jetstream.ErrKeyNotFound.
-func (s *Subscriber) update(ctx context.Context, id string, change func(*Record) bool) (Record, error) {
+func (s *Subscriber) update(ctx context.Context, id string, change func(*reply.Record) bool) (reply.Record, error) {
 	return s.write(ctx, id, false, change)
 }
 
 // upsert is update that starts the record (as an ack does) when there is
 // none.
-func (s *Subscriber) upsert(ctx context.Context, id string, change func(*Record) bool) (Record, error) {
+func (s *Subscriber) upsert(ctx context.Context, id string, change func(*reply.Record) bool) (reply.Record, error) {
 	return s.write(ctx, id, true, change)
 }
 
-func (s *Subscriber) write(ctx context.Context, id string, create bool, change func(*Record) bool) (Record, error) {
+func (s *Subscriber) write(ctx context.Context, id string, create bool, change func(*reply.Record) bool) (reply.Record, error) {
 	for {
-		var rec Record
+		var rec reply.Record
 		var rev uint64
 		e, err := s.kv.Get(ctx, id)
 		switch {
 		case create && errors.Is(err, jetstream.ErrKeyNotFound):
-			rec = ackRecord(id)
+			rec = reply.NewAckRecord(id)
 		case err != nil:
 			return rec, err
 		default:
@@ -273,8 +343,8 @@ func (s *Subscriber) answer(msg *natsgo.Msg) {
 	if msg.Reply == "" {
 		return
 	}
-	a, err := ParseAck(msg.Data, strings.TrimPrefix(msg.Subject, AckSubjectPrefix+"."))
-	r := AckReply{Accepted: err == nil, EventID: a.EventID}
+	a, err := reply.ParseAck(msg.Data, strings.TrimPrefix(msg.Subject, AckSubjectPrefix+"."))
+	r := reply.AckReply{Accepted: err == nil, EventID: a.EventID}
 	if err != nil {
 		r.Error = err.Error()
 	}
@@ -292,10 +362,10 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	log := s.cfg.Logger.With("subject", msg.Subject())
-	a, err := ParseAck(msg.Data(), strings.TrimPrefix(msg.Subject(), AckSubjectPrefix+"."))
+	a, err := reply.ParseAck(msg.Data(), strings.TrimPrefix(msg.Subject(), AckSubjectPrefix+"."))
 	if err != nil {
 		log.Warn("ack refused", "event_id", a.EventID, "consumer", a.Consumer, "reason", err)
-		s.cfg.Metrics.ack("invalid")
+		s.cfg.Metrics.Ack("invalid")
 		msg.Term()
 		return
 	}
@@ -303,15 +373,16 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 	if meta, err := msg.Metadata(); err == nil {
 		seq = meta.Sequence.Stream
 	}
-	rec, err := s.upsert(ctx, a.EventID, func(r *Record) bool { return r.addAck(a, seq, s.clock()) })
+	rec, err := s.upsert(ctx, a.EventID, func(r *reply.Record) bool { return r.AddAck(a, seq, s.clock()) })
 	if err != nil {
+		s.cfg.Metrics.RecordWriteError(reply.OpAck)
 		log.Error("ack not applied; will retry", "event_id", a.EventID, "error", err)
 		msg.NakWithDelay(time.Second)
 		return
 	}
 	log.Info("ack taken", "event_id", a.EventID, "consumer", a.Consumer, "state", a.State, "callback", rec.Callback.Outcome)
-	s.cfg.Metrics.ack("taken")
-	if rec.Callback.Outcome == OutcomeQueued {
+	s.cfg.Metrics.Ack("taken")
+	if rec.Callback.Outcome == reply.OutcomeQueued {
 		// Queued again if this ack is processed twice: the work stream's
 		// duplicate window and the record's outcome keep it to one POST.
 		if err := s.queue(ctx, "callback", rec.ID); err != nil {
@@ -353,7 +424,7 @@ func (s *Subscriber) timer(msg jetstream.Msg, id string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	rec, err := s.Get(ctx, id)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	if errors.Is(err, reply.ErrNoRecord) {
 		return msg.Ack()
 	}
 	if err != nil {
@@ -365,11 +436,13 @@ func (s *Subscriber) timer(msg jetstream.Msg, id string) error {
 	if wait := rec.Deadline.Sub(s.clock()); wait > 0 {
 		return msg.NakWithDelay(wait)
 	}
-	rec, err = s.update(ctx, id, func(r *Record) bool { return r.timeout(s.clock()) })
+	rec, err = s.update(ctx, id, func(r *reply.Record) bool { return r.Timeout(s.clock()) })
 	if err != nil {
+		// handleWork logs it, and the timer comes back in 2s.
+		s.cfg.Metrics.RecordWriteError(reply.OpTimeout)
 		return err
 	}
-	if rec.Callback.Outcome == OutcomeQueued {
+	if rec.Callback.Outcome == reply.OutcomeQueued {
 		s.cfg.Logger.Info("ack timeout", "event_id", id, "description", rec.Decision.Description)
 		if err := s.queue(ctx, "callback", id); err != nil {
 			return err
@@ -379,111 +452,23 @@ func (s *Subscriber) timer(msg jetstream.Msg, id string) error {
 }
 
 // postingLease is how long a replica's claim on a callback holds without
-// word from it before another may take the callback over. The poster
+// word from it before another may take the callback over. The engine
 // renews it four times a lease.
 const postingLease = time.Minute
 
-// callback posts the decided callback of id, once.
+// callback posts the decided callback of id, once, with the engine; the
+// work message is acked when the callback is finished (or there is none
+// to post), and handed back otherwise.
 func (s *Subscriber) callback(msg jetstream.Msg, id string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	now := s.clock()
-	claimed := false
-	rec, err := s.update(ctx, id, func(r *Record) bool {
-		claimed = false
-		switch {
-		case r.Decision == nil:
-			return false
-		case r.Callback.Outcome == OutcomeQueued,
-			r.Callback.Outcome == OutcomePosting && now.Sub(r.Callback.ClaimedAt) > postingLease:
-			r.Callback.Outcome, r.Callback.ClaimedAt = OutcomePosting, now
-			claimed = true
-			return true
-		}
-		return false
-	})
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return msg.Ack()
-	}
+	res, err := s.engine.Callback(s.life, id, func() { msg.InProgress() })
 	if err != nil {
 		return err
 	}
-	if !claimed {
-		if rec.Callback.Outcome == OutcomePosting {
-			// Another replica holds it: look again when its lease
-			// runs out, in case that replica died.
-			return msg.NakWithDelay(postingLease - now.Sub(rec.Callback.ClaimedAt) + time.Second)
-		}
-		return msg.Ack() // posted or refused
-	}
-	log := s.cfg.Logger.With("event_id", id)
-	if err := s.cfg.Poster.Allowed(rec.CallbackURL); err != nil {
-		log.Warn("callback refused", "reason", err)
-		s.cfg.Metrics.callback(OutcomeRefused)
-		_, uerr := s.update(ctx, id, func(r *Record) bool {
-			r.Callback.Outcome, r.Callback.Note = OutcomeRefused, err.Error()
-			return true
-		})
-		if uerr != nil {
-			return uerr
-		}
-		return msg.Ack()
-	}
-
-	// Keep the work message, and the claim, alive while the attempts and
-	// their backoff run.
-	postCtx, stop := context.WithCancel(s.life)
-	defer stop()
-	go func() {
-		t := time.NewTicker(postingLease / 4)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				msg.InProgress()
-				rctx, rcancel := context.WithTimeout(postCtx, 10*time.Second)
-				s.update(rctx, id, func(r *Record) bool {
-					r.Callback.ClaimedAt = s.clock()
-					return true
-				})
-				rcancel()
-			case <-postCtx.Done():
-				return
-			}
-		}
-	}()
-	d := rec.Decision
-	outcome := s.cfg.Poster.Post(postCtx, rec.CallbackURL, CallbackBody{State: d.State, Description: d.Description, Context: d.Context, TargetURL: d.TargetURL},
-		func(a Attempt) {
-			log.Info("callback attempt", "status", a.Status, "error", a.Error, "duration", a.Duration)
-			actx, acancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer acancel()
-			s.update(actx, id, func(r *Record) bool {
-				r.Callback.Attempts = append(r.Callback.Attempts, a)
-				r.Callback.ClaimedAt = s.clock()
-				return true
-			})
-		})
-	if outcome == OutcomeInterrupted {
-		// Stopping: hand the callback back rather than call it failed.
-		hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer hcancel()
-		s.update(hctx, id, func(r *Record) bool {
-			r.Callback.Outcome, r.Callback.ClaimedAt = OutcomeQueued, time.Time{}
-			return true
-		})
-		log.Info("callback handed back on stop")
+	switch res.Outcome {
+	case reply.OutcomePosting:
+		return msg.NakWithDelay(res.Again)
+	case reply.OutcomeInterrupted:
 		return msg.Nak()
 	}
-	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer rcancel()
-	if _, err := s.update(rctx, id, func(r *Record) bool {
-		r.Callback.Outcome = outcome
-		return true
-	}); err != nil {
-		return err
-	}
-	log.Info("callback done", "outcome", outcome)
-	s.cfg.Metrics.callback(outcome)
 	return msg.Ack()
 }
