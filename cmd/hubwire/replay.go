@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
-	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/hubwire/hubwire/sinks/replay"
 )
 
 const replaySummary = `Read events back from the broker and write them out: the stream's (or
@@ -31,130 +30,63 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	var b brokerClient
 	var sel selection
 	var to string
-	var perSec float64
-	var h httpSettings
+	opts := replay.Options{Out: stdout, Log: stderr}
 	f := newFlags("replay", replaySummary)
 	f.SetOutput(stderr)
 	b.register(f)
 	sel.register(f, true)
 	f.StringVar(&to, "to", "-", "`destination` of the events: - (JSON lines), http(s)://…, nats:<subject>\nor kafka:<topic>")
-	f.Float64Var(&perSec, "rate", 0, "at most this many `events/s` on average (0: as fast as the output takes\nthem)")
-	f.DurationVar(&h.timeout, "http-timeout", 30*time.Second, "time limit of one POST to an http(s) --to (`duration`); a POST that\ntakes longer is retried")
-	if err := parseSelection(f, args, getenv, &b, &sel); err != nil {
+	f.Float64Var(&opts.Rate, "rate", 0, "at most this many `events/s` on average (0: as fast as the output takes\nthem)")
+	f.DurationVar(&opts.HTTPTimeout, "http-timeout", replay.DefaultHTTPTimeout, "time limit of one POST to an http(s) --to (`duration`); a POST that\ntakes longer is retried")
+	var err error
+	if opts.Selection, err = parseSelection(f, args, getenv, &b, &sel); err != nil {
 		return err
 	}
-	dest, err := parseTo(to, b.kind)
-	if err != nil {
+	if opts.To, err = parseTo(to, b.kind); err != nil {
 		return err
 	}
-	if perSec < 0 {
-		return fmt.Errorf("--rate %v: want events per second, or 0 for no limit", perSec)
+	if opts.Rate < 0 {
+		return fmt.Errorf("--rate %v: want events per second, or 0 for no limit", opts.Rate)
 	}
-	if h.timeout <= 0 {
-		return fmt.Errorf("--http-timeout %v: want a positive duration, such as 30s", h.timeout)
+	if opts.HTTPTimeout <= 0 {
+		return fmt.Errorf("--http-timeout %v: want a positive duration, such as 30s", opts.HTTPTimeout)
 	}
-
-	prog := newProgress(stderr)
-	reader, err := b.open(ctx, &sel, false, prog.logf)
-	if err != nil {
+	if opts.Broker, err = b.broker(); err != nil {
 		return err
 	}
-	defer reader.close()
-	out, err := dest.open(ctx, stdout, reader, h, prog.logf)
-	if err != nil {
-		return err
-	}
-	prog.begin(reader.pending)
-	r := replayer{reader: reader, out: out, sel: &sel, prog: prog}
-	if perSec > 0 {
-		// A burst of a tenth of a second's worth keeps the average rate
-		// even where timers are coarse.
-		r.limit = rate.NewLimiter(rate.Limit(perSec), max(1, int(perSec/10)))
-	}
-	err = r.run(ctx)
-	prog.stop()
-	fmt.Fprintln(stderr, r.summary(dest, time.Since(prog.start)))
-	if err == nil && ctx.Err() != nil {
-		err = r.interrupted()
-	}
+	_, err = replay.Run(ctx, opts)
 	return err
 }
 
-// finishTimeout bounds the wait for the output to take what was written.
-const finishTimeout = 30 * time.Second
-
-// replayer copies the events the reader reads, and the selection takes, to
-// the output.
-type replayer struct {
-	reader *eventReader
-	out    output
-	sel    *selection
-	prog   *progress
-	limit  *rate.Limiter
-
-	written, skipped int64
-	last             *record // the last event written
-}
-
-func (r *replayer) run(ctx context.Context) error {
-	err := r.reader.read(ctx, func(rec record) error {
-		r.prog.read.Add(1)
-		if !r.sel.matches(rec) {
-			r.skipped++
-			return nil
+// parseTo checks --to against the broker replay reads from (kind).
+func parseTo(to, kind string) (replay.Destination, error) {
+	const want = "want - (JSON lines on standard output), an http(s):// URL, nats:<subject> or kafka:<topic>"
+	switch {
+	case to == "-":
+		return replay.Destination{Kind: replay.ToJSONLines}, nil
+	case strings.HasPrefix(to, "http://"), strings.HasPrefix(to, "https://"):
+		if u, err := url.Parse(to); err != nil || u.Host == "" {
+			return replay.Destination{}, fmt.Errorf("--to %q: not a URL; %s", to, want)
 		}
-		if r.limit != nil {
-			if err := r.limit.Wait(ctx); err != nil {
-				return err
-			}
+		return replay.Destination{Kind: replay.ToHTTP, Target: to}, nil
+	case strings.HasPrefix(to, "nats:"):
+		subject := strings.TrimPrefix(to, "nats:")
+		if kind != "nats" {
+			return replay.Destination{}, fmt.Errorf("--to %s re-publishes to the broker replay reads, which is Kafka: use kafka:<topic>", to)
 		}
-		if err := r.out.write(ctx, rec); errors.Is(err, errNotAnEvent) {
-			r.reader.skip(rec, err)
-			return nil
-		} else if err != nil {
-			return err
+		if subject == "" || strings.HasPrefix(subject, "//") {
+			return replay.Destination{}, fmt.Errorf("--to %q: want nats:<subject>, such as nats:replay.events (the broker is --broker's)", to)
 		}
-		r.written++
-		r.last = &rec
-		return nil
-	})
-	// What was written must arrive, even when reading failed or was
-	// interrupted; but not wait for a broker that is gone.
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
-	defer cancel()
-	if ferr := r.out.finish(fctx); err == nil {
-		err = ferr
+		return replay.Destination{Kind: replay.ToNATS, Target: subject}, nil
+	case strings.HasPrefix(to, "kafka:"):
+		topic := strings.TrimPrefix(to, "kafka:")
+		if kind != "kafka" {
+			return replay.Destination{}, fmt.Errorf("--to %s re-publishes to the broker replay reads, which is NATS: use nats:<subject>", to)
+		}
+		if topic == "" || strings.HasPrefix(topic, "//") {
+			return replay.Destination{}, fmt.Errorf("--to %q: want kafka:<topic>, such as kafka:hubwire.replayed (the broker is --broker's)", to)
+		}
+		return replay.Destination{Kind: replay.ToKafka, Target: topic}, nil
 	}
-	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-		err = nil // interrupted: said by the caller
-	}
-	return err
-}
-
-// summary is the line that ends a replay.
-func (r *replayer) summary(dest destination, took time.Duration) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "hubwire: replayed %s in %v (%s events/s) to %s", plural(r.written, "event"), took.Round(time.Millisecond), perSecond(r.written, took.Seconds()), dest)
-	if r.skipped > 0 {
-		fmt.Fprintf(&b, "; %d more read did not match --type/--repo", r.skipped)
-	}
-	if n := r.reader.undecodable.Load(); n > 0 {
-		fmt.Fprintf(&b, "; skipped %s that were not CloudEvents", plural(n, "message"))
-	}
-	return b.String()
-}
-
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// interrupted says where to pick up a replay that was stopped.
-func (r *replayer) interrupted() error {
-	if r.last == nil {
-		return errors.New("replay interrupted before any event was written")
-	}
-	return fmt.Errorf("replay interrupted; to go on from there, run it again with %s", r.reader.resumeAt(*r.last, true))
+	return replay.Destination{}, fmt.Errorf("--to %q: %s", to, want)
 }

@@ -438,6 +438,14 @@ func TestReplayKafka(t *testing.T) {
 	})
 }
 
+// plural counts as the summary line does.
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // sameIDs compares ids as multisets: Kafka keeps every delivery, repeats
 // included.
 func sameIDs(got, want []string) bool {

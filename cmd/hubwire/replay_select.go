@@ -8,37 +8,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hubwire/hubwire/adapter"
-	"github.com/hubwire/hubwire/sinks"
-	natssink "github.com/hubwire/hubwire/sinks/nats"
+	"github.com/hubwire/hubwire/sinks/replay"
 )
 
-// selection is which events replay and tail read: where to start (and
-// stop), and which types and repositories.
+// selection is the flags that say which events replay and tail read:
+// where to start (and stop), and which types and repositories.
 type selection struct {
-	sinceText, untilText string
+	since, until         string
 	fromSeq              uint64
-	offsetsFlag          listFlag
+	offsets              listFlag
 	typesFlag, reposFlag listFlag
-
-	// What check made of the flags.
-	since, until time.Time
-	offsets      map[int]int64 // Kafka partition → first offset
-	types        []typePattern
-	repos        []repoPattern
-}
-
-// typePattern is one --type: a type, or with prefix a type prefix
-// ("com.docker.dtr.scan." from com.docker.dtr.scan.*).
-type typePattern struct {
-	value  string
-	prefix bool
-}
-
-// repoPattern is one --repo, split at its first '/'; '*' in either part
-// matches any characters.
-type repoPattern struct {
-	namespace, name string
 }
 
 // register adds the flags; replay also gets --until, --from-seq and
@@ -48,67 +27,69 @@ func (s *selection) register(f *flags, replay bool) {
 	if !replay {
 		what = "first print the events stored"
 	}
-	f.StringVar(&s.sinceText, "since", "", what+" since this `time`: a duration back from now\n(30m, 2h, 7d) or a time (2026-11-01T00:00:00Z, 2026-11-01); it is when\nhubwire stored the event, not the event's own time attribute")
+	f.StringVar(&s.since, "since", "", what+" since this `time`: a duration back from now\n(30m, 2h, 7d) or a time (2026-11-01T00:00:00Z, 2026-11-01); it is when\nhubwire stored the event, not the event's own time attribute")
 	f.Var(&s.typesFlag, "type", "only events of this CloudEvent `type` (repeatable): com.docker.dtr.tag.push,\nor a prefix ending in .* such as com.docker.dtr.scan.*")
 	f.Var(&s.reposFlag, "repo", "only events of this `repository` (repeatable): namespace/name, where *\nmatches any characters (acme/*, */api, acme/api-*)")
 	if !replay {
 		return
 	}
-	f.StringVar(&s.untilText, "until", "", "stop before the events stored after this `time` (same forms as --since)")
+	f.StringVar(&s.until, "until", "", "stop before the events stored after this `time` (same forms as --since)")
 	f.Uint64Var(&s.fromSeq, "from-seq", 0, "NATS: start at this stream `sequence` (the seq of a 202 answer)")
-	f.Var(&s.offsetsFlag, "offset", "Kafka: read only these partitions, each from its offset: `partition=offset`[,…]\n(0=120,3=55; repeatable)")
+	f.Var(&s.offsets, "offset", "Kafka: read only these partitions, each from its offset: `partition=offset`[,…]\n(0=120,3=55; repeatable)")
 }
 
 // check reads the flags' values for a broker of kind ("nats" or "kafka").
-func (s *selection) check(now time.Time, kind string) error {
+func (s *selection) check(now time.Time, kind string) (replay.Selection, error) {
+	sel := replay.Selection{FromSeq: s.fromSeq}
 	var err error
-	if s.sinceText != "" {
-		if s.since, err = parseWhen(s.sinceText, now); err != nil {
-			return fmt.Errorf("--since %q: %w", s.sinceText, err)
+	if s.since != "" {
+		if sel.Since, err = parseWhen(s.since, now); err != nil {
+			return sel, fmt.Errorf("--since %q: %w", s.since, err)
 		}
 	}
-	if s.untilText != "" {
-		if s.until, err = parseWhen(s.untilText, now); err != nil {
-			return fmt.Errorf("--until %q: %w", s.untilText, err)
+	if s.until != "" {
+		if sel.Until, err = parseWhen(s.until, now); err != nil {
+			return sel, fmt.Errorf("--until %q: %w", s.until, err)
 		}
-		if !s.since.IsZero() && !s.until.After(s.since) {
-			return fmt.Errorf("--until %s is not after --since %s: nothing lies between", s.until.Format(time.RFC3339), s.since.Format(time.RFC3339))
+		if !sel.Since.IsZero() && !sel.Until.After(sel.Since) {
+			return sel, fmt.Errorf("--until %s is not after --since %s: nothing lies between", sel.Until.Format(time.RFC3339), sel.Since.Format(time.RFC3339))
 		}
 	}
 	if s.fromSeq > 0 {
 		if kind == "kafka" {
-			return errors.New("--from-seq is for NATS streams; Kafka has offsets per partition: use --offset partition=offset[,…]")
+			return sel, errors.New("--from-seq is for NATS streams; Kafka has offsets per partition: use --offset partition=offset[,…]")
 		}
-		if s.sinceText != "" {
-			return errors.New("--from-seq and --since both say where to start: give one")
+		if s.since != "" {
+			return sel, errors.New("--from-seq and --since both say where to start: give one")
 		}
 	}
-	if len(s.offsetsFlag.values) > 0 {
+	if len(s.offsets.values) > 0 {
 		if kind != "kafka" {
-			return errors.New("--offset is for Kafka topics; a NATS stream has one sequence: use --from-seq")
+			return sel, errors.New("--offset is for Kafka topics; a NATS stream has one sequence: use --from-seq")
 		}
-		if s.sinceText != "" {
-			return errors.New("--offset and --since both say where to start: give one")
+		if s.since != "" {
+			return sel, errors.New("--offset and --since both say where to start: give one")
 		}
-		if s.offsets, err = parseOffsets(s.offsetsFlag.values); err != nil {
-			return err
+		if sel.Offsets, err = parseOffsets(s.offsets.values); err != nil {
+			return sel, err
 		}
 	}
+	types := replay.Types{Names: knownTypes(), Kinds: eventKinds()}
 	for _, t := range s.typesFlag.values {
-		p, err := parseTypePattern(t)
+		p, err := replay.ParseType(t, types)
 		if err != nil {
-			return fmt.Errorf("--type %q: %w", t, err)
+			return sel, fmt.Errorf("--type %q: %w", t, err)
 		}
-		s.types = append(s.types, p)
+		sel.Types = append(sel.Types, p)
 	}
 	for _, r := range s.reposFlag.values {
-		p, err := parseRepoPattern(r)
+		p, err := replay.ParseRepo(r)
 		if err != nil {
-			return fmt.Errorf("--repo %q: %w", r, err)
+			return sel, fmt.Errorf("--repo %q: %w", r, err)
 		}
-		s.repos = append(s.repos, p)
+		sel.Repos = append(sel.Repos, p)
 	}
-	return nil
+	return sel, nil
 }
 
 // parseWhen reads a duration back from now or a point in time.
@@ -155,151 +136,14 @@ func parseOffsets(values []string) (map[int]int64, error) {
 	return offsets, nil
 }
 
-func parseTypePattern(t string) (typePattern, error) {
-	known := eventKinds()
-	if prefix, ok := strings.CutSuffix(t, ".*"); ok && prefix != "" && !strings.Contains(prefix, "*") {
-		p := typePattern{value: prefix + ".", prefix: true}
-		for k := range known {
-			if p.matches(k) {
-				return p, nil
-			}
-		}
-		return p, fmt.Errorf("no type hubwire makes starts with %s; it makes %s", p.value, strings.Join(knownTypes(), ", "))
-	}
-	if strings.Contains(t, "*") {
-		return typePattern{}, errors.New("* may only end a prefix, after a dot: com.docker.dtr.scan.*")
-	}
-	if _, ok := known[t]; !ok {
-		return typePattern{}, fmt.Errorf("hubwire makes no events of this type; it makes %s", strings.Join(knownTypes(), ", "))
-	}
-	return typePattern{value: t}, nil
-}
-
-func (p typePattern) matches(t string) bool {
-	if p.prefix {
-		return strings.HasPrefix(t, p.value)
-	}
-	return t == p.value
-}
-
-func parseRepoPattern(r string) (repoPattern, error) {
-	ns, name, ok := strings.Cut(r, "/")
-	if !ok || ns == "" || name == "" {
-		return repoPattern{}, errors.New("want namespace/name, where * matches any characters (acme/api, acme/*, */api)")
-	}
-	return repoPattern{ns, name}, nil
-}
-
-func (p repoPattern) matches(repo string) bool {
-	ns, name, ok := strings.Cut(repo, "/")
-	return ok && glob(p.namespace, ns) && glob(p.name, name)
-}
-
-// subjectTokens is the pattern as NATS subject tokens: the part itself, or
-// Any where it has a wildcard (a whole-token '*' selects exactly; a
-// partial one, such as api-*, is left to matches).
-func (p repoPattern) subjectTokens() (string, string) {
-	tok := func(part string) string {
-		if strings.Contains(part, "*") {
-			return natssink.Any
-		}
-		return part
-	}
-	return tok(p.namespace), tok(p.name)
-}
-
-// glob matches s against pattern, where '*' matches any run of characters.
-func glob(pattern, s string) bool {
-	star, mark := -1, 0
-	p, i := 0, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case p < len(pattern) && pattern[p] == s[i]:
-			p++
-			i++
-		case star >= 0:
-			mark++
-			p, i = star+1, mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
-}
-
-// matches reports whether rec is of a selected type and repository. An
-// event of no repository (a scanner update) matches no --repo.
-func (s *selection) matches(rec record) bool {
-	if len(s.types) > 0 {
-		ok := false
-		typ := rec.msg.Attribute("type")
-		for _, p := range s.types {
-			if ok = p.matches(typ); ok {
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	if len(s.repos) > 0 {
-		repo := rec.msg.Attribute(adapter.ExtRepository)
-		for _, p := range s.repos {
-			if p.matches(repo) {
-				return true
-			}
-		}
-		return false
-	}
-	return true
-}
-
-// natsPatterns are the address patterns of the selected types and
-// repositories, for natssink.FilterSubjects.
-func (s *selection) natsPatterns() []sinks.Address {
-	kinds := []sinks.Address{{Source: natssink.Any, Kind: natssink.Any}}
-	if len(s.types) > 0 {
-		kinds = nil
-		for _, t := range knownTypes() {
-			for _, p := range s.types {
-				if p.matches(t) {
-					kinds = append(kinds, eventKinds()[t])
-					break
-				}
-			}
-		}
-	}
-	repos := []sinks.Address{{Namespace: natssink.Any, Name: natssink.Any}}
-	if len(s.repos) > 0 {
-		repos = nil
-		for _, p := range s.repos {
-			ns, name := p.subjectTokens()
-			repos = append(repos, sinks.Address{Namespace: ns, Name: name})
-		}
-	}
-	var out []sinks.Address
-	for _, k := range kinds {
-		for _, r := range repos {
-			out = append(out, sinks.Address{Source: k.Source, Kind: k.Kind, Namespace: r.Namespace, Name: r.Name})
-		}
-	}
-	return out
-}
-
 // parseSelection parses the flags of replay or tail and checks the broker
 // and the selection they name.
-func parseSelection(f *flags, args []string, getenv func(string) string, b *brokerClient, sel *selection) error {
+func parseSelection(f *flags, args []string, getenv func(string) string, b *brokerClient, sel *selection) (replay.Selection, error) {
 	if err := f.parse(args, getenv); err != nil {
-		return err
+		return replay.Selection{}, err
 	}
 	if err := b.check(); err != nil {
-		return err
+		return replay.Selection{}, err
 	}
 	return sel.check(time.Now(), b.kind)
 }

@@ -1,4 +1,4 @@
-package main
+package replay
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 // sample, each with its own id) to /dev/null, as
 // `hubwire replay > /dev/null` does:
 //
-//	go test ./cmd/hubwire -run '^$' -bench ReplayNATS -benchtime 3x
+//	go test ./sinks/replay -run '^$' -bench ReplayNATS -benchtime 3x
 func BenchmarkReplayNATS(b *testing.B) {
 	const events = 200_000
 	srv, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: b.TempDir(), MaxPayload: 1 << 20, Logger: quietLog})
@@ -40,7 +40,7 @@ func BenchmarkReplayNATS(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer sink.Close()
-	body, err := os.ReadFile("../../adapter/dtr/samples/tag-push.json")
+	body, err := dtr.Samples.ReadFile("samples/tag-push.json")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -81,11 +81,12 @@ func BenchmarkReplayNATS(b *testing.B) {
 		}
 		b.ReportMetric(float64(events*b.N)/time.Since(start).Seconds(), "events/s")
 	})
+	opts := Options{Broker: Broker{NATS: &NATS{URL: srv.ClientURL(), Stream: "HUBWIRE_EVENTS"}}, Out: devNull, Log: io.Discard}
 	b.Run("replay", func(b *testing.B) {
 		start := time.Now()
 		for range b.N {
-			if code := run(ctx, []string{"replay", "--broker", srv.ClientURL()}, devNull, io.Discard, noEnv); code != 0 {
-				b.Fatalf("replay exited %d", code)
+			if _, err := Run(ctx, opts); err != nil {
+				b.Fatal(err)
 			}
 		}
 		b.ReportMetric(float64(events*b.N)/time.Since(start).Seconds(), "events/s")

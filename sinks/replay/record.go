@@ -1,4 +1,4 @@
-package main
+package replay
 
 import (
 	"context"
@@ -72,7 +72,7 @@ func (d decodedEvent) AppendJSON(dst []byte) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-// skip reports a message that is not a CloudEvent, which replay and tail
+// skip reports a message that is not a CloudEvent, which Run and Tail
 // leave out.
 func (r *eventReader) skip(rec record, err error) {
 	r.undecodable.Add(1)
@@ -81,7 +81,7 @@ func (r *eventReader) skip(rec record, err error) {
 
 // position names where the broker holds rec, for messages.
 func (r *eventReader) position(rec record) string {
-	if r.kind == "kafka" {
+	if r.kafka {
 		return fmt.Sprintf("partition %d offset %d", rec.partition, rec.offset)
 	}
 	return fmt.Sprintf("stream sequence %d", rec.seq)
@@ -92,7 +92,7 @@ func (r *eventReader) position(rec record) string {
 // events stored in the same millisecond may come twice, and consumers drop
 // repeats by id.
 func (r *eventReader) resumeAt(rec record, after bool) string {
-	if r.kind == "kafka" {
+	if r.kafka {
 		return "--since " + rec.stored.UTC().Format(time.RFC3339Nano)
 	}
 	if after {

@@ -1,4 +1,4 @@
-package main
+package replay
 
 import (
 	"fmt"
@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// progress shows how far a replay is, as a bar on stderr when stderr is a
-// terminal, and prints its messages so that they do not mix with the bar.
+// progress shows how far a replay is, as a bar on w when w is a terminal,
+// and prints its messages so that they do not mix with the bar.
 type progress struct {
 	w     io.Writer
 	total int64
@@ -28,6 +28,9 @@ type progress struct {
 const progressEvery = 200 * time.Millisecond
 
 func newProgress(w io.Writer) *progress {
+	if w == nil {
+		w = io.Discard
+	}
 	return &progress{w: w, start: time.Now(), done: make(chan struct{})}
 }
 

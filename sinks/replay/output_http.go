@@ -1,4 +1,4 @@
-package main
+package replay
 
 import (
 	"bytes"
@@ -6,20 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
-
-	"github.com/hubwire/hubwire/adapter/reply"
 )
-
-// httpSettings are the flags of an HTTP --to.
-type httpSettings struct {
-	timeout time.Duration // of one attempt
-}
 
 // httpOutput POSTs each event in the CloudEvents HTTP binding, binary
 // mode, one at a time: an event is retried until the receiver takes it,
@@ -39,8 +33,8 @@ const (
 	maxRetryAfter = 5 * time.Minute
 )
 
-func newHTTPOutput(url string, h httpSettings, reader *eventReader, logf func(string, ...any)) *httpOutput {
-	return &httpOutput{url: url, client: &http.Client{Timeout: h.timeout}, reader: reader, logf: logf}
+func newHTTPOutput(url string, timeout time.Duration, reader *eventReader, logf func(string, ...any)) *httpOutput {
+	return &httpOutput{url: url, client: &http.Client{Timeout: timeout}, reader: reader, logf: logf}
 }
 
 func (h *httpOutput) write(ctx context.Context, rec record) error {
@@ -100,7 +94,23 @@ func (h *httpOutput) post(ctx context.Context, e *event.Event) (int, string, tim
 	if answer != "" {
 		answer = ": " + answer
 	}
-	return resp.StatusCode, answer, reply.ParseRetryAfter(resp.Header.Get("Retry-After")), nil
+	return resp.StatusCode, answer, parseRetryAfter(resp.Header.Get("Retry-After")), nil
+}
+
+// parseRetryAfter reads a Retry-After header, seconds or an HTTP date; 0
+// when absent or unreadable. It is adapter/reply's ParseRetryAfter, which
+// a sink cannot import (adapter imports sinks).
+func parseRetryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
 }
 
 func (h *httpOutput) finish(context.Context) error {

@@ -1,0 +1,61 @@
+package replay
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDestinationHidesTheURLPath(t *testing.T) {
+	for d, want := range map[Destination]string{
+		{}: "standard output",
+		{Kind: ToHTTP, Target: "https://rcv.example:8443/hooks/secret-token"}: "https://rcv.example:8443",
+		{Kind: ToNATS, Target: "replayed.tags"}:                               "nats:replayed.tags",
+		{Kind: ToKafka, Target: "hubwire.replayed"}:                           "kafka:hubwire.replayed",
+	} {
+		if got := d.String(); got != want {
+			t.Errorf("%+v: %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 0, "7": 7 * time.Second, "-1": 0, "soon": 0, "Wed, 21 Oct 2015 07:28:00 GMT": 0} {
+		if got := parseRetryAfter(v); got != want {
+			t.Errorf("%q: %v, want %v", v, got, want)
+		}
+	}
+	if got := parseRetryAfter(time.Now().Add(time.Minute).UTC().Format(http.TimeFormat)); got < 58*time.Second || got > time.Minute {
+		t.Errorf("a date a minute ahead: %v", got)
+	}
+}
+
+func TestSummary(t *testing.T) {
+	for s, want := range map[Summary]string{
+		{Written: 1, Took: time.Second}: "hubwire: replayed 1 event in 1s (1 events/s) to standard output",
+		{Written: 25000, Unmatched: 3, Undecodable: 2, Took: 2 * time.Second, To: Destination{Kind: ToNATS, Target: "x"}}: "hubwire: replayed 25000 events in 2s (12.5k events/s) to nats:x; 3 more read did not match --type/--repo; skipped 2 messages that were not CloudEvents",
+	} {
+		if got := s.String(); got != want {
+			t.Errorf("%q\nwant %q", got, want)
+		}
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	var out bytes.Buffer
+	p := newProgress(&out)
+	p.begin(10) // not a terminal: no bar of its own
+	p.read.Store(5)
+	p.draw()
+	p.logf("retrying %s", "x")
+	p.stop()
+	want := "\r\033[K[===============               ] 5/10 events, "
+	if !strings.HasPrefix(out.String(), want) || !strings.Contains(out.String(), "/s\r\033[Khubwire: retrying x\n") {
+		t.Errorf("%q", out.String())
+	}
+	if isTerminal(&out) {
+		t.Error("a buffer is not a terminal")
+	}
+}
