@@ -13,6 +13,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/hubwire/hubwire/adapter/reply"
+	"github.com/hubwire/hubwire/internal/cli"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
 )
 
@@ -35,8 +36,8 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	var auth natsAuth
 	var kauth kafkaAuth
 	var acksTopic string
-	f := newFlags("ack", ackSummary)
-	f.positional = " <event-id>"
+	f := cli.New("ack", ackSummary)
+	f.Positional = " <event-id>"
 	f.SetOutput(stderr)
 	f.StringVar(&broker, "broker", "nats://127.0.0.1:4222", "`URLs` of the broker hubwire serve uses: nats://… or kafka://…")
 	f.StringVar(&a.State, "state", "", "`state`: success, failure or error (required)")
@@ -48,7 +49,7 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	auth.register(f)
 	f.StringVar(&acksTopic, "kafka-acks-topic", "hubwire.acks", "Kafka `topic` of the acks")
 	kauth.register(f)
-	id, err := f.parseOne(args, getenv, "event id (the id of the 202 answer, or ce-id)")
+	id, err := f.ParseOne(args, getenv, "event id (the id of the 202 answer, or ce-id)")
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	natsgo "github.com/nats-io/nats.go"
 
+	"github.com/hubwire/hubwire/internal/cli"
 	"github.com/hubwire/hubwire/server"
 	"github.com/hubwire/hubwire/sinks"
 	kafkasink "github.com/hubwire/hubwire/sinks/kafka"
@@ -41,7 +42,7 @@ type kafkaAuth struct {
 	sasl, user, password string
 }
 
-func (a *kafkaAuth) register(f *flags) {
+func (a *kafkaAuth) register(f *cli.Flags) {
 	f.BoolVar(&a.tls, "kafka-tls", false, "connect to Kafka over TLS")
 	f.StringVar(&a.tlsFiles.CA, "kafka-tls-ca", "", "PEM `file` of the CA that signed the brokers' certificates\n(turns TLS on)")
 	f.StringVar(&a.tlsFiles.Cert, "kafka-tls-cert", "", "PEM client certificate `file` for Kafka (with --kafka-tls-key)")
@@ -64,7 +65,7 @@ func (a *kafkaAuth) auth() (kafkasink.Auth, error) {
 	return auth, nil
 }
 
-func (b *brokerConfig) register(f *flags) {
+func (b *brokerConfig) register(f *cli.Flags) {
 	f.StringVar(&b.url, "broker", "", "external broker `URLs` instead of the embedded NATS server:\nnats://host:4222[,nats://host2:4222] or kafka://host:9092[,host2:9092]")
 	f.StringVar(&b.natsAddr, "nats-addr", "127.0.0.1:4222", "`host:port` where the embedded NATS server listens for consumers")
 	f.StringVar(&b.stream.Name, "stream", "HUBWIRE_EVENTS", "JetStream stream `name` for the events")
@@ -179,7 +180,7 @@ type natsAuth struct {
 	tls                                sinks.TLSFiles
 }
 
-func (a *natsAuth) register(f *flags) {
+func (a *natsAuth) register(f *cli.Flags) {
 	f.StringVar(&a.creds, "nats-creds", "", "NATS credentials `file` (JWT and nkey seed)")
 	f.StringVar(&a.nkey, "nats-nkey", "", "NATS nkey seed `file`")
 	f.StringVar(&a.user, "nats-user", "", "NATS `user` name (with --nats-password)")

@@ -8,16 +8,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
-	"sort"
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hubwire/hubwire/adapter/all"
 	"github.com/hubwire/hubwire/adapter/receiver"
+	"github.com/hubwire/hubwire/internal/cli"
 )
 
 // sourceSettings are the settings of one source in the config file, for
@@ -67,71 +65,6 @@ func verifiersFor(sources map[string]sourceSettings) (map[string][]receiver.Veri
 // secretFlags are masked when the configuration is printed.
 var secretFlags = []string{"token", "source-token", "nats-password", "nats-token", "kafka-password"}
 
-// applyFile reads a YAML config file whose keys are the flags' names
-// (without --) plus a sources section, and sets each flag that neither
-// the command line nor the environment set. Unknown keys are errors: a
-// misspelt setting must not be silently ignored.
-func (f *flags) applyFile(path string) (map[string]sourceSettings, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("--config: %w", err)
-	}
-	var doc map[string]yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("%s: not YAML: %w", path, err)
-	}
-	set := map[string]bool{}
-	f.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	keys := make([]string, 0, len(doc))
-	for k := range doc {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var sources map[string]sourceSettings
-	for _, key := range keys {
-		node := doc[key]
-		if key == "sources" {
-			if sources, err = decodeSources(path, &node); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if f.Lookup(key) == nil || key == "config" {
-			return nil, fmt.Errorf("%s:%d: unknown setting %q; the settings are the flags of hubwire %s (without --) and sources", path, node.Line, key, f.Name())
-		}
-		if set[key] {
-			continue // the command line or the environment wins
-		}
-		value, err := scalarText(&node)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %s: %w", path, node.Line, key, err)
-		}
-		if err := f.Set(key, value); err != nil {
-			return nil, fmt.Errorf("%s:%d: %s: %q: %v", path, node.Line, key, value, err)
-		}
-	}
-	return sources, nil
-}
-
-// scalarText renders a scalar, or a list of scalars as a comma-separated
-// list (as the repeatable flags take them).
-func scalarText(n *yaml.Node) (string, error) {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		return n.Value, nil
-	case yaml.SequenceNode:
-		var parts []string
-		for _, item := range n.Content {
-			if item.Kind != yaml.ScalarNode {
-				return "", errors.New("a list may hold only plain values")
-			}
-			parts = append(parts, item.Value)
-		}
-		return strings.Join(parts, ","), nil
-	}
-	return "", errors.New("want a value or a list of values")
-}
-
 func decodeSources(path string, n *yaml.Node) (map[string]sourceSettings, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -165,7 +98,7 @@ func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		return errors.New("usage: hubwire config check [serve's flags]")
 	}
 	var c serveConfig
-	f := newFlags("serve", serveSummary)
+	f := cli.New("serve", serveSummary)
 	f.SetOutput(stderr)
 	c.register(f)
 	cfg, err := parseServeWith(f, &c, args[1:], getenv)

@@ -40,7 +40,7 @@ func TestConfigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.httpAddr != "127.0.0.1:9090" || cfg.broker.mode != "structured" || cfg.broker.stream.MaxAge != 48*time.Hour || cfg.token != "a-token-from-the-config-file" ||
-		!reflect.DeepEqual(cfg.reply.allowHosts.values, []string{"registry.hub.docker.com", "hooks.example.com"}) {
+		!reflect.DeepEqual(cfg.reply.allowHosts.Values, []string{"registry.hub.docker.com", "hooks.example.com"}) {
 		t.Errorf("config file not applied: %+v", cfg)
 	}
 	required := cfg.reply.options(cfg.sources).Required

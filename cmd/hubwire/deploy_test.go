@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubwire/hubwire/internal/cli"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -25,10 +26,10 @@ func checkServeArgs(t *testing.T, file string, args []string, environ map[string
 		t.Fatalf("%s: command %v does not run hubwire serve", file, args)
 	}
 	known := map[string]bool{}
-	f := newFlags("serve", "")
+	f := cli.New("serve", "")
 	var c serveConfig
 	c.register(f)
-	f.VisitAll(func(fl *flag.Flag) { known[envName(fl.Name)] = true })
+	f.VisitAll(func(fl *flag.Flag) { known[cli.EnvName(fl.Name)] = true })
 	for name := range environ {
 		if strings.HasPrefix(name, "HUBWIRE_") && !known[name] {
 			t.Errorf("%s: %s is not a hubwire variable", file, name)

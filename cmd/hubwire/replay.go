@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/hubwire/hubwire/internal/cli"
 	"github.com/hubwire/hubwire/sinks/replay"
 )
 
@@ -31,7 +32,7 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	var sel selection
 	var to string
 	opts := replay.Options{Out: stdout, Log: stderr}
-	f := newFlags("replay", replaySummary)
+	f := cli.New("replay", replaySummary)
 	f.SetOutput(stderr)
 	b.register(f)
 	sel.register(f, true)

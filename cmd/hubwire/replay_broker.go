@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hubwire/hubwire/internal/cli"
 	"github.com/hubwire/hubwire/sinks/replay"
 )
 
@@ -18,7 +19,7 @@ type brokerClient struct {
 	kafka  kafkaAuth
 }
 
-func (b *brokerClient) register(f *flags) {
+func (b *brokerClient) register(f *cli.Flags) {
 	f.StringVar(&b.url, "broker", "nats://127.0.0.1:4222", "`URLs` of the broker hubwire serve uses: nats://host:4222[,…] or\nkafka://host:9092[,…] (the default is serve's embedded server)")
 	f.StringVar(&b.stream, "stream", "HUBWIRE_EVENTS", "JetStream stream `name` of the events (NATS)")
 	f.StringVar(&b.topic, "kafka-topic", "hubwire.events", "Kafka `topic` of the events")

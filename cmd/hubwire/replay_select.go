@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hubwire/hubwire/internal/cli"
 	"github.com/hubwire/hubwire/sinks/replay"
 )
 
@@ -16,13 +17,13 @@ import (
 type selection struct {
 	since, until         string
 	fromSeq              uint64
-	offsets              listFlag
-	typesFlag, reposFlag listFlag
+	offsets              cli.List
+	typesFlag, reposFlag cli.List
 }
 
 // register adds the flags; replay also gets --until, --from-seq and
 // --offset, which make no sense for a tail.
-func (s *selection) register(f *flags, replay bool) {
+func (s *selection) register(f *cli.Flags, replay bool) {
 	what := "start with the events stored"
 	if !replay {
 		what = "first print the events stored"
@@ -63,26 +64,26 @@ func (s *selection) check(now time.Time, kind string) (replay.Selection, error) 
 			return sel, errors.New("--from-seq and --since both say where to start: give one")
 		}
 	}
-	if len(s.offsets.values) > 0 {
+	if len(s.offsets.Values) > 0 {
 		if kind != "kafka" {
 			return sel, errors.New("--offset is for Kafka topics; a NATS stream has one sequence: use --from-seq")
 		}
 		if s.since != "" {
 			return sel, errors.New("--offset and --since both say where to start: give one")
 		}
-		if sel.Offsets, err = parseOffsets(s.offsets.values); err != nil {
+		if sel.Offsets, err = parseOffsets(s.offsets.Values); err != nil {
 			return sel, err
 		}
 	}
 	types := replay.Types{Names: knownTypes(), Kinds: eventKinds()}
-	for _, t := range s.typesFlag.values {
+	for _, t := range s.typesFlag.Values {
 		p, err := replay.ParseType(t, types)
 		if err != nil {
 			return sel, fmt.Errorf("--type %q: %w", t, err)
 		}
 		sel.Types = append(sel.Types, p)
 	}
-	for _, r := range s.reposFlag.values {
+	for _, r := range s.reposFlag.Values {
 		p, err := replay.ParseRepo(r)
 		if err != nil {
 			return sel, fmt.Errorf("--repo %q: %w", r, err)
@@ -138,8 +139,8 @@ func parseOffsets(values []string) (map[int]int64, error) {
 
 // parseSelection parses the flags of replay or tail and checks the broker
 // and the selection they name.
-func parseSelection(f *flags, args []string, getenv func(string) string, b *brokerClient, sel *selection) (replay.Selection, error) {
-	if err := f.parse(args, getenv); err != nil {
+func parseSelection(f *cli.Flags, args []string, getenv func(string) string, b *brokerClient, sel *selection) (replay.Selection, error) {
+	if err := f.ParseArgs(args, getenv); err != nil {
 		return replay.Selection{}, err
 	}
 	if err := b.check(); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/all"
+	"github.com/hubwire/hubwire/internal/cli"
 )
 
 var sendSummary = `Post a realistic delivery to a hubwire receiver (or any webhook receiver),
@@ -33,8 +34,8 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	var to, typ, sample, file string
 	var fresh, list bool
 	var timeout time.Duration
-	f := newFlags("send", sendSummary)
-	f.positional = " <" + strings.Join(all.Registries.Names(), "|") + ">"
+	f := cli.New("send", sendSummary)
+	f.Positional = " <" + strings.Join(all.Registries.Names(), "|") + ">"
 	f.SetOutput(stderr)
 	f.StringVar(&to, "to", "", "webhook `URL` to post to (required)")
 	f.StringVar(&typ, "type", "", "the registry's own name of the event `type` to send (DTR's TAG_PUSH,\nSCAN_COMPLETED, …); default its everyday delivery")
@@ -43,7 +44,7 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	f.BoolVar(&fresh, "fresh", true, "set the delivery's time to now, so that each send is a new event")
 	f.BoolVar(&list, "list", false, "list the samples of the source and exit")
 	f.DurationVar(&timeout, "timeout", 30*time.Second, "time limit of the request (`duration`)")
-	source, err := f.parseOne(args, getenv, "source ("+oneOf(all.Registries.Names())+")")
+	source, err := f.ParseOne(args, getenv, "source ("+oneOf(all.Registries.Names())+")")
 	if err != nil {
 		return err
 	}

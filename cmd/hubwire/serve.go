@@ -16,6 +16,7 @@ import (
 	"github.com/hubwire/hubwire/adapter/all"
 	"github.com/hubwire/hubwire/adapter/receiver"
 	"github.com/hubwire/hubwire/adapter/reply"
+	"github.com/hubwire/hubwire/internal/cli"
 	"github.com/hubwire/hubwire/server"
 	"github.com/hubwire/hubwire/sinks"
 )
@@ -41,12 +42,12 @@ type serveConfig struct {
 	publishTimeout  time.Duration
 	shutdownTimeout time.Duration
 	maxInFlight     int
-	allowedOrigins  listFlag
+	allowedOrigins  cli.List
 	allowedRate     string
 	rateLimit       float64
 	sourceRateLimit float64
-	sourceTokens    listFlag
-	acceptAuth      listFlag
+	sourceTokens    cli.List
+	acceptAuth      cli.List
 	tracing         bool
 	tlsCert, tlsKey string
 	tlsClientCA     string
@@ -71,18 +72,18 @@ type serveConfig struct {
 
 // replyConfig is what the flags say about acks and callbacks.
 type replyConfig struct {
-	required        listFlag
+	required        cli.List
 	ackTimeout      time.Duration
-	allowHosts      listFlag
+	allowHosts      cli.List
 	allowInsecure   bool
 	attempts        int
 	callbackTimeout time.Duration
 }
 
-func (r *replyConfig) register(f *flags) {
+func (r *replyConfig) register(f *cli.Flags) {
 	f.Var(&r.required, "required-consumers", "`names` of the consumers (comma-separated) whose acks a callback waits\nfor; without them the first ack decides")
 	f.DurationVar(&r.ackTimeout, "ack-timeout", 30*time.Minute, "how long required consumers have to answer before the callback\nsays error (`duration`)")
-	r.allowHosts = listFlag{values: slices.Clone(reply.DefaultAllowedHosts)}
+	r.allowHosts = cli.List{Values: slices.Clone(reply.DefaultAllowedHosts)}
 	f.Var(&r.allowHosts, "callback-allow-host", "`host` a callback may be posted to (repeatable, or comma-separated);\nany other callback_url is never contacted")
 	f.BoolVar(&r.allowInsecure, "callback-allow-insecure", false, "allow callbacks over plain http (https only by default)")
 	f.IntVar(&r.attempts, "callback-attempts", 8, "most `attempts` of one callback (network errors, 5xx and 429 are retried)")
@@ -97,14 +98,14 @@ func (r *replyConfig) check() error {
 		return fmt.Errorf("--callback-attempts %d: must be at least 1", r.attempts)
 	case r.callbackTimeout <= 0:
 		return fmt.Errorf("--callback-timeout %v: must be positive", r.callbackTimeout)
-	case len(r.allowHosts.values) == 0:
+	case len(r.allowHosts.Values) == 0:
 		return errors.New("--callback-allow-host: name at least one host")
 	}
 	return nil
 }
 
 // register defines every flag of serve on f.
-func (c *serveConfig) register(f *flags) {
+func (c *serveConfig) register(f *cli.Flags) {
 	f.StringVar(&c.httpAddr, "http-addr", "127.0.0.1:8080", "`host:port` the webhook receiver listens on (0.0.0.0:8080 to take\ndeliveries from other machines; loopback by default)")
 	f.StringVar(&c.publicURL, "public-url", "", "`URL` under which registries reach the receiver, used in the printed\nwebhook URLs and in each event's dataschema (default http://<http-addr>)")
 	f.StringVar(&c.dataDir, "data-dir", "./hubwire-data", "`directory` for the embedded JetStream store and the generated token")
@@ -140,7 +141,7 @@ func (c *serveConfig) register(f *flags) {
 
 func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
 	var c serveConfig
-	f := newFlags("serve", serveSummary)
+	f := cli.New("serve", serveSummary)
 	f.SetOutput(stderr)
 	c.register(f)
 	return parseServeWith(f, &c, args, getenv)
@@ -148,14 +149,19 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 
 // parseServeWith reads args, the environment and the config file into c,
 // whose flags are registered on f, and checks the result.
-func parseServeWith(f *flags, cp *serveConfig, args []string, getenv func(string) string) (serveConfig, error) {
-	if err := f.parse(args, getenv); err != nil {
+func parseServeWith(f *cli.Flags, cp *serveConfig, args []string, getenv func(string) string) (serveConfig, error) {
+	if err := f.ParseArgs(args, getenv); err != nil {
 		return *cp, err
 	}
 	if cp.configFile != "" {
-		var err error
-		if cp.sources, err = f.applyFile(cp.configFile); err != nil {
+		node, err := f.ApplyFile(cp.configFile, "sources")
+		if err != nil {
 			return *cp, err
+		}
+		if node != nil {
+			if cp.sources, err = decodeSources(cp.configFile, node); err != nil {
+				return *cp, err
+			}
 		}
 	}
 	c := *cp
@@ -232,12 +238,12 @@ func (c *serveConfig) checkReceiver() error {
 			return fmt.Errorf("--public-url %q: want an absolute http(s) URL such as https://hooks.example.com", c.publicURL)
 		}
 	}
-	for _, form := range c.acceptAuth.values {
+	for _, form := range c.acceptAuth.Values {
 		if form != "raw" && form != "basic" {
 			return fmt.Errorf("--accept-authorization %q: want raw, basic or both", form)
 		}
 	}
-	for _, pair := range c.sourceTokens.values {
+	for _, pair := range c.sourceTokens.Values {
 		source, tok, ok := strings.Cut(pair, "=")
 		if _, known := all.Registries.Get(source); !ok || !known {
 			var want []string
@@ -337,8 +343,8 @@ func (c serveConfig) options(log *slog.Logger) (server.Options, error) {
 		Token:             c.token,
 		SourceTokens:      sourceTokens(c),
 		Verifiers:         verifiers,
-		RawAuthorization:  slices.Contains(c.acceptAuth.values, "raw"),
-		BasicAuth:         slices.Contains(c.acceptAuth.values, "basic"),
+		RawAuthorization:  slices.Contains(c.acceptAuth.Values, "raw"),
+		BasicAuth:         slices.Contains(c.acceptAuth.Values, "basic"),
 		Tracing:           c.tracing,
 		Broker:            b,
 		Reply:             c.reply.options(c.sources),
@@ -346,7 +352,7 @@ func (c serveConfig) options(log *slog.Logger) (server.Options, error) {
 		SpoolMaxBytes:     c.spoolMaxBytes,
 		PublishTimeout:    c.publishTimeout,
 		MaxInFlight:       c.maxInFlight,
-		AllowedOrigins:    c.allowedOrigins.values,
+		AllowedOrigins:    c.allowedOrigins.Values,
 		AllowedRate:       c.allowedRate,
 		RateLimit:         c.rateLimit,
 		SourceRateLimit:   c.sourceRateLimit,
@@ -368,7 +374,7 @@ func (c serveConfig) options(log *slog.Logger) (server.Options, error) {
 // the config file's sources section.
 func sourceTokens(cfg serveConfig) map[string][]string {
 	tokens := map[string][]string{}
-	for _, pair := range cfg.sourceTokens.values {
+	for _, pair := range cfg.sourceTokens.Values {
 		source, tok, _ := strings.Cut(pair, "=")
 		tokens[source] = append(tokens[source], tok)
 	}
@@ -387,13 +393,13 @@ func (r *replyConfig) options(sources map[string]sourceSettings) server.Reply {
 	for _, name := range all.Registries.Names() {
 		if s, ok := sources[name]; ok && s.RequiredConsumers != nil {
 			required[name] = s.RequiredConsumers
-		} else if len(r.required.values) > 0 {
-			required[name] = r.required.values
+		} else if len(r.required.Values) > 0 {
+			required[name] = r.required.Values
 		}
 	}
 	return server.Reply{
 		Required: required, AckTimeout: r.ackTimeout,
-		AllowHosts: r.allowHosts.values, AllowInsecure: r.allowInsecure,
+		AllowHosts: r.allowHosts.Values, AllowInsecure: r.allowInsecure,
 		Attempts: r.attempts, CallbackTimeout: r.callbackTimeout,
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/hubwire/hubwire/internal/cli"
 	"github.com/hubwire/hubwire/sinks/replay"
 )
 
@@ -23,7 +24,7 @@ func tailCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	var b brokerClient
 	var sel selection
 	opts := replay.TailOptions{Out: stdout, Log: stderr}
-	f := newFlags("tail", tailSummary)
+	f := cli.New("tail", tailSummary)
 	f.SetOutput(stderr)
 	b.register(f)
 	sel.register(f, false)
