@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,9 +9,10 @@ import (
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
-	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/hubwire/hubwire/adapter/reply"
+	"github.com/hubwire/hubwire/adapter/reply/kafkareply"
+	"github.com/hubwire/hubwire/adapter/reply/natsreply"
 	"github.com/hubwire/hubwire/internal/cli"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
 )
@@ -69,19 +69,16 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return err
 	}
 	defer nc.Close()
-	body, _ := json.Marshal(a)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	msg, err := nc.RequestWithContext(ctx, reply.AckSubjectPrefix+"."+id, body)
+	r, err := natsreply.SendAck(ctx, nc, a)
 	switch {
-	case errors.Is(err, natsgo.ErrNoResponders):
+	case errors.Is(err, natsreply.ErrNoSubscriber):
 		return fmt.Errorf("nothing at %s takes acks: is hubwire serve running against this broker?", broker)
+	case errors.Is(err, natsreply.ErrUnexpectedAnswer):
+		return err
 	case err != nil:
 		return fmt.Errorf("no answer from hubwire within %v (%v); if hubwire is down, the acks stream keeps the ack for when it is back", timeout, err)
-	}
-	var r reply.AckReply
-	if err := json.Unmarshal(msg.Data, &r); err != nil {
-		return fmt.Errorf("unexpected answer on %s: %q", msg.Subject, msg.Data)
 	}
 	if !r.Accepted {
 		fmt.Fprintf(stderr, "hubwire: ack for %s not taken: %s\n", id, r.Error)
@@ -91,9 +88,8 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	return nil
 }
 
-// ackKafka puts the ack on the acks topic, keyed by the event id. Kafka
-// has no request-reply: the exit status says the broker stored the ack;
-// hubwire's verdict is in its log and in GET /api/events/<id>.
+// ackKafka puts the ack on the acks topic; the exit status says the
+// broker stored it.
 func ackKafka(ctx context.Context, a reply.Ack, broker, topic string, ka kafkaAuth, timeout time.Duration, stdout io.Writer) error {
 	auth, err := ka.auth()
 	if err != nil {
@@ -103,17 +99,10 @@ func ackKafka(ctx context.Context, a reply.Ack, broker, topic string, ka kafkaAu
 	if err != nil {
 		return err
 	}
-	w := &kafkago.Writer{
-		Addr: kafkago.TCP(kafkaHosts(broker)...), Topic: topic, Transport: transport,
-		Balancer: &kafkago.Murmur2Balancer{Consistent: true}, RequiredAcks: kafkago.RequireAll,
-		BatchTimeout: time.Millisecond, AllowAutoTopicCreation: false,
-	}
-	defer w.Close()
-	body, _ := json.Marshal(a)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := w.WriteMessages(ctx, kafkago.Message{Key: []byte(a.EventID), Value: body}); err != nil {
-		return fmt.Errorf("sending the ack to Kafka topic %s: %w", topic, err)
+	if err := kafkareply.SendAck(ctx, kafkaHosts(broker), transport, topic, a); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "ack for %s sent to Kafka topic %s: %s from %s (hubwire's verdict: GET /api/events/%s)\n", a.EventID, topic, a.State, a.Consumer, a.EventID)
 	return nil
