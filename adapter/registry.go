@@ -1,8 +1,10 @@
 package adapter
 
 import (
+	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -100,6 +102,44 @@ func (r Registry) NativeNames() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// SampleNames lists the registry's samples, sorted.
+func (r Registry) SampleNames() []string {
+	files, _ := fs.Glob(r.Samples, "samples/*.json")
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = strings.TrimSuffix(strings.TrimPrefix(f, "samples/"), ".json")
+	}
+	return names
+}
+
+// Sample returns the sample named name; its default sample for "".
+func (r Registry) Sample(name string) ([]byte, error) {
+	if name == "" {
+		name = r.DefaultSample
+	}
+	b, err := fs.ReadFile(r.Samples, "samples/"+name+".json")
+	if err != nil {
+		return nil, fmt.Errorf("no %s sample %q; there are: %s", r.Name, name, strings.Join(r.SampleNames(), ", "))
+	}
+	return b, nil
+}
+
+// SampleOf names the sample of the event type the registry calls native
+// (an alias included).
+func (r Registry) SampleOf(native string) (string, error) {
+	if t, ok := r.NativeType(native); ok {
+		return t.Sample, nil
+	}
+	if sample, ok := r.Aliases[native]; ok {
+		return sample, nil
+	}
+	natives := r.NativeNames()
+	if len(natives) == 0 {
+		return "", fmt.Errorf("%s names no event types (see --list for its samples)", r.Title)
+	}
+	return "", fmt.Errorf("%s has no such event type; it has %s", r.Name, strings.Join(natives, ", "))
 }
 
 // List is a list of registries: adapter/all holds the one hubwire serves.

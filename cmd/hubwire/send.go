@@ -5,11 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -52,12 +50,8 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if !ok {
 		return fmt.Errorf("source %q: want %s", source, oneOf(all.Registries.Names()))
 	}
-	names, err := sampleNames(reg.Samples)
-	if err != nil {
-		return err
-	}
 	if list {
-		for _, n := range names {
+		for _, n := range reg.SampleNames() {
 			fmt.Fprintln(stdout, n)
 		}
 		return nil
@@ -73,7 +67,7 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	case file != "":
 		body, err = os.ReadFile(file)
 	default:
-		body, err = pickSample(reg, names, typ, sample)
+		body, err = pickSample(reg, typ, sample)
 	}
 	if err != nil {
 		return err
@@ -105,25 +99,11 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	return nil
 }
 
-func sampleNames(fsys fs.FS) ([]string, error) {
-	entries, err := fs.ReadDir(fsys, "samples")
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, strings.TrimSuffix(e.Name(), ".json"))
-	}
-	sort.Strings(names)
-	return names, nil
-}
-
 // pickSample chooses by --sample, or by --type, or the registry's
 // everyday delivery.
-func pickSample(reg adapter.Registry, names []string, typ, sample string) ([]byte, error) {
+func pickSample(reg adapter.Registry, typ, sample string) ([]byte, error) {
 	if sample == "" && typ != "" {
-		natives := reg.NativeNames()
-		if len(natives) == 0 {
+		if len(reg.NativeNames()) == 0 {
 			var named []string
 			for _, r := range all.Registries {
 				if len(r.NativeNames()) > 0 {
@@ -132,22 +112,12 @@ func pickSample(reg adapter.Registry, names []string, typ, sample string) ([]byt
 			}
 			return nil, fmt.Errorf("--type is for %s; %s names no event types (see --list for its samples)", oneOf(named), reg.Title)
 		}
-		if t, ok := reg.NativeType(typ); ok {
-			sample = t.Sample
-		} else if alias, ok := reg.Aliases[typ]; ok {
-			sample = alias
-		} else {
-			return nil, fmt.Errorf("--type %q: %s has no such event type; it has %s", typ, reg.Name, strings.Join(natives, ", "))
+		var err error
+		if sample, err = reg.SampleOf(typ); err != nil {
+			return nil, fmt.Errorf("--type %q: %w", typ, err)
 		}
 	}
-	if sample == "" {
-		sample = reg.DefaultSample
-	}
-	b, err := fs.ReadFile(reg.Samples, "samples/"+sample+".json")
-	if err != nil {
-		return nil, fmt.Errorf("no %s sample %q; there are: %s", reg.Name, sample, strings.Join(names, ", "))
-	}
-	return b, nil
+	return reg.Sample(sample)
 }
 
 // redactPath keeps the token in a webhook URL out of error messages.
