@@ -97,8 +97,8 @@ type Server struct {
 
 // New checks opts and returns a Server to Start.
 func New(opts Options) (*Server, error) {
-	if len(opts.Registries) == 0 {
-		return nil, errors.New("no registries to serve")
+	if err := opts.Check(); err != nil {
+		return nil, err
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

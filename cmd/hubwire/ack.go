@@ -60,7 +60,7 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if strings.HasPrefix(broker, "kafka://") {
 		return ackKafka(ctx, a, broker, acksTopic, kauth, timeout, stdout)
 	}
-	opts, err := auth.options()
+	opts, err := auth.Options()
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	natsgo "github.com/nats-io/nats.go"
-
 	"github.com/hubwire/hubwire/internal/cli"
 	"github.com/hubwire/hubwire/server"
 	"github.com/hubwire/hubwire/sinks"
@@ -83,7 +81,7 @@ func (b *brokerConfig) register(f *cli.Flags) {
 	b.kafka.auth.register(f)
 }
 
-// check validates the flags and works out which broker they name.
+// check works out which broker --broker names.
 func (b *brokerConfig) check() error {
 	b.kind = "embedded"
 	if b.url != "" {
@@ -92,22 +90,6 @@ func (b *brokerConfig) check() error {
 			return err
 		}
 		b.kind = kind
-	}
-	if b.kind != "kafka" {
-		if err := b.stream.Check(); err != nil {
-			return fmt.Errorf("--stream, --max-age, --duplicate-window, --stream-replicas: %w", err)
-		}
-	}
-	if b.kind == "kafka" {
-		if b.kafka.topic == "" {
-			return errors.New("--kafka-topic is empty")
-		}
-		if b.kafka.create && (b.kafka.partitions < 1 || b.kafka.replication < 1) {
-			return fmt.Errorf("--kafka-partitions %d, --kafka-replication-factor %d: both must be at least 1", b.kafka.partitions, b.kafka.replication)
-		}
-		if _, err := (kafkasink.Auth{SASLMechanism: b.kafka.auth.sasl, User: b.kafka.auth.user}).Transport(); err != nil {
-			return fmt.Errorf("--kafka-sasl: %w", err)
-		}
 	}
 	return nil
 }
@@ -155,7 +137,7 @@ func (b *brokerConfig) options() (server.Broker, error) {
 	out := server.Broker{Kind: b.kind, URL: b.url, NATSAddr: b.natsAddr, Mode: b.mode, Stream: b.stream}
 	switch b.kind {
 	case "nats":
-		opts, err := b.natsAuth.options()
+		opts, err := b.natsAuth.Options()
 		if err != nil {
 			return out, err
 		}
@@ -174,47 +156,16 @@ func (b *brokerConfig) options() (server.Broker, error) {
 }
 
 // natsAuth is how hubwire authenticates to an external NATS server; serve
-// and the client commands share it.
-type natsAuth struct {
-	creds, nkey, user, password, token string
-	tls                                sinks.TLSFiles
-}
+// and the client commands share its flags.
+type natsAuth struct{ natssink.Auth }
 
 func (a *natsAuth) register(f *cli.Flags) {
-	f.StringVar(&a.creds, "nats-creds", "", "NATS credentials `file` (JWT and nkey seed)")
-	f.StringVar(&a.nkey, "nats-nkey", "", "NATS nkey seed `file`")
-	f.StringVar(&a.user, "nats-user", "", "NATS `user` name (with --nats-password)")
-	f.StringVar(&a.password, "nats-password", "", "NATS `password`")
-	f.StringVar(&a.token, "nats-token", "", "NATS authentication `token`")
-	f.StringVar(&a.tls.CA, "nats-tls-ca", "", "PEM `file` of the CA that signed the NATS servers' certificates\n(turns TLS on)")
-	f.StringVar(&a.tls.Cert, "nats-tls-cert", "", "PEM client certificate `file` for NATS (with --nats-tls-key)")
-	f.StringVar(&a.tls.Key, "nats-tls-key", "", "PEM client key `file` for NATS")
-}
-
-func (a *natsAuth) options() ([]natsgo.Option, error) {
-	var opts []natsgo.Option
-	if a.creds != "" {
-		opts = append(opts, natsgo.UserCredentials(a.creds))
-	}
-	if a.nkey != "" {
-		opt, err := natsgo.NkeyOptionFromSeed(a.nkey)
-		if err != nil {
-			return nil, fmt.Errorf("--nats-nkey: %w", err)
-		}
-		opts = append(opts, opt)
-	}
-	if a.user != "" {
-		opts = append(opts, natsgo.UserInfo(a.user, a.password))
-	}
-	if a.token != "" {
-		opts = append(opts, natsgo.Token(a.token))
-	}
-	if a.tls != (sinks.TLSFiles{}) {
-		cfg, err := a.tls.Config()
-		if err != nil {
-			return nil, fmt.Errorf("--nats-tls-*: %w", err)
-		}
-		opts = append(opts, natsgo.Secure(cfg))
-	}
-	return opts, nil
+	f.StringVar(&a.Creds, "nats-creds", "", "NATS credentials `file` (JWT and nkey seed)")
+	f.StringVar(&a.NKey, "nats-nkey", "", "NATS nkey seed `file`")
+	f.StringVar(&a.User, "nats-user", "", "NATS `user` name (with --nats-password)")
+	f.StringVar(&a.Password, "nats-password", "", "NATS `password`")
+	f.StringVar(&a.Token, "nats-token", "", "NATS authentication `token`")
+	f.StringVar(&a.TLS.CA, "nats-tls-ca", "", "PEM `file` of the CA that signed the NATS servers' certificates\n(turns TLS on)")
+	f.StringVar(&a.TLS.Cert, "nats-tls-cert", "", "PEM client certificate `file` for NATS (with --nats-tls-key)")
+	f.StringVar(&a.TLS.Key, "nats-tls-key", "", "PEM client key `file` for NATS")
 }

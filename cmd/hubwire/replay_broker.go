@@ -47,7 +47,7 @@ func (b *brokerClient) check() error {
 // read.
 func (b *brokerClient) broker() (replay.Broker, error) {
 	if b.kind != "kafka" {
-		opts, err := b.nats.options()
+		opts, err := b.nats.Options()
 		if err != nil {
 			return replay.Broker{}, err
 		}

@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -90,20 +86,6 @@ func (r *replyConfig) register(f *cli.Flags) {
 	f.DurationVar(&r.callbackTimeout, "callback-timeout", 10*time.Second, "time limit of one callback attempt (`duration`)")
 }
 
-func (r *replyConfig) check() error {
-	switch {
-	case r.ackTimeout <= 0:
-		return fmt.Errorf("--ack-timeout %v: must be positive", r.ackTimeout)
-	case r.attempts < 1:
-		return fmt.Errorf("--callback-attempts %d: must be at least 1", r.attempts)
-	case r.callbackTimeout <= 0:
-		return fmt.Errorf("--callback-timeout %v: must be positive", r.callbackTimeout)
-	case len(r.allowHosts.Values) == 0:
-		return errors.New("--callback-allow-host: name at least one host")
-	}
-	return nil
-}
-
 // register defines every flag of serve on f.
 func (c *serveConfig) register(f *cli.Flags) {
 	f.StringVar(&c.httpAddr, "http-addr", "127.0.0.1:8080", "`host:port` the webhook receiver listens on (0.0.0.0:8080 to take\ndeliveries from other machines; loopback by default)")
@@ -169,74 +151,32 @@ func parseServeWith(f *cli.Flags, cp *serveConfig, args []string, getenv func(st
 	if c.broker.mode, err = sinks.ParseMode(c.modeText); err != nil {
 		return c, fmt.Errorf("--ce-mode: %w", err)
 	}
-	for _, check := range []func() error{c.checkLogging, c.checkLimits, c.checkReceiver, c.checkHTTP} {
-		if err := check(); err != nil {
-			return c, err
-		}
-	}
-	if c.publicURL != "" {
-		c.publicURL = strings.TrimSuffix(c.publicURL, "/")
-	}
-	if _, err := verifiersFor(c.sources); err != nil {
+	if err := c.checkFlags(); err != nil {
 		return c, err
 	}
-	if err := c.reply.check(); err != nil {
+	c.publicURL = strings.TrimSuffix(c.publicURL, "/")
+	if err := c.broker.check(); err != nil {
 		return c, err
 	}
-	return c, c.broker.check()
+	opts, err := c.options(nil)
+	if err != nil {
+		return c, err
+	}
+	return c, opts.Check()
 }
 
-func (c *serveConfig) checkLogging() error {
+// checkFlags checks what only the command reads (the log, the shutdown)
+// and the flags whose syntax is the command's; server.Options.Check does
+// the rest.
+func (c *serveConfig) checkFlags() error {
 	if err := c.logLevel.UnmarshalText([]byte(c.levelText)); err != nil {
 		return fmt.Errorf("--log-level %q: want debug, info, warn or error", c.levelText)
 	}
-	if c.logFormat != "text" && c.logFormat != "json" {
-		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
-	}
-	return nil
-}
-
-// checkLimits checks the sizes, rates and times deliveries are held to.
-func (c *serveConfig) checkLimits() error {
 	switch {
-	case c.maxBodyBytes <= 0:
-		return fmt.Errorf("--max-body-bytes %d: must be positive", c.maxBodyBytes)
-	case c.spoolMaxBytes < 0:
-		return fmt.Errorf("--spool-max-bytes %d: must be 0 (no spool) or a size in bytes", c.spoolMaxBytes)
-	case c.spoolMaxBytes > 0 && c.spoolMaxBytes < 4*c.maxBodyBytes:
-		return fmt.Errorf("--spool-max-bytes %d is too small to hold even a few deliveries of --max-body-bytes %d; give it at least %d", c.spoolMaxBytes, c.maxBodyBytes, 4*c.maxBodyBytes)
-	case c.publishTimeout <= 0:
-		return fmt.Errorf("--publish-timeout %v: must be positive", c.publishTimeout)
-	case c.allowedRate != "*" && !isPositiveInt(c.allowedRate):
-		return fmt.Errorf("--webhook-allowed-rate %q: want a number of requests a minute, or *", c.allowedRate)
-	case c.rateLimit < 0 || c.sourceRateLimit < 0:
-		return fmt.Errorf("--rate-limit %v, --source-rate-limit %v: must be 0 (no limit) or more", c.rateLimit, c.sourceRateLimit)
-	case c.maxInFlight < 0:
-		return fmt.Errorf("--max-in-flight %d: must be 0 (no cap) or more", c.maxInFlight)
+	case c.logFormat != "text" && c.logFormat != "json":
+		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
 	case c.shutdownTimeout <= 0:
 		return fmt.Errorf("--shutdown-timeout %v: must be positive", c.shutdownTimeout)
-	case c.dataDir == "":
-		return errors.New("--data-dir is empty: name a directory for the store and the token")
-	}
-	return nil
-}
-
-// checkReceiver checks where the receiver listens and what it takes as a
-// token.
-func (c *serveConfig) checkReceiver() error {
-	if _, _, err := net.SplitHostPort(c.httpAddr); err != nil {
-		return fmt.Errorf("--http-addr %q: want host:port, such as 127.0.0.1:8080", c.httpAddr)
-	}
-	if c.token != "" {
-		if err := receiver.CheckToken(c.token); err != nil {
-			return fmt.Errorf("--token: %w", err)
-		}
-	}
-	if c.publicURL != "" {
-		u, err := url.Parse(c.publicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-			return fmt.Errorf("--public-url %q: want an absolute http(s) URL such as https://hooks.example.com", c.publicURL)
-		}
 	}
 	for _, form := range c.acceptAuth.Values {
 		if form != "raw" && form != "basic" {
@@ -254,28 +194,6 @@ func (c *serveConfig) checkReceiver() error {
 		}
 		if err := receiver.CheckToken(tok); err != nil {
 			return fmt.Errorf("--source-token %s: %w", source, err)
-		}
-	}
-	return nil
-}
-
-// checkHTTP checks the HTTP server's TLS files and timeouts.
-func (c *serveConfig) checkHTTP() error {
-	switch {
-	case (c.tlsCert == "") != (c.tlsKey == ""):
-		return errors.New("--tls-cert and --tls-key go together")
-	case c.tlsClientCA != "" && c.tlsCert == "":
-		return errors.New("--tls-client-ca needs --tls-cert and --tls-key")
-	case c.headerTimeout <= 0 || c.readTimeout <= 0 || c.writeTimeout <= 0 || c.idleTimeout <= 0:
-		return errors.New("--read-header-timeout, --read-timeout, --write-timeout, --idle-timeout: each must be positive")
-	case c.writeTimeout <= c.publishTimeout:
-		return fmt.Errorf("--write-timeout %v must be longer than --publish-timeout %v, or answers are cut off", c.writeTimeout, c.publishTimeout)
-	case c.maxHeaderBytes < 4096:
-		return fmt.Errorf("--max-header-bytes %d: at least 4096", c.maxHeaderBytes)
-	}
-	if c.tlsCert != "" {
-		if _, err := server.ReceiverTLS(c.tlsCert, c.tlsKey, c.tlsClientCA); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -402,11 +320,6 @@ func (r *replyConfig) options(sources map[string]sourceSettings) server.Reply {
 		AllowHosts: r.allowHosts.Values, AllowInsecure: r.allowInsecure,
 		Attempts: r.attempts, CallbackTimeout: r.callbackTimeout,
 	}
-}
-
-func isPositiveInt(s string) bool {
-	n, err := strconv.Atoi(s)
-	return err == nil && n > 0
 }
 
 // oneOf lists choices for a person: "a", "a or b", "a, b or c".
