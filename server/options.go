@@ -22,7 +22,8 @@ func (o *Options) Check() error {
 			return err
 		}
 	}
-	return nil
+	_, err := verifiers(o.Sources)
+	return err
 }
 
 // checkLimits checks the sizes, rates and times deliveries are held to.

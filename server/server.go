@@ -43,8 +43,10 @@ type Options struct {
 	// first start. SourceTokens are a registry's own tokens.
 	Token        string
 	SourceTokens map[string][]string
-	// Verifiers check a registry's signatures.
-	Verifiers map[string][]receiver.Verifier
+	// Sources are the registries' settings from the config file; their
+	// signature checks apply here (tokens and required consumers come in
+	// SourceTokens and Reply.Required, merged with the flags).
+	Sources map[string]Source
 	// RawAuthorization and BasicAuth also take the token as the whole
 	// Authorization header or as Basic's password.
 	RawAuthorization, BasicAuth bool
@@ -174,6 +176,10 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	if sp := s.store.Spool(); sp != nil {
 		sp.Register(reg)
 	}
+	verifiers, err := verifiers(opts.Sources)
+	if err != nil {
+		return err
+	}
 	recv, err := receiver.New(receiver.Config{
 		Registries:       opts.Registries,
 		SchemaBase:       s.publicURL + "/schemas/",
@@ -184,7 +190,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		AllowedOrigins:   opts.AllowedOrigins,
 		AllowedRate:      opts.AllowedRate,
 		SourceTokens:     opts.SourceTokens,
-		Verifiers:        opts.Verifiers,
+		Verifiers:        verifiers,
 		Tracing:          opts.Tracing,
 		RawAuthorization: opts.RawAuthorization,
 		BasicAuth:        opts.BasicAuth,

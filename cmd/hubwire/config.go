@@ -2,70 +2,24 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"slices"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hubwire/hubwire/adapter/all"
-	"github.com/hubwire/hubwire/adapter/receiver"
 	"github.com/hubwire/hubwire/internal/cli"
+	"github.com/hubwire/hubwire/server"
 )
-
-// sourceSettings are the settings of one source in the config file, for
-// what does not fit a flag.
-type sourceSettings struct {
-	// RequiredConsumers replaces --required-consumers for this source.
-	RequiredConsumers []string `yaml:"required-consumers,omitempty"`
-	// Tokens are the source's own webhook tokens (--source-token).
-	Tokens []string `yaml:"tokens,omitempty"`
-	// StandardWebhooks and HMAC, when set, make every delivery of the
-	// source carry a signature that verifies.
-	StandardWebhooks *struct {
-		Secrets   []string      `yaml:"secrets"`
-		Tolerance time.Duration `yaml:"tolerance,omitempty"`
-	} `yaml:"standard-webhooks,omitempty"`
-	HMAC *struct {
-		Header    string   `yaml:"header"`
-		Algorithm string   `yaml:"algorithm"`
-		Encoding  string   `yaml:"encoding"`
-		Prefix    string   `yaml:"prefix,omitempty"`
-		Secrets   []string `yaml:"secrets"`
-	} `yaml:"hmac,omitempty"`
-}
-
-// verifiersFor builds the signature checks the sources section asks for.
-func verifiersFor(sources map[string]sourceSettings) (map[string][]receiver.Verifier, error) {
-	out := map[string][]receiver.Verifier{}
-	for name, src := range sources {
-		if sw := src.StandardWebhooks; sw != nil {
-			v, err := receiver.NewStandardWebhooks(sw.Secrets, cmp.Or(sw.Tolerance, 5*time.Minute))
-			if err != nil {
-				return nil, fmt.Errorf("sources: %s: standard-webhooks: %w", name, err)
-			}
-			out[name] = append(out[name], v)
-		}
-		if h := src.HMAC; h != nil {
-			v, err := receiver.NewHMAC(h.Header, cmp.Or(h.Algorithm, "sha256"), cmp.Or(h.Encoding, "hex"), h.Prefix, h.Secrets)
-			if err != nil {
-				return nil, fmt.Errorf("sources: %s: hmac: %w", name, err)
-			}
-			out[name] = append(out[name], v)
-		}
-	}
-	return out, nil
-}
 
 // secretFlags are masked when the configuration is printed.
 var secretFlags = []string{"token", "source-token", "nats-password", "nats-token", "kafka-password"}
 
-func decodeSources(path string, n *yaml.Node) (map[string]sourceSettings, error) {
+func decodeSources(path string, n *yaml.Node) (map[string]server.Source, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	if err := enc.Encode(n); err != nil {
@@ -73,7 +27,7 @@ func decodeSources(path string, n *yaml.Node) (map[string]sourceSettings, error)
 	}
 	dec := yaml.NewDecoder(&buf)
 	dec.KnownFields(true)
-	var sources map[string]sourceSettings
+	var sources map[string]server.Source
 	if err := dec.Decode(&sources); err != nil {
 		return nil, fmt.Errorf("%s: sources: %w", path, err)
 	}
@@ -114,20 +68,9 @@ func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		effective[fl.Name] = value
 	})
 	if len(cfg.sources) > 0 {
-		masked := map[string]sourceSettings{}
+		masked := map[string]server.Source{}
 		for name, src := range cfg.sources {
-			src.Tokens = maskAll(src.Tokens)
-			if sw := src.StandardWebhooks; sw != nil {
-				c := *sw
-				c.Secrets = maskAll(c.Secrets)
-				src.StandardWebhooks = &c
-			}
-			if h := src.HMAC; h != nil {
-				c := *h
-				c.Secrets = maskAll(c.Secrets)
-				src.HMAC = &c
-			}
-			masked[name] = src
+			masked[name] = src.Masked()
 		}
 		effective["sources"] = masked
 	}
@@ -137,15 +80,4 @@ func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	}
 	fmt.Fprintf(stdout, "# effective configuration (flags, then HUBWIRE_ variables, then the config file, then defaults)\n%s", out)
 	return nil
-}
-
-func maskAll(secrets []string) []string {
-	if secrets == nil {
-		return nil
-	}
-	out := make([]string, len(secrets))
-	for i := range out {
-		out[i] = "****"
-	}
-	return out
 }

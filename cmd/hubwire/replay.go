@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
-	"strings"
 
 	"github.com/hubwire/hubwire/internal/cli"
 	"github.com/hubwire/hubwire/sinks/replay"
@@ -43,7 +41,7 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if opts.Selection, err = parseSelection(f, args, getenv, &b, &sel); err != nil {
 		return err
 	}
-	if opts.To, err = parseTo(to, b.kind); err != nil {
+	if opts.To, err = replay.ParseDestination(to, b.kind); err != nil {
 		return err
 	}
 	if opts.Rate < 0 {
@@ -57,37 +55,4 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	}
 	_, err = replay.Run(ctx, opts)
 	return err
-}
-
-// parseTo checks --to against the broker replay reads from (kind).
-func parseTo(to, kind string) (replay.Destination, error) {
-	const want = "want - (JSON lines on standard output), an http(s):// URL, nats:<subject> or kafka:<topic>"
-	switch {
-	case to == "-":
-		return replay.Destination{Kind: replay.ToJSONLines}, nil
-	case strings.HasPrefix(to, "http://"), strings.HasPrefix(to, "https://"):
-		if u, err := url.Parse(to); err != nil || u.Host == "" {
-			return replay.Destination{}, fmt.Errorf("--to %q: not a URL; %s", to, want)
-		}
-		return replay.Destination{Kind: replay.ToHTTP, Target: to}, nil
-	case strings.HasPrefix(to, "nats:"):
-		subject := strings.TrimPrefix(to, "nats:")
-		if kind != "nats" {
-			return replay.Destination{}, fmt.Errorf("--to %s re-publishes to the broker replay reads, which is Kafka: use kafka:<topic>", to)
-		}
-		if subject == "" || strings.HasPrefix(subject, "//") {
-			return replay.Destination{}, fmt.Errorf("--to %q: want nats:<subject>, such as nats:replay.events (the broker is --broker's)", to)
-		}
-		return replay.Destination{Kind: replay.ToNATS, Target: subject}, nil
-	case strings.HasPrefix(to, "kafka:"):
-		topic := strings.TrimPrefix(to, "kafka:")
-		if kind != "kafka" {
-			return replay.Destination{}, fmt.Errorf("--to %s re-publishes to the broker replay reads, which is NATS: use nats:<subject>", to)
-		}
-		if topic == "" || strings.HasPrefix(topic, "//") {
-			return replay.Destination{}, fmt.Errorf("--to %q: want kafka:<topic>, such as kafka:hubwire.replayed (the broker is --broker's)", to)
-		}
-		return replay.Destination{Kind: replay.ToKafka, Target: topic}, nil
-	}
-	return replay.Destination{}, fmt.Errorf("--to %q: %s", to, want)
 }

@@ -3,9 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hubwire/hubwire/internal/cli"
@@ -44,12 +41,12 @@ func (s *selection) check(now time.Time, kind string) (replay.Selection, error) 
 	sel := replay.Selection{FromSeq: s.fromSeq}
 	var err error
 	if s.since != "" {
-		if sel.Since, err = parseWhen(s.since, now); err != nil {
+		if sel.Since, err = replay.ParseWhen(s.since, now); err != nil {
 			return sel, fmt.Errorf("--since %q: %w", s.since, err)
 		}
 	}
 	if s.until != "" {
-		if sel.Until, err = parseWhen(s.until, now); err != nil {
+		if sel.Until, err = replay.ParseWhen(s.until, now); err != nil {
 			return sel, fmt.Errorf("--until %q: %w", s.until, err)
 		}
 		if !sel.Since.IsZero() && !sel.Until.After(sel.Since) {
@@ -71,7 +68,7 @@ func (s *selection) check(now time.Time, kind string) (replay.Selection, error) 
 		if s.since != "" {
 			return sel, errors.New("--offset and --since both say where to start: give one")
 		}
-		if sel.Offsets, err = parseOffsets(s.offsets.Values); err != nil {
+		if sel.Offsets, err = replay.ParseOffsets(s.offsets.Values); err != nil {
 			return sel, err
 		}
 	}
@@ -91,50 +88,6 @@ func (s *selection) check(now time.Time, kind string) (replay.Selection, error) 
 		sel.Repos = append(sel.Repos, p)
 	}
 	return sel, nil
-}
-
-// parseWhen reads a duration back from now or a point in time.
-func parseWhen(text string, now time.Time) (time.Time, error) {
-	const want = "want a duration back from now (30m, 2h, 7d) or a time (2026-11-01T00:00:00Z or 2026-11-01)"
-	if t, err := time.Parse(time.RFC3339Nano, text); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.DateOnly, text); err == nil {
-		return t, nil
-	}
-	d, err := time.ParseDuration(text)
-	if days, ok := strings.CutSuffix(text, "d"); ok && err != nil {
-		n, nerr := strconv.Atoi(days)
-		if nerr != nil || n > math.MaxInt32/24 {
-			return time.Time{}, errors.New(want)
-		}
-		d, err = time.Duration(n)*24*time.Hour, nil
-	}
-	if err != nil {
-		return time.Time{}, errors.New(want)
-	}
-	if d < 0 {
-		return time.Time{}, errors.New("a duration back from now is positive (2h, not -2h)")
-	}
-	return now.Add(-d), nil
-}
-
-// parseOffsets reads --offset partition=offset values.
-func parseOffsets(values []string) (map[int]int64, error) {
-	offsets := map[int]int64{}
-	for _, v := range values {
-		ps, os, ok := strings.Cut(v, "=")
-		p, perr := strconv.Atoi(strings.TrimSpace(ps))
-		o, oerr := strconv.ParseInt(strings.TrimSpace(os), 10, 64)
-		if !ok || perr != nil || oerr != nil || p < 0 || o < 0 {
-			return nil, fmt.Errorf("--offset %q: want partition=offset, both numbers from 0 (3=55)", v)
-		}
-		if _, dup := offsets[p]; dup {
-			return nil, fmt.Errorf("--offset names partition %d twice", p)
-		}
-		offsets[p] = o
-	}
-	return offsets, nil
 }
 
 // parseSelection parses the flags of replay or tail and checks the broker

@@ -60,7 +60,7 @@ type serveConfig struct {
 	debugAddr string
 	// configFile is the YAML file of settings; sources its per-source part.
 	configFile string
-	sources    map[string]sourceSettings
+	sources    map[string]server.Source
 
 	// The flags' text, before parsing.
 	modeText, levelText string
@@ -245,10 +245,6 @@ func start(ctx context.Context, cfg serveConfig, log *slog.Logger) (*server.Serv
 
 // options turns a checked configuration into the server's.
 func (c serveConfig) options(log *slog.Logger) (server.Options, error) {
-	verifiers, err := verifiersFor(c.sources)
-	if err != nil {
-		return server.Options{}, err
-	}
 	b, err := c.broker.options()
 	if err != nil {
 		return server.Options{}, err
@@ -260,7 +256,7 @@ func (c serveConfig) options(log *slog.Logger) (server.Options, error) {
 		DataDir:           c.dataDir,
 		Token:             c.token,
 		SourceTokens:      sourceTokens(c),
-		Verifiers:         verifiers,
+		Sources:           c.sources,
 		RawAuthorization:  slices.Contains(c.acceptAuth.Values, "raw"),
 		BasicAuth:         slices.Contains(c.acceptAuth.Values, "basic"),
 		Tracing:           c.tracing,
@@ -306,7 +302,7 @@ func sourceTokens(cfg serveConfig) map[string][]string {
 
 // options applies --required-consumers to every registry that the config
 // file does not give consumers of its own.
-func (r *replyConfig) options(sources map[string]sourceSettings) server.Reply {
+func (r *replyConfig) options(sources map[string]server.Source) server.Reply {
 	required := map[string][]string{}
 	for _, name := range all.Registries.Names() {
 		if s, ok := sources[name]; ok && s.RequiredConsumers != nil {

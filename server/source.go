@@ -1,0 +1,87 @@
+package server
+
+import (
+	"cmp"
+	"fmt"
+	"time"
+
+	"github.com/hubwire/hubwire/adapter/receiver"
+)
+
+// Source is one registry's settings under sources: in the config file,
+// for what does not fit a flag.
+type Source struct {
+	// RequiredConsumers replaces --required-consumers for this registry.
+	RequiredConsumers []string `yaml:"required-consumers,omitempty"`
+	// Tokens are the registry's own webhook tokens (--source-token).
+	Tokens []string `yaml:"tokens,omitempty"`
+	// StandardWebhooks and HMAC, when set, make every delivery of the
+	// registry carry a signature that verifies.
+	StandardWebhooks *StandardWebhooks `yaml:"standard-webhooks,omitempty"`
+	HMAC             *HMAC             `yaml:"hmac,omitempty"`
+}
+
+// StandardWebhooks configures the Standard Webhooks signature check.
+type StandardWebhooks struct {
+	Secrets   []string      `yaml:"secrets"`
+	Tolerance time.Duration `yaml:"tolerance,omitempty"`
+}
+
+// HMAC configures a signature header of the common shape: an HMAC of
+// the body, in hex or base64, after an optional prefix.
+type HMAC struct {
+	Header    string   `yaml:"header"`
+	Algorithm string   `yaml:"algorithm"`
+	Encoding  string   `yaml:"encoding"`
+	Prefix    string   `yaml:"prefix,omitempty"`
+	Secrets   []string `yaml:"secrets"`
+}
+
+// Masked is s with every token and secret replaced by ****, to be shown.
+func (s Source) Masked() Source {
+	s.Tokens = maskAll(s.Tokens)
+	if sw := s.StandardWebhooks; sw != nil {
+		c := *sw
+		c.Secrets = maskAll(c.Secrets)
+		s.StandardWebhooks = &c
+	}
+	if h := s.HMAC; h != nil {
+		c := *h
+		c.Secrets = maskAll(c.Secrets)
+		s.HMAC = &c
+	}
+	return s
+}
+
+func maskAll(secrets []string) []string {
+	if secrets == nil {
+		return nil
+	}
+	out := make([]string, len(secrets))
+	for i := range out {
+		out[i] = "****"
+	}
+	return out
+}
+
+// verifiers builds the signature checks the sources ask for.
+func verifiers(sources map[string]Source) (map[string][]receiver.Verifier, error) {
+	out := map[string][]receiver.Verifier{}
+	for name, src := range sources {
+		if sw := src.StandardWebhooks; sw != nil {
+			v, err := receiver.NewStandardWebhooks(sw.Secrets, cmp.Or(sw.Tolerance, 5*time.Minute))
+			if err != nil {
+				return nil, fmt.Errorf("sources: %s: standard-webhooks: %w", name, err)
+			}
+			out[name] = append(out[name], v)
+		}
+		if h := src.HMAC; h != nil {
+			v, err := receiver.NewHMAC(h.Header, cmp.Or(h.Algorithm, "sha256"), cmp.Or(h.Encoding, "hex"), h.Prefix, h.Secrets)
+			if err != nil {
+				return nil, fmt.Errorf("sources: %s: hmac: %w", name, err)
+			}
+			out[name] = append(out[name], v)
+		}
+	}
+	return out, nil
+}
