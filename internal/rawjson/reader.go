@@ -143,26 +143,54 @@ func IsDelimiter(b byte) bool {
 	return false
 }
 
-// AppendString appends s as encoding/json writes a string.
+// AppendString appends s as encoding/json writes a string: hubwire's one
+// string quoter, for event data and for replayed events alike. ASCII is
+// escaped here in one pass; a string with bytes outside ASCII (which
+// encoding/json checks for valid UTF-8 and for U+2028 and U+2029) is left
+// to encoding/json.
 func AppendString[S ~string | ~[]byte](out []byte, s S) []byte {
-	if !isPlain(s) {
-		quoted, _ := json.Marshal(string(s))
-		return append(out, quoted...)
-	}
+	mark := len(out)
 	out = append(out, '"')
-	out = append(out, s...)
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !escapes[c] {
+			continue
+		}
+		if c >= 0x80 {
+			quoted, _ := json.Marshal(string(s))
+			return append(out[:mark], quoted...)
+		}
+		out = append(out, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			out = append(out, '\\', c)
+		case '\b':
+			out = append(out, '\\', 'b')
+		case '\f':
+			out = append(out, '\\', 'f')
+		case '\n':
+			out = append(out, '\\', 'n')
+		case '\r':
+			out = append(out, '\\', 'r')
+		case '\t':
+			out = append(out, '\\', 't')
+		default: // other control bytes, and < > & as encoding/json escapes them for HTML
+			out = append(out, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		}
+		start = i + 1
+	}
+	out = append(out, s[start:]...)
 	return append(out, '"')
 }
 
-// isPlain reports whether encoding/json writes s between quotes as is.
-func isPlain[S ~string | ~[]byte](s S) bool {
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; b < 0x20 || b >= 0x80 || b == '<' || b == '>' || b == '&' || b == '"' || b == '\\' {
-			return false
-		}
+// escapes marks the bytes AppendString does not copy as they are.
+var escapes = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&'
 	}
-	return true
-}
+	return t
+}()
 
 // AppendCompact appends the valid JSON text v without insignificant space
 // and with '<', '>', '&', U+2028 and U+2029 escaped: what json.Marshal

@@ -12,6 +12,8 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/cloudevents/sdk-go/v2/types"
 	natsgo "github.com/nats-io/nats.go"
+
+	"github.com/hubwire/hubwire/internal/rawjson"
 )
 
 // contextAttributes are written first, in the order the CloudEvents SDK
@@ -91,9 +93,9 @@ func appendField(dst []byte, name, value string) []byte {
 	if dst[len(dst)-1] != '{' {
 		dst = append(dst, ',')
 	}
-	dst = appendJSONString(dst, name)
+	dst = rawjson.AppendString(dst, name)
 	dst = append(dst, ':')
-	return appendJSONString(dst, value)
+	return rawjson.AppendString(dst, value)
 }
 
 // isAttributeName reports whether s is a name the CloudEvents spec allows:
@@ -161,25 +163,4 @@ func attributeOf(e *event.Event, name string) string {
 	}
 	s, _ := types.ToString(e.Extensions()[name])
 	return s
-}
-
-// appendJSONString appends s, valid UTF-8, as a JSON string.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		if c < 0x20 {
-			dst = append(dst, '\\', 'u', '0', '0', upperhex[c>>4], upperhex[c&15])
-		} else {
-			dst = append(dst, '\\', c)
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
