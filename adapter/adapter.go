@@ -48,3 +48,12 @@ type Decoded struct {
 	// the sender) and handed to the reply subscriber instead.
 	CallbackURL string
 }
+
+// One is the answer of a decoder whose deliveries each carry one event:
+// Decode can return One(decode(body)).
+func One(d *Decoded, err error) ([]*Decoded, error) {
+	if err != nil {
+		return nil, err
+	}
+	return []*Decoded{d}, nil
+}

@@ -89,11 +89,7 @@ type Data struct {
 
 // Decode implements adapter.Decoder: every Docker Hub delivery is one push.
 func (s *Source) Decode(d adapter.Delivery) ([]*adapter.Decoded, error) {
-	e, err := s.decode(d.Body)
-	if err != nil {
-		return nil, err
-	}
-	return []*adapter.Decoded{e}, nil
+	return adapter.One(s.decode(d.Body))
 }
 
 func (s *Source) decode(body []byte) (*adapter.Decoded, error) {

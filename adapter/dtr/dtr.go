@@ -132,11 +132,7 @@ var scanStatus = []string{"failed", "unscanned", "scanning", "pending", "scanned
 
 // Decode implements adapter.Decoder: every DTR delivery is one event.
 func (s *Source) Decode(d adapter.Delivery) ([]*adapter.Decoded, error) {
-	e, err := s.decode(d.Body)
-	if err != nil {
-		return nil, err
-	}
-	return []*adapter.Decoded{e}, nil
+	return adapter.One(s.decode(d.Body))
 }
 
 func (s *Source) decode(body []byte) (*adapter.Decoded, error) {

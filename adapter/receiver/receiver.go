@@ -353,8 +353,9 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 	// One deadline for the whole delivery, however many events it holds.
 	ctx, cancel := context.WithTimeout(req.Context(), r.cfg.Store.Timeout())
 	defer cancel()
-	accepted := make([]Accepted, 0, len(events))
-	for _, d := range events {
+	var first Accepted
+	var several []Accepted // only for a delivery of several events: most carry one
+	for i, d := range events {
 		e := &d.Event
 		if r.cfg.Tracing {
 			tp, ts := traceParent(req.Header)
@@ -370,12 +371,18 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 			status, answer := r.notStored(e.ID(), err)
 			return status, answer, e.ID()
 		}
-		accepted = append(accepted, Accepted{ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(), Receipt: receipt})
+		a := Accepted{ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(), Receipt: receipt}
+		if i == 0 {
+			first = a
+		}
+		if len(events) > 1 {
+			several = append(several, a)
+		}
 	}
-	if len(accepted) == 1 {
-		return http.StatusAccepted, accepted[0], accepted[0].ID
+	if several == nil {
+		return http.StatusAccepted, first, first.ID
 	}
-	return http.StatusAccepted, Batch{Events: accepted}, accepted[0].ID
+	return http.StatusAccepted, Batch{Events: several}, first.ID
 }
 
 // notStored is the answer for an event the store did not take.

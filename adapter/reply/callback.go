@@ -11,10 +11,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hubwire/hubwire/internal/retryafter"
 )
 
 // DefaultAllowedHosts are Docker Hub's callback hosts.
@@ -125,7 +126,7 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 	a.Status = resp.StatusCode
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return a, ParseRetryAfter(resp.Header.Get("Retry-After")), false
+		return a, retryafter.Parse(resp.Header.Get("Retry-After")), false
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		a.Error = "redirect not followed: " + resp.Header.Get("Location")
 		return a, 0, true
@@ -157,19 +158,4 @@ func (p *Poster) httpClient() *http.Client {
 func (p *Poster) backoff(attempt int) time.Duration {
 	d := min(p.BaseDelay<<min(attempt-1, 20), p.MaxDelay)
 	return d/2 + rand.N(d/2+1)
-}
-
-// ParseRetryAfter reads a Retry-After header, seconds or an HTTP date;
-// 0 when there is none or it cannot be read.
-func ParseRetryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
 }

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"github.com/hubwire/hubwire/internal/retryafter"
 )
 
 // httpOutput POSTs each event in the CloudEvents HTTP binding, binary
@@ -94,23 +94,7 @@ func (h *httpOutput) post(ctx context.Context, e *event.Event) (int, string, tim
 	if answer != "" {
 		answer = ": " + answer
 	}
-	return resp.StatusCode, answer, parseRetryAfter(resp.Header.Get("Retry-After")), nil
-}
-
-// parseRetryAfter reads a Retry-After header, seconds or an HTTP date; 0
-// when absent or unreadable. It is adapter/reply's ParseRetryAfter, which
-// a sink cannot import (adapter imports sinks).
-func parseRetryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
+	return resp.StatusCode, answer, retryafter.Parse(resp.Header.Get("Retry-After")), nil
 }
 
 func (h *httpOutput) finish(context.Context) error {

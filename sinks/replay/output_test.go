@@ -2,7 +2,6 @@ package replay
 
 import (
 	"bytes"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -18,17 +17,6 @@ func TestDestinationHidesTheURLPath(t *testing.T) {
 		if got := d.String(); got != want {
 			t.Errorf("%+v: %q, want %q", d, got, want)
 		}
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	for v, want := range map[string]time.Duration{"": 0, "7": 7 * time.Second, "-1": 0, "soon": 0, "Wed, 21 Oct 2015 07:28:00 GMT": 0} {
-		if got := parseRetryAfter(v); got != want {
-			t.Errorf("%q: %v, want %v", v, got, want)
-		}
-	}
-	if got := parseRetryAfter(time.Now().Add(time.Minute).UTC().Format(http.TimeFormat)); got < 58*time.Second || got > time.Minute {
-		t.Errorf("a date a minute ahead: %v", got)
 	}
 }
 
