@@ -62,13 +62,12 @@ type Result struct {
 
 // writeTimeout bounds one record write. finalWrites is how long the
 // writes of a callback being posted (its attempts, its outcome or its
-// hand-back) go on after the stop or rebalance that ended the posting:
-// on Kafka the rebalance waits for them, and its timeout leaves room for
-// an attempt in flight and this.
-const (
-	writeTimeout = 10 * time.Second
-	finalWrites  = 10 * time.Second
-)
+// hand-back) go on after the attempt in flight at a stop or rebalance has
+// ended, which may take the Poster's Timeout: on Kafka the rebalance waits
+// for both, and its timeout leaves room for them.
+const writeTimeout = 10 * time.Second
+
+var finalWrites = 10 * time.Second // a variable for the test that shortens it
 
 // Callback posts the decided callback of id unless it was posted,
 // refused, or is being posted by another. ctx ends the retries (a stop,
@@ -131,9 +130,11 @@ func (e *Engine) Callback(ctx context.Context, id string, alive func()) (Result,
 		return Result{}, nil
 	}
 
-	// The writes from here on outlive ctx, which ends the posting, for
-	// finalWrites at most: on Kafka the rebalance waits for them.
-	late, endLate := afterEnd(ctx, finalWrites)
+	// The writes from here on outlive ctx, which ends the posting: an
+	// attempt in flight finishes (within the Poster's Timeout), and then
+	// its answer is recorded (within finalWrites). On Kafka the rebalance
+	// waits for them.
+	late, endLate := afterEnd(ctx, e.Poster.Timeout+finalWrites)
 	defer endLate()
 	postCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -171,8 +172,9 @@ func (e *Engine) Callback(ctx context.Context, id string, alive func()) (Result,
 		}); err != nil {
 			// The claim lapses after its lease; then another takes it.
 			log.Error("callback not handed back", "error", err)
+		} else {
+			log.Info("callback handed back on stop")
 		}
-		log.Info("callback handed back on stop")
 		return Result{Outcome: OutcomeInterrupted}, nil
 	}
 	// Recorded even when ctx ended (a stop, a rebalance): whoever comes
@@ -227,7 +229,7 @@ func (e *Engine) write(ctx context.Context, id string, change func(*Record) bool
 }
 
 // finish is a write that finishes a callback: it is retried, each
-// failure logged and counted, until late ends (finalWrites after the
+// failure logged and counted, until late ends (the attempt in flight and finalWrites after the
 // posting's ctx), since a callback whose outcome is lost would be posted
 // again after its lease. change must set what it sets, so that doing it
 // again after a write that was stored but reported failed does no harm.

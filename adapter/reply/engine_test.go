@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +24,10 @@ type memRecords struct {
 	fail   func(Record) error
 }
 
-func (m *memRecords) Update(_ context.Context, id string, change func(*Record) bool) (Record, error) {
+func (m *memRecords) Update(ctx context.Context, id string, change func(*Record) bool) (Record, error) {
+	if err := ctx.Err(); err != nil {
+		return Record{}, err // as a broker's write does once its context ended
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	cur, ok := m.recs[id]
@@ -350,4 +355,29 @@ func TestRecordWriteErrorsExported(t *testing.T) {
 		}
 	}
 	t.Error("hubwire_record_write_errors_total not registered")
+}
+
+// TestEngineRecordsTheAttemptInFlightAtStop: an attempt answered after the
+// stop, later than the writes' own grace, still has its answer and the
+// outcome recorded, so that whoever comes next does not post it again.
+func TestEngineRecordsTheAttemptInFlightAtStop(t *testing.T) {
+	defer func(was time.Duration) { finalWrites = was }(finalWrites)
+	finalWrites = 100 * time.Millisecond
+	arrived := make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		arrived <- struct{}{}
+		time.Sleep(600 * time.Millisecond) // within the Poster's 2s, past finalWrites
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(slow.Close)
+	et := newEngineTest(t, &callbackServer{Server: slow}, time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-arrived; cancel() }()
+	res, err := et.Callback(ctx, et.id, nil)
+	if err != nil || res.Outcome != OutcomeSent {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	if rec := et.recs.get(et.id); rec.Callback.Outcome != OutcomeSent || len(rec.Callback.Attempts) != 1 || rec.Callback.Attempts[0].Status != 200 {
+		t.Errorf("not recorded: %+v", rec.Callback)
+	}
 }
