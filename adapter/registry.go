@@ -79,9 +79,10 @@ func (r Registry) Type(ceType string) (EventType, bool) {
 	return r.Types[i], true
 }
 
-// NativeType returns the event type the registry calls native.
+// NativeType returns the event type the registry calls native, written in
+// any case, with - or _ ("TAG_PUSH", "tag-push").
 func (r Registry) NativeType(native string) (EventType, bool) {
-	i := slices.IndexFunc(r.Types, func(t EventType) bool { return t.Native != "" && t.Native == native })
+	i := slices.IndexFunc(r.Types, func(t EventType) bool { return t.Native != "" && sameNative(t.Native, native) })
 	if i < 0 {
 		return EventType{}, false
 	}
@@ -132,14 +133,21 @@ func (r Registry) SampleOf(native string) (string, error) {
 	if t, ok := r.NativeType(native); ok {
 		return t.Sample, nil
 	}
-	if sample, ok := r.Aliases[native]; ok {
-		return sample, nil
+	for alias, sample := range r.Aliases {
+		if sameNative(alias, native) {
+			return sample, nil
+		}
 	}
 	natives := r.NativeNames()
 	if len(natives) == 0 {
 		return "", fmt.Errorf("%s names no event types (see --list for its samples)", r.Title)
 	}
 	return "", fmt.Errorf("%s has no such event type; it has %s", r.Name, strings.Join(natives, ", "))
+}
+
+// sameNative reports whether two spellings name the same native type.
+func sameNative(a, b string) bool {
+	return strings.EqualFold(strings.ReplaceAll(a, "-", "_"), strings.ReplaceAll(b, "-", "_"))
 }
 
 // List is a list of registries: adapter/all holds the one hubwire serves.
@@ -161,16 +169,6 @@ func (l List) Names() []string {
 		names[i] = r.Name
 	}
 	return names
-}
-
-// Type returns the registry that makes events of ceType, and the type.
-func (l List) Type(ceType string) (Registry, EventType, bool) {
-	for _, r := range l {
-		if t, ok := r.Type(ceType); ok {
-			return r, t, true
-		}
-	}
-	return Registry{}, EventType{}, false
 }
 
 // Types lists every CloudEvent type the registries make, sorted.

@@ -9,6 +9,7 @@ import (
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	natsgo "github.com/nats-io/nats.go"
 
+	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/sinks"
 	kafkasink "github.com/hubwire/hubwire/sinks/kafka"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
@@ -63,7 +64,7 @@ func (b *Broker) open(ctx context.Context, dataDir string, maxBody int64, log *s
 		if err != nil {
 			return nil, err
 		}
-		return b.openNATS(ctx, nc, nil, "NATS JetStream at "+b.URL, b.URL)
+		return b.openNATS(ctx, nc, nil, "NATS JetStream at "+redact.URLs(b.URL), redact.URLs(b.URL))
 	}
 	srv, err := natssink.StartServer(natssink.ServerConfig{
 		Addr:    b.NATSAddr,

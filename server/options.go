@@ -22,6 +22,12 @@ func (o *Options) Check() error {
 			return err
 		}
 	}
+	// Delivery records are kept as long as the events (the bucket's TTL
+	// on NATS, the replicas' memory on Kafka); one that expired before
+	// its required consumers' deadline would lose the callback.
+	if age := o.Broker.Stream.MaxAge; age > 0 && age <= o.Reply.AckTimeout {
+		return fmt.Errorf("--max-age %v must be longer than --ack-timeout %v (or 0, to keep events and their delivery records forever)", age, o.Reply.AckTimeout)
+	}
 	_, err := verifiers(o.Sources)
 	return err
 }

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof" // served only with DebugAddr
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -90,6 +91,7 @@ type Server struct {
 	reply        replier
 	store        *store.Store
 	http         *http.Server
+	debug        *http.Server // the profiler, with DebugAddr
 	httpAddr     net.Addr
 	httpErr      chan error
 	publicURL    string
@@ -138,7 +140,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		}
 	}()
 	s.httpAddr = ln.Addr()
-	s.publicURL = opts.PublicURL
+	s.publicURL = strings.TrimSuffix(opts.PublicURL, "/")
 	if s.publicURL == "" {
 		scheme := "http://"
 		if opts.TLSCert != "" {
@@ -215,10 +217,12 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if opts.DebugAddr != "" {
+		// http.DefaultServeMux holds net/http/pprof's handlers.
+		s.debug = &http.Server{Addr: opts.DebugAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: opts.ReadHeaderTimeout}
 		go func() {
-			// http.DefaultServeMux holds net/http/pprof's handlers.
-			err := http.ListenAndServe(opts.DebugAddr, http.DefaultServeMux)
-			log.Warn("profiler stopped", "error", err)
+			if err := s.debug.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+				log.Warn("profiler stopped", "error", err)
+			}
 		}()
 	}
 	if opts.TLSCert != "" {
@@ -313,6 +317,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if err := s.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("HTTP receiver did not finish in time: %w", err))
 		}
+	}
+	if s.debug != nil {
+		s.debug.Close()
 	}
 	// The reply subscriber first, so that no callback attempt starts
 	// while the rest stops; then the spool (a forward cut short by it is

@@ -89,7 +89,7 @@ type Config struct {
 }
 
 // Receiver is the HTTP side of hubwire: it takes webhook deliveries,
-// decodes them, stores them through the sink, and answers with the
+// decodes them, stores them through the store, and answers with the
 // contract of the README ("The receiver's answers").
 type Receiver struct {
 	cfg     Config
@@ -119,6 +119,9 @@ func New(cfg Config) (*Receiver, error) {
 	}
 	r := &Receiver{cfg: cfg, sources: map[string]adapter.Decoder{}, token: [][sha256.Size]byte{sha256.Sum256([]byte(cfg.Token))}, tokens: map[string][][sha256.Size]byte{}}
 	for _, reg := range cfg.Registries {
+		if _, dup := r.sources[reg.Name]; dup || reg.Name == "" || reg.New == nil {
+			return nil, fmt.Errorf("registry %q: named twice, unnamed, or without a decoder", reg.Name)
+		}
 		r.sources[reg.Name] = reg.New(cfg.SchemaBase)
 		r.tokens[reg.Name] = r.token
 	}
@@ -353,12 +356,16 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 	// One deadline for the whole delivery, however many events it holds.
 	ctx, cancel := context.WithTimeout(req.Context(), r.cfg.Store.Timeout())
 	defer cancel()
+	// The events of one delivery share hubwire's span of its trace.
+	var tp, ts string
+	if r.cfg.Tracing {
+		tp, ts = traceParent(req.Header)
+	}
 	var first Accepted
 	var several []Accepted // only for a delivery of several events: most carry one
 	for i, d := range events {
 		e := &d.Event
-		if r.cfg.Tracing {
-			tp, ts := traceParent(req.Header)
+		if tp != "" {
 			e.SetExtension("traceparent", tp)
 			if ts != "" {
 				e.SetExtension("tracestate", ts)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hubwire/hubwire/internal/when"
 )
 
 // ErrNoRecord is the answer for an event hubwire has no record of.
@@ -28,8 +30,8 @@ const (
 //     attempt (see Record for which events have one).
 //   - GET /api/events?since=&until=&registry=&repository=&type=&outcome=&limit=:
 //     the records those select (see Query), newest first, as
-//     {"events": [...], "more": true|false}; since and until take an
-//     RFC 3339 time or a duration back from now (30m, 2h, 7d); limit is
+//     {"events": [...], "more": true|false}; since and until take a
+//     time (RFC 3339, or a date) or a duration back from now (30m, 2h, 7d); limit is
 //     100 unless given, at most 1000; more says whether older records
 //     matched too (ask again with until set to the last one's time).
 //
@@ -112,9 +114,9 @@ func ParseQuery(v map[string][]string, now time.Time) (Query, error) {
 		var err error
 		switch name {
 		case "since":
-			q.Since, err = parseWhen(val, now)
+			q.Since, err = when.Parse(val, now)
 		case "until":
-			q.Until, err = parseWhen(val, now)
+			q.Until, err = when.Parse(val, now)
 		case "registry":
 			q.Registry = val
 		case "repository":
@@ -138,25 +140,6 @@ func ParseQuery(v map[string][]string, now time.Time) (Query, error) {
 		}
 	}
 	return q, nil
-}
-
-// parseWhen reads an RFC 3339 time, or a duration back from now (Go's
-// units, and d for days).
-func parseWhen(s string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	d, err := time.ParseDuration(s)
-	if days, ok := strings.CutSuffix(s, "d"); ok && err != nil {
-		// Up to a century, well within time.Duration.
-		if n, aerr := strconv.Atoi(days); aerr == nil && n >= 0 && n <= 36500 {
-			d, err = time.Duration(n)*24*time.Hour, nil
-		}
-	}
-	if err != nil || d < 0 {
-		return time.Time{}, errors.New("want an RFC 3339 time or a duration back from now (30m, 2h, 7d)")
-	}
-	return now.Add(-d), nil
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -15,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/internal/retryafter"
 )
 
@@ -110,7 +110,7 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, raw, bytes.NewReader(payload))
 	if err != nil {
-		a.Error = withoutURL(err)
+		a.Error = redact.Error(err)
 		return a, 0, true
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -118,7 +118,7 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 	resp, err := p.httpClient().Do(req)
 	a.Duration = time.Since(a.At)
 	if err != nil {
-		a.Error = withoutURL(err)
+		a.Error = redact.Error(err)
 		return a, 0, false
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -132,17 +132,6 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 		return a, 0, true
 	}
 	return a, 0, true
-}
-
-// withoutURL is err's text with the URL that Go's HTTP client puts in it
-// (Post "https://…/hook/<secret>/": …) reduced to its host: the attempt
-// is logged and recorded, and the callback URL must not be.
-func withoutURL(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		ue.URL = publicURL(ue.URL)
-	}
-	return err.Error()
 }
 
 func (p *Poster) httpClient() *http.Client {

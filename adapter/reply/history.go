@@ -8,7 +8,7 @@ import (
 )
 
 // History is the delivery records as a reader sees them: one event's,
-// or a list. The API serves it, and the web console is built on it; both
+// or a list. The API serves it, and a web console can be built on it; both
 // brokers implement it.
 type History interface {
 	// Get returns the record of id; ErrNoRecord when there is none.

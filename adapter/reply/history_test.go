@@ -132,8 +132,8 @@ func TestParseQuery(t *testing.T) {
 		t.Errorf("7d: %+v, %v", q, err)
 	}
 	for params, says := range map[string]string{
-		"since=yesterday": "since=\"yesterday\": want an RFC 3339 time or a duration",
-		"since=-2h":       "want an RFC 3339 time or a duration",
+		"since=yesterday": "since=\"yesterday\": want a duration back from now",
+		"since=-2h":       "a duration back from now is positive",
 		"outcome=done":    "want one of none, waiting",
 		"limit=0":         "want a number from 1 to 1000",
 		"limit=1001":      "want a number from 1 to 1000",

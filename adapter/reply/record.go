@@ -2,12 +2,12 @@ package reply
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -158,11 +158,10 @@ func (r Record) Public() Record {
 // logs: its scheme and host. The rest is a capability (whoever holds it
 // answers for the sender), and a URL that cannot be read shows nothing.
 func publicURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "…"
+	if h, ok := redact.Host(raw); ok {
+		return h + "/…"
 	}
-	return u.Scheme + "://" + u.Host + "/…"
+	return "…"
 }
 
 // Time is when hubwire first knew of the event: its receipt, or for a

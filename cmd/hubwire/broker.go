@@ -67,7 +67,7 @@ func (b *brokerConfig) register(f *cli.Flags) {
 	f.StringVar(&b.url, "broker", "", "external broker `URLs` instead of the embedded NATS server:\nnats://host:4222[,nats://host2:4222] or kafka://host:9092[,host2:9092]")
 	f.StringVar(&b.natsAddr, "nats-addr", "127.0.0.1:4222", "`host:port` where the embedded NATS server listens for consumers")
 	f.StringVar(&b.stream.Name, "stream", "HUBWIRE_EVENTS", "JetStream stream `name` for the events")
-	f.DurationVar(&b.stream.MaxAge, "max-age", 30*24*time.Hour, "how long the stream keeps events (`duration`; 0 keeps them forever)")
+	f.DurationVar(&b.stream.MaxAge, "max-age", 30*24*time.Hour, "how long the stream keeps events, and hubwire their delivery records\n(`duration`; 0 keeps them forever)")
 	f.DurationVar(&b.stream.Duplicates, "duplicate-window", 10*time.Minute, "`duration` within which a repeated delivery of the same event is\ndropped by the stream")
 	f.IntVar(&b.stream.Replicas, "stream-replicas", 1, "`replicas` of the stream on a NATS cluster (3 for a three-node cluster)")
 	b.natsAuth.register(f)

@@ -50,6 +50,8 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 		{[]string{"--no-such-flag"}, nil, "flag provided but not defined: -no-such-flag"},
 		{[]string{"extra"}, nil, `unexpected argument "extra"`},
 		{[]string{"--duplicate-window", "2h", "--max-age", "1h"}, nil, "longer than max age"},
+		{[]string{"--max-age", "10m"}, nil, "--max-age 10m0s must be longer than --ack-timeout 30m0s"},
+		{[]string{"--public-url", "/"}, nil, `--public-url "/": want an absolute http(s) URL`},
 		{[]string{"--duplicate-window", "0s"}, nil, "must be positive"},
 		{[]string{"--http-addr", "8080"}, nil, "--http-addr \"8080\": want host:port"},
 		{[]string{"--token", "short"}, nil, "--token: webhook token is 5 characters"},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hubwire/hubwire/adapter/all"
 	"github.com/hubwire/hubwire/internal/cli"
+	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/server"
 )
 
@@ -62,8 +63,11 @@ func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	effective := map[string]any{}
 	f.VisitAll(func(fl *flag.Flag) {
 		value := fl.Value.String()
-		if slices.Contains(secretFlags, fl.Name) && value != "" {
+		switch {
+		case slices.Contains(secretFlags, fl.Name) && value != "":
 			value = "****"
+		case fl.Name == "broker" && value != "":
+			value = redact.URLs(value) // nats://user:password@host
 		}
 		effective[fl.Name] = value
 	})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/internal/cli"
+	"github.com/hubwire/hubwire/internal/when"
 	"github.com/hubwire/hubwire/sinks/replay"
 )
 
@@ -41,12 +42,12 @@ func (s *selection) check(now time.Time, kind string) (replay.Selection, error) 
 	sel := replay.Selection{FromSeq: s.fromSeq}
 	var err error
 	if s.since != "" {
-		if sel.Since, err = replay.ParseWhen(s.since, now); err != nil {
+		if sel.Since, err = when.Parse(s.since, now); err != nil {
 			return sel, fmt.Errorf("--since %q: %w", s.since, err)
 		}
 	}
 	if s.until != "" {
-		if sel.Until, err = replay.ParseWhen(s.until, now); err != nil {
+		if sel.Until, err = when.Parse(s.until, now); err != nil {
 			return sel, fmt.Errorf("--until %q: %w", s.until, err)
 		}
 		if !sel.Since.IsZero() && !sel.Until.After(sel.Since) {

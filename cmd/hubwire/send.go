@@ -14,6 +14,7 @@ import (
 	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/all"
 	"github.com/hubwire/hubwire/internal/cli"
+	"github.com/hubwire/hubwire/internal/redact"
 )
 
 var sendSummary = `Post a realistic delivery to a hubwire receiver (or any webhook receiver),
@@ -72,7 +73,7 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return err
 	}
-	if fresh && file == "" {
+	if fresh && file == "" && reg.Freshen != nil {
 		body = reg.Freshen(body, time.Now().UTC())
 	}
 
@@ -85,7 +86,7 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("posting to %s: %w", redactPath(to), err)
+		return fmt.Errorf("posting to %s: %s", redact.HostOr(to, "the receiver"), redact.Error(err))
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -118,13 +119,4 @@ func pickSample(reg adapter.Registry, typ, sample string) ([]byte, error) {
 		}
 	}
 	return reg.Sample(sample)
-}
-
-// redactPath keeps the token in a webhook URL out of error messages.
-func redactPath(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "the receiver"
-	}
-	return u.Scheme + "://" + u.Host
 }

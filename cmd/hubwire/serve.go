@@ -154,7 +154,6 @@ func parseServeWith(f *cli.Flags, cp *serveConfig, args []string, getenv func(st
 	if err := c.checkFlags(); err != nil {
 		return c, err
 	}
-	c.publicURL = strings.TrimSuffix(c.publicURL, "/")
 	if err := c.broker.check(); err != nil {
 		return c, err
 	}

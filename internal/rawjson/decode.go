@@ -1,10 +1,6 @@
 // Package rawjson is hubwire's hand-written JSON toolkit: it decodes a
 // delivery once, splits its members from the text, and writes JSON as
 // encoding/json does without reflection. The registries' decoders use it
-// through package adapter; nothing outside the module can.
-// Package rawjson is hubwire's hand-written JSON toolkit: it decodes a
-// delivery once, splits its members from the text, and writes JSON as
-// encoding/json does without reflection. The registries' decoders use it
 // through package adapter and directly; nothing outside the module can.
 package rawjson
 

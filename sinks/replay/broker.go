@@ -10,6 +10,7 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/hubwire/hubwire/internal/redact"
 	kafkasink "github.com/hubwire/hubwire/sinks/kafka"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
 )
@@ -47,9 +48,9 @@ type Kafka struct {
 // where names the events' place for messages.
 func (b Broker) where() string {
 	if b.Kafka != nil {
-		return fmt.Sprintf("Kafka topic %s at %s", b.Kafka.Topic, b.Kafka.URL)
+		return fmt.Sprintf("Kafka topic %s at %s", b.Kafka.Topic, redact.URLs(b.Kafka.URL))
 	}
-	return fmt.Sprintf("stream %s at %s", b.NATS.Stream, b.NATS.URL)
+	return fmt.Sprintf("stream %s at %s", b.NATS.Stream, redact.URLs(b.NATS.URL))
 }
 
 // eventReader reads events from either broker.

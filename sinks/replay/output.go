@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"time"
 
+	"github.com/hubwire/hubwire/internal/redact"
 	kafkasink "github.com/hubwire/hubwire/sinks/kafka"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
 )
@@ -44,22 +44,13 @@ const (
 func (d Destination) String() string {
 	switch d.Kind {
 	case ToHTTP:
-		return redactPath(d.Target)
+		return redact.HostOr(d.Target, "the receiver")
 	case ToNATS:
 		return "nats:" + d.Target
 	case ToKafka:
 		return "kafka:" + d.Target
 	}
 	return "standard output"
-}
-
-// redactPath keeps the token in a webhook URL out of messages.
-func redactPath(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "the receiver"
-	}
-	return u.Scheme + "://" + u.Host
 }
 
 // output is where Run and Tail write events.

@@ -12,6 +12,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/internal/retryafter"
 )
 
@@ -50,20 +51,20 @@ func (h *httpOutput) write(ctx context.Context, rec record) error {
 		var why string
 		switch {
 		case err != nil:
-			why = err.Error()
+			why = redact.Error(err) // Go's HTTP client quotes the URL, token and all
 		case status >= 200 && status <= 299:
 			return nil
 		case status == http.StatusRequestTimeout, status == http.StatusTooManyRequests, status >= 500:
 			why = fmt.Sprintf("%d %s", status, http.StatusText(status))
 		default:
 			return fmt.Errorf("the receiver at %s refused event %s (%s %s, %s) with %d %s%s; fix the receiver, then resume with %s",
-				redactPath(h.url), e.ID(), e.Type(), e.Subject(), h.reader.position(rec), status, http.StatusText(status), answer, h.reader.resumeAt(rec, false))
+				redact.HostOr(h.url, "the receiver"), e.ID(), e.Type(), e.Subject(), h.reader.position(rec), status, http.StatusText(status), answer, h.reader.resumeAt(rec, false))
 		}
 		wait := min(firstRetry<<min(attempt, 10), lastRetry)
 		if retryAfter > 0 {
 			wait = min(retryAfter, maxRetryAfter)
 		}
-		h.logf("POST of event %s to %s: %s; retrying in %v", e.ID(), redactPath(h.url), why, wait)
+		h.logf("POST of event %s to %s: %s; retrying in %v", e.ID(), redact.HostOr(h.url, "the receiver"), why, wait)
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():

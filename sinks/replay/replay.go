@@ -88,6 +88,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	if opts.HTTPTimeout <= 0 {
 		opts.HTTPTimeout = DefaultHTTPTimeout
 	}
+	opts.Out = orDiscard(opts.Out)
 	prog := newProgress(opts.Log)
 	reader, err := open(ctx, opts.Broker, &opts.Selection, false, prog.logf)
 	if err != nil {

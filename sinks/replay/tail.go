@@ -25,6 +25,7 @@ type TailOptions struct {
 // (nil) or reading fails. Once it follows the stream it says so on Log, in
 // a line that begins "hubwire: tailing ".
 func Tail(ctx context.Context, opts TailOptions) error {
+	opts.Out, opts.Log = orDiscard(opts.Out), orDiscard(opts.Log)
 	logf := func(format string, args ...any) { fmt.Fprintf(opts.Log, "hubwire: "+format+"\n", args...) }
 	reader, err := open(ctx, opts.Broker, &opts.Selection, true, logf)
 	if err != nil {
@@ -76,3 +77,11 @@ func (l *eventLines) write(ctx context.Context, rec record) error {
 }
 
 func (l *eventLines) finish(context.Context) error { return l.w.Flush() }
+
+// orDiscard is w, or io.Discard for none.
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}

@@ -37,7 +37,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-// stored counts an event the broker acknowledged after took.
+// stored counts an event the broker acknowledged, took after the publish
+// began.
 func (m *Metrics) stored(eventType string, r sinks.Receipt, took time.Duration) {
 	if m == nil {
 		return

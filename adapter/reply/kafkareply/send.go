@@ -16,10 +16,13 @@ import (
 // verdict is in its log and in GET /api/events/<id>.
 func SendAck(ctx context.Context, brokers []string, transport *kafkago.Transport, topic string, a reply.Ack) error {
 	w := &kafkago.Writer{
-		Addr: kafkago.TCP(brokers...), Topic: topic, Transport: transport,
+		Addr: kafkago.TCP(brokers...), Topic: topic,
 		// The partition of the event's id: its record's owner applies it.
 		Balancer: &kafkago.Murmur2Balancer{Consistent: true}, RequiredAcks: kafkago.RequireAll,
 		BatchTimeout: time.Millisecond, AllowAutoTopicCreation: false,
+	}
+	if transport != nil { // a nil *Transport in the interface would be used
+		w.Transport = transport
 	}
 	defer w.Close()
 	body, err := json.Marshal(a)

@@ -21,7 +21,6 @@ import (
 
 	"github.com/hubwire/hubwire/adapter/reply"
 	"github.com/hubwire/hubwire/sinks"
-	"github.com/hubwire/hubwire/sinks/store"
 )
 
 // Config configures the reply subscriber on Kafka.
@@ -69,8 +68,7 @@ type Subscriber struct {
 }
 
 var (
-	_ store.Recorder = (*Subscriber)(nil)
-	_ reply.History  = (*Subscriber)(nil)
+	_ reply.History = (*Subscriber)(nil)
 )
 
 // notice is what a receiver puts on the acks topic for each stored event,

@@ -1,11 +1,11 @@
-package replay
+package when
 
 import (
 	"testing"
 	"time"
 )
 
-func TestParseWhen(t *testing.T) {
+func TestParse(t *testing.T) {
 	now := time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
 	for text, want := range map[string]time.Time{
 		"2h":                          now.Add(-2 * time.Hour),
@@ -15,7 +15,7 @@ func TestParseWhen(t *testing.T) {
 		"2026-11-01T10:00:00Z":        time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC),
 		"2026-11-01T10:00:00.5+02:00": time.Date(2026, 11, 1, 8, 0, 0, 5e8, time.UTC),
 	} {
-		got, err := ParseWhen(text, now)
+		got, err := Parse(text, now)
 		if err != nil || !got.Equal(want) {
 			t.Errorf("%s: %v %v, want %v", text, got, err, want)
 		}

@@ -1,0 +1,59 @@
+// Package redact keeps the secrets that ride in URLs out of what hubwire
+// prints, logs and records: a webhook token or a callback's capability in
+// the path, credentials in the user info (nats://user:password@host).
+package redact
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+)
+
+// Host is raw reduced to its scheme and host; false when raw is not an
+// absolute URL.
+func Host(raw string) (string, bool) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return "", false
+	}
+	return u.Scheme + "://" + u.Host, true
+}
+
+// HostOr is Host, or other when raw is not an absolute URL.
+func HostOr(raw, other string) string {
+	if h, ok := Host(raw); ok {
+		return h
+	}
+	return other
+}
+
+// URLs reduces each of a comma-separated list of broker URLs to its
+// scheme and host, the way --broker takes them.
+func URLs(list string) string {
+	parts := strings.Split(list, ",")
+	for i, p := range parts {
+		if h, ok := Host(p); ok {
+			parts[i] = h
+		} else {
+			parts[i] = "…"
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// Error is err's text with the URL of any *url.Error in it (Go's HTTP
+// client quotes the whole URL) reduced to its scheme and host.
+func Error(err error) string {
+	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.URL != "" {
+		h, ok := Host(ue.URL)
+		if !ok {
+			h = "…"
+		}
+		// The text of an error that wraps it was made already: replace
+		// the URL wherever it stands.
+		msg = strings.ReplaceAll(msg, ue.URL, h+"/…")
+	}
+	return msg
+}

@@ -1,0 +1,25 @@
+package redact
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestRedact(t *testing.T) {
+	if h, ok := Host("https://hook.example.com/hooks/dtr/s3cret-token?x=1"); h != "https://hook.example.com" || !ok {
+		t.Errorf("Host: %q %v", h, ok)
+	}
+	if _, ok := Host("not a url"); ok {
+		t.Error("Host took a relative reference")
+	}
+	if got := URLs("nats://hub:p4ss@a:4222, tls://b:4222,kafka"); got != "nats://a:4222,tls://b:4222,…" {
+		t.Errorf("URLs: %q", got)
+	}
+	err := fmt.Errorf("posting: %w", &url.Error{Op: "Post", URL: "https://u:p@cb.example.com/u/a/b/hook/capability/", Err: errors.New("connection refused")})
+	if got := Error(err); strings.Contains(got, "capability") || strings.Contains(got, "u:p") || !strings.Contains(got, "https://cb.example.com/…") {
+		t.Errorf("Error: %q", got)
+	}
+}
