@@ -428,3 +428,21 @@ func banner(srv *server.Server) string {
 	srv.Describe(&b)
 	return b.String()
 }
+
+// TestBrokerCredentialsNotShown: credentials written into --broker's URL
+// (nats://user:password@host) work, and neither the banner nor config
+// check shows them.
+func TestBrokerCredentialsNotShown(t *testing.T) {
+	srv := startNATS(t, &natsserver.Options{Username: "hub", Password: "pa55word-in-url"})
+	url := strings.Replace(srv.ClientURL(), "nats://", "nats://hub:pa55word-in-url@", 1)
+	inst := startHubwire(t, t.TempDir(), "--broker", url)
+	f := fixtures(t)[0]
+	if a := post(t, inst.WebhookURL(f.source), "application/json", f.body); a.status != 202 {
+		t.Errorf("%d %v", a.status, a.body)
+	}
+	var out bytes.Buffer
+	code := run(context.Background(), []string{"config", "check", "--broker", url}, &out, &out, noEnv)
+	if b := banner(inst); code != 0 || strings.Contains(b+out.String(), "pa55word") || !strings.Contains(b, srv.ClientURL()) {
+		t.Errorf("config check (%d):\n%s\nbanner:\n%s", code, out.String(), b)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,5 +83,20 @@ func TestSendOwnFileAndMistakes(t *testing.T) {
 		if code != 1 || !strings.Contains(out, tt.says) {
 			t.Errorf("%v: %d %q, want %q", tt.args, code, out, tt.says)
 		}
+	}
+}
+
+// TestSendKeepsTheTokenOutOfItsError: a receiver that cannot be reached
+// is named by its host only; Go's error quotes the whole URL.
+func TestSendKeepsTheTokenOutOfItsError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	code, out := sendCLI(t, "dtr", "--to", closed+"/hooks/dtr/secret-token-0123456789")
+	if code != 1 || strings.Contains(out, "secret-token") || !strings.Contains(out, "posting to "+closed) {
+		t.Errorf("%d %q", code, out)
 	}
 }

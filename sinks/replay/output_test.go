@@ -2,9 +2,14 @@ package replay
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
 )
 
 func TestDestinationHidesTheURLPath(t *testing.T) {
@@ -45,5 +50,36 @@ func TestProgressBar(t *testing.T) {
 	}
 	if isTerminal(&out) {
 		t.Error("a buffer is not a terminal")
+	}
+}
+
+// TestHTTPOutputKeepsTheTokenOutOfItsLog: a POST that fails on the network
+// is logged with the receiver reduced to its host, although Go's HTTP
+// client quotes the whole URL, token and all, in its error.
+func TestHTTPOutputKeepsTheTokenOutOfItsLog(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/hooks/dtr/secret-token-0123456789"
+	ln.Close()
+	var logged []string
+	h := newHTTPOutput(closed, time.Second, &eventReader{}, func(format string, args ...any) {
+		logged = append(logged, fmt.Sprintf(format, args...))
+	})
+	e := event.New()
+	e.SetID("id-1")
+	e.SetSource("urn:test")
+	e.SetType("com.docker.dtr.tag.push")
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	h.write(ctx, record{msg: decodedEvent{&e}, seq: 1})
+	if len(logged) == 0 || !strings.Contains(logged[0], "retrying") {
+		t.Fatalf("no retry logged: %q", logged)
+	}
+	for _, line := range logged {
+		if strings.Contains(line, "secret-token") {
+			t.Errorf("the token is in the log: %s", line)
+		}
 	}
 }
