@@ -239,6 +239,18 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	return nil
 }
 
+// Ready reports whether a delivery would be stored now, as /readyz does:
+// nil, or what is missing.
+func (s *Server) Ready(ctx context.Context) error {
+	if s.store == nil {
+		return errors.New("not started")
+	}
+	if r := s.store.Ready(ctx, s.opts.MaxBodyBytes); r.Status != "ready" {
+		return errors.New(r.Error)
+	}
+	return nil
+}
+
 // Err delivers the error that stopped the HTTP receiver, if one does.
 func (s *Server) Err() <-chan error { return s.httpErr }
 

@@ -43,6 +43,9 @@ func TestServeEveryRegistry(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 
+	if err := srv.Ready(context.Background()); err != nil {
+		t.Errorf("started but not ready: %v", err)
+	}
 	var banner strings.Builder
 	srv.Describe(&banner)
 	for _, reg := range all.Registries {
@@ -66,5 +69,8 @@ func TestServeEveryRegistry(t *testing.T) {
 	natstest.ReadStream(t, srv.EmbeddedURL(), "HUBWIRE_EVENTS", len(all.Registries))
 	if err := srv.Shutdown(context.Background()); err != nil {
 		t.Errorf("shutdown: %v", err)
+	}
+	if err := srv.Ready(context.Background()); err == nil {
+		t.Error("ready after shutdown")
 	}
 }
