@@ -1,0 +1,143 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	natsgo "github.com/nats-io/nats.go"
+
+	"github.com/hubwire/hubwire/sinks"
+	natssink "github.com/hubwire/hubwire/sinks/nats"
+	"github.com/hubwire/hubwire/sinks/nats/natstest"
+	"github.com/hubwire/hubwire/sinks/store"
+)
+
+// sink is a real JetStream sink on a broker the test can stop.
+func sink(t *testing.T, b *natstest.Broker) sinks.Sink {
+	t.Helper()
+	// While disconnected a publish fails at once, as hubwire serve's does.
+	nc, err := natssink.Connect(b.URL(), natsgoNoBuffer()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := natssink.New(context.Background(), nc, natssink.Config{Stream: natssink.StreamConfig{Name: "EVENTS", MaxAge: time.Hour, Duplicates: time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func entry(i int, callback string) sinks.Entry {
+	e := event.New()
+	e.SetID(fmt.Sprintf("ev-%03d", i))
+	e.SetSource("urn:test")
+	e.SetType("com.example.test")
+	_ = e.SetData("application/json", map[string]int{"n": i})
+	return sinks.Entry{Source: "dtr", Address: sinks.Address{Source: "dtr", Kind: "tag_push", Namespace: "acme", Name: "app"}, CallbackURL: callback, Event: &e}
+}
+
+// recorder keeps what it is told, or fails.
+type recorder struct {
+	mu   sync.Mutex
+	ids  []string
+	fail error
+}
+
+func (r *recorder) Received(_ context.Context, e sinks.Entry, _ sinks.Receipt) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		return r.fail
+	}
+	r.ids = append(r.ids, e.Event.ID())
+	return nil
+}
+
+func (r *recorder) setFail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fail = err
+}
+
+func (r *recorder) seen() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.ids...)
+}
+
+// TestPutRecordsBesideThePublish: an event with a callback_url is stored
+// and recorded; one without is stored only; a record that cannot be
+// written is ErrNotRecorded, with the event stored all the same (a retry
+// is then a duplicate).
+func TestPutRecordsBesideThePublish(t *testing.T) {
+	b := natstest.StartBroker(t)
+	rec := &recorder{}
+	st, err := store.New(context.Background(), store.Config{Sink: sink(t, b), Recorder: rec, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := st.Put(context.Background(), entry(1, "https://registry.example/cb")); err != nil || r.Seq != 1 || r.Spooled {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if _, err := st.Put(context.Background(), entry(2, "")); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.seen(); len(got) != 1 || got[0] != "ev-001" {
+		t.Errorf("recorded %v, want only ev-001", got)
+	}
+	rec.setFail(errors.New("bucket gone"))
+	r, err := st.Put(context.Background(), entry(3, "https://registry.example/cb"))
+	if !errors.Is(err, store.ErrNotRecorded) || r.Seq != 3 {
+		t.Errorf("a record that failed: %+v %v", r, err)
+	}
+	if st.Spool() != nil {
+		t.Error("a spool without SpoolMaxBytes")
+	}
+	if rd := st.Ready(context.Background(), 1<<20); rd.Status != "ready" || rd.Spool != nil {
+		t.Errorf("ready: %+v", rd)
+	}
+}
+
+// TestPutSpoolsWhileTheBrokerIsAway: with the broker stopped an event is
+// spooled within the deadline (and /readyz still says ready); once the
+// broker is back the spool forwards it and its record is written then.
+// The recorder fails meanwhile, as the records' bucket in the same broker
+// does.
+func TestPutSpoolsWhileTheBrokerIsAway(t *testing.T) {
+	b := natstest.StartBroker(t)
+	rec := &recorder{}
+	st, err := store.New(context.Background(), store.Config{Sink: sink(t, b), Recorder: rec, Timeout: 2 * time.Second,
+		SpoolDir: t.TempDir(), SpoolMaxBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b.Stop()
+	rec.setFail(errors.New("the broker is away"))
+	began := time.Now()
+	r, err := st.Put(context.Background(), entry(1, "https://registry.example/cb"))
+	if err != nil || !r.Spooled || time.Since(began) > 2*time.Second {
+		t.Fatalf("broker away: %+v %v after %v", r, err, time.Since(began))
+	}
+	if rd := st.Ready(context.Background(), 1<<10); rd.Status != "ready" || rd.Spool == nil || rd.Spool.Events != 1 {
+		t.Errorf("ready while spooling: %+v", rd)
+	}
+	b.Start()
+	rec.setFail(nil)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(rec.seen()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := rec.seen(); len(got) != 1 || got[0] != "ev-001" {
+		t.Errorf("recorded on forward: %v", got)
+	}
+	natstest.ReadStream(t, b.URL(), "EVENTS", 1)
+}
+
+func natsgoNoBuffer() []natsgo.Option { return []natsgo.Option{natsgo.ReconnectBufSize(-1)} }
