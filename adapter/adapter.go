@@ -12,7 +12,10 @@
 package adapter
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
@@ -35,7 +38,11 @@ type Delivery struct {
 	// Header holds the request's headers: some registries name the event
 	// there (GitHub's X-GitHub-Event) or send binary-mode CloudEvents.
 	Header http.Header
-	Body   []byte
+	// Query is the webhook URL's query: a registry that names nothing in
+	// the request is told apart by the URL the user configured (Quay's
+	// ?event=repo_push).
+	Query url.Values
+	Body  []byte
 }
 
 // Decoded is one event of a delivery.
@@ -56,4 +63,30 @@ func One(d *Decoded, err error) ([]*Decoded, error) {
 		return nil, err
 	}
 	return []*Decoded{d}, nil
+}
+
+// Rejected is returned beside the events of a delivery some of whose
+// elements could not be read: the receiver stores the events it got and
+// names these in its answer, so that one bad element does not hold back
+// its valid siblings (a registry that retries a delivery forever would
+// otherwise never get past it).
+type Rejected struct {
+	Elements []RejectedElement
+}
+
+// RejectedElement is one element of a delivery that could not be read.
+type RejectedElement struct {
+	// Index is the element's place in the delivery, from 0.
+	Index int `json:"index"`
+	// Field is the JSON path of the field at fault, from the element.
+	Field string `json:"field,omitempty"`
+	Error string `json:"error"`
+}
+
+func (r *Rejected) Error() string {
+	parts := make([]string, len(r.Elements))
+	for i, e := range r.Elements {
+		parts[i] = fmt.Sprintf("element %d: %s", e.Index, e.Error)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -3,6 +3,8 @@ package adapter
 import (
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -35,6 +37,22 @@ type Registry struct {
 	// dataschema at the schemas served under schemaBase (for example
 	// http://127.0.0.1:8080/schemas/).
 	New func(schemaBase string) Decoder
+
+	// MediaTypes are the Content-Types the registry sends besides JSON
+	// (GitHub's application/x-www-form-urlencoded); its decoder reads them.
+	MediaTypes []string
+	// Drop are CloudEvent types (a trailing * matches any rest) the
+	// receiver does not publish unless the config file's publish names
+	// them: distribution's blob events, a dozen for each push.
+	Drop []string
+	// Recognizes reports whether a delivery looks like this registry's,
+	// so that one posted to another registry's URL is told where it
+	// belongs; nil for never.
+	Recognizes func(d Delivery) bool
+	// SampleRequest is the headers and query a sample is sent with, where
+	// its body alone does not say what it is (GitHub's X-GitHub-Event,
+	// Quay's ?event=); nil for none.
+	SampleRequest func(sample string) (http.Header, url.Values)
 }
 
 // EventType is one kind of event a registry makes, under every name it
@@ -127,6 +145,33 @@ func (r Registry) Sample(name string) ([]byte, error) {
 	return b, nil
 }
 
+// SampleDelivery is the sample named name (its default for "") as the
+// registry sends it: the body, and the headers and query SampleRequest
+// gives, with Content-Type application/json unless those say otherwise.
+func (r Registry) SampleDelivery(name string) (Delivery, error) {
+	if name == "" {
+		name = r.DefaultSample
+	}
+	body, err := r.Sample(name)
+	if err != nil {
+		return Delivery{}, err
+	}
+	d := Delivery{Header: http.Header{}, Query: url.Values{}, Body: body}
+	if r.SampleRequest != nil {
+		h, q := r.SampleRequest(name)
+		for k, v := range h {
+			d.Header[k] = v
+		}
+		for k, v := range q {
+			d.Query[k] = v
+		}
+	}
+	if d.Header.Get("Content-Type") == "" {
+		d.Header.Set("Content-Type", "application/json")
+	}
+	return d, nil
+}
+
 // SampleOf names the sample of the event type the registry calls native
 // (an alias included).
 func (r Registry) SampleOf(native string) (string, error) {
@@ -143,6 +188,15 @@ func (r Registry) SampleOf(native string) (string, error) {
 		return "", fmt.Errorf("%s names no event types (see --list for its samples)", r.Title)
 	}
 	return "", fmt.Errorf("%s has no such event type; it has %s", r.Name, strings.Join(natives, ", "))
+}
+
+// TypeMatches reports whether a CloudEvent type matches pattern: the type
+// itself, or a prefix ending in * ("io.cncf.distribution.blob.*", "*").
+func TypeMatches(pattern, ceType string) bool {
+	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(ceType, prefix)
+	}
+	return pattern == ceType
 }
 
 // sameNative reports whether two spellings name the same native type.

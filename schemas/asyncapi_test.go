@@ -3,7 +3,6 @@ package schemas_test
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"io/fs"
 	"net/url"
 	"regexp"
@@ -105,17 +104,22 @@ func decodeSamples(t *testing.T) []sample {
 	t.Helper()
 	var out []sample
 	for _, reg := range all.Registries {
-		files, err := fs.Glob(reg.Samples, "samples/*.json")
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no samples of %s: %v", reg.Name, err)
+		names := reg.SampleNames()
+		if len(names) == 0 {
+			t.Fatalf("no samples of %s", reg.Name)
 		}
-		for _, f := range files {
-			body, _ := fs.ReadFile(reg.Samples, f)
-			d, err := adaptertest.DecodeOne(reg.New(base), body)
+		for _, f := range names {
+			delivery, err := reg.SampleDelivery(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			events, err := reg.New(base).Decode(delivery)
 			if err != nil {
 				t.Fatalf("%s sample %s: %v", reg.Name, f, err)
 			}
-			out = append(out, sample{reg.Name + "/" + f, d})
+			for _, d := range events {
+				out = append(out, sample{reg.Name + "/" + f, d})
+			}
 		}
 	}
 	return out

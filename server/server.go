@@ -182,6 +182,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	publish, drop := filters(opts.Sources)
 	recv, err := receiver.New(receiver.Config{
 		Registries:       opts.Registries,
 		SchemaBase:       s.publicURL + "/schemas/",
@@ -193,6 +194,8 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		AllowedRate:      opts.AllowedRate,
 		SourceTokens:     opts.SourceTokens,
 		Verifiers:        verifiers,
+		Publish:          publish,
+		Drop:             drop,
 		Tracing:          opts.Tracing,
 		RawAuthorization: opts.RawAuthorization,
 		BasicAuth:        opts.BasicAuth,

@@ -1,9 +1,9 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -53,11 +53,13 @@ func TestServeEveryRegistry(t *testing.T) {
 		if !strings.Contains(banner.String(), reg.Title+":") || !strings.Contains(banner.String(), url) {
 			t.Errorf("the banner does not give %s's URL %s:\n%s", reg.Title, url, banner.String())
 		}
-		body, err := fs.ReadFile(reg.Samples, "samples/"+reg.DefaultSample+".json")
+		d, err := reg.SampleDelivery("")
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp, err := http.Post(url, "application/json", strings.NewReader(string(body)))
+		req, _ := http.NewRequest(http.MethodPost, url+"?"+d.Query.Encode(), bytes.NewReader(d.Body))
+		req.Header = d.Header
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

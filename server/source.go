@@ -15,6 +15,11 @@ type Source struct {
 	RequiredConsumers []string `yaml:"required-consumers,omitempty"`
 	// Tokens are the registry's own webhook tokens (--source-token).
 	Tokens []string `yaml:"tokens,omitempty"`
+	// Publish, when set, names the only CloudEvent types published (a
+	// trailing * matches any rest); Drop names types that are not. A
+	// dropped event is answered 2xx, "ignored": true, and counted.
+	Publish []string `yaml:"publish,omitempty"`
+	Drop    []string `yaml:"drop,omitempty"`
 	// StandardWebhooks and HMAC, when set, make every delivery of the
 	// registry carry a signature that verifies.
 	StandardWebhooks *StandardWebhooks `yaml:"standard-webhooks,omitempty"`
@@ -84,4 +89,13 @@ func verifiers(sources map[string]Source) (map[string][]receiver.Verifier, error
 		}
 	}
 	return out, nil
+}
+
+// filters gathers the sources' publish and drop lists.
+func filters(sources map[string]Source) (publish, drop map[string][]string) {
+	publish, drop = map[string][]string{}, map[string][]string{}
+	for name, src := range sources {
+		publish[name], drop[name] = src.Publish, src.Drop
+	}
+	return publish, drop
 }

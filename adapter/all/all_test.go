@@ -28,10 +28,12 @@ func TestEveryTypeAsListed(t *testing.T) {
 		}
 		dec := reg.New(base)
 		made := map[string]bool{}
-		files, _ := fs.Glob(reg.Samples, "samples/*.json")
-		for _, f := range files {
-			body, _ := fs.ReadFile(reg.Samples, f)
-			events, err := dec.Decode(adapter.Delivery{Body: body})
+		for _, f := range reg.SampleNames() {
+			delivery, err := reg.SampleDelivery(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			events, err := dec.Decode(delivery)
 			if err != nil {
 				t.Errorf("%s %s: %v", reg.Name, f, err)
 				continue

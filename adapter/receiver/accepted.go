@@ -1,8 +1,10 @@
 package receiver
 
 import (
+	"encoding/json"
 	"strconv"
 
+	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/internal/rawjson"
 	"github.com/hubwire/hubwire/sinks"
 )
@@ -14,6 +16,9 @@ type Accepted struct {
 	Source  string `json:"source"`
 	Subject string `json:"subject,omitempty"`
 	sinks.Receipt
+	// Ignored marks an event the source's filters kept from the broker:
+	// it has an id and a type, no receipt.
+	Ignored bool `json:"ignored,omitempty"`
 }
 
 // appendJSON appends a as json.NewEncoder writes it, newline included.
@@ -27,6 +32,9 @@ func (a Accepted) appendJSON(b []byte) []byte {
 	if a.Subject != "" {
 		b = append(b, `,"subject":`...)
 		b = rawjson.AppendString(b, a.Subject)
+	}
+	if a.Ignored {
+		return append(b, ",\"ignored\":true}\n"...)
 	}
 	b = append(b, `,"broker":`...)
 	b = rawjson.AppendString(b, a.Broker)
@@ -46,4 +54,27 @@ func (a Accepted) appendJSON(b []byte) []byte {
 // events (202), or none to publish (200).
 type Batch struct {
 	Events []Accepted `json:"events"`
+	// Rejected names the elements of the delivery that could not be read;
+	// the others are stored.
+	Rejected []adapter.RejectedElement `json:"rejected,omitempty"`
+}
+
+// appendJSON appends b as json.NewEncoder writes it, each event as
+// Accepted writes it (an ignored one without a receipt).
+func (b Batch) appendJSON(out []byte) []byte {
+	out = append(out, `{"events":[`...)
+	for i, a := range b.Events {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = a.appendJSON(out)
+		out = out[:len(out)-1] // its newline
+	}
+	out = append(out, ']')
+	if len(b.Rejected) > 0 {
+		rejected, _ := json.Marshal(b.Rejected)
+		out = append(out, `,"rejected":`...)
+		out = append(out, rejected...)
+	}
+	return append(out, "}\n"...)
 }

@@ -11,6 +11,7 @@ import (
 // them.
 type Metrics struct {
 	requests *prometheus.CounterVec
+	ignored  *prometheus.CounterVec
 }
 
 // NewMetrics registers the receiver's metrics with reg. The events it
@@ -21,8 +22,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "hubwire_webhook_requests_total",
 			Help: "Webhook deliveries answered, by source, HTTP status and reason.",
 		}, []string{"source", "status", "reason"}),
+		ignored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubwire_events_ignored_total",
+			Help: "Events a source's filters kept from the broker (answered 2xx, \"ignored\": true).",
+		}, []string{"source"}),
 	}
-	reg.MustRegister(m.requests)
+	reg.MustRegister(m.requests, m.ignored)
 	return m
 }
 
@@ -49,4 +54,10 @@ func (m *Metrics) request(source string, status int) {
 		reason = "other"
 	}
 	m.requests.WithLabelValues(source, strconv.Itoa(status), reason).Inc()
+}
+
+func (m *Metrics) countIgnored(source string) {
+	if m != nil {
+		m.ignored.WithLabelValues(source).Inc()
+	}
 }

@@ -52,6 +52,12 @@ type Config struct {
 	// SourceTokens are a source's own tokens (several, so that one can be
 	// rotated without downtime); the source then takes only those.
 	SourceTokens map[string][]string
+	// Publish and Drop filter a source's events by CloudEvent type (a
+	// trailing * matches any rest): with Publish, only the events it
+	// names are published; those Drop or the registry's own Drop name are
+	// not (unless Publish names them). A dropped event is answered 2xx,
+	// "ignored": true, and counted.
+	Publish, Drop map[string][]string
 	// Verifiers check the signatures of a source's deliveries (401 when
 	// one does not verify).
 	Verifiers map[string][]Verifier
@@ -94,6 +100,7 @@ type Config struct {
 type Receiver struct {
 	cfg     Config
 	sources map[string]adapter.Decoder
+	regs    map[string]adapter.Registry
 	token   [][sha256.Size]byte
 	// tokens are the digests each source accepts.
 	tokens   map[string][][sha256.Size]byte
@@ -117,12 +124,13 @@ func New(cfg Config) (*Receiver, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	r := &Receiver{cfg: cfg, sources: map[string]adapter.Decoder{}, token: [][sha256.Size]byte{sha256.Sum256([]byte(cfg.Token))}, tokens: map[string][][sha256.Size]byte{}}
+	r := &Receiver{cfg: cfg, sources: map[string]adapter.Decoder{}, regs: map[string]adapter.Registry{}, token: [][sha256.Size]byte{sha256.Sum256([]byte(cfg.Token))}, tokens: map[string][][sha256.Size]byte{}}
 	for _, reg := range cfg.Registries {
 		if _, dup := r.sources[reg.Name]; dup || reg.Name == "" || reg.New == nil {
 			return nil, fmt.Errorf("registry %q: named twice, unnamed, or without a decoder", reg.Name)
 		}
 		r.sources[reg.Name] = reg.New(cfg.SchemaBase)
+		r.regs[reg.Name] = reg
 		r.tokens[reg.Name] = r.token
 	}
 	for name, toks := range cfg.SourceTokens {
@@ -226,7 +234,13 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 		valid = r.token
 	}
 	if authorized := r.authorized(req, pathToken, valid); !known || !authorized {
-		log(slog.LevelInfo, "webhook refused", "status", http.StatusNotFound, "reason", "unknown source or token")
+		reason := "unknown source or token"
+		if !known && looksLikeAName(sourceName) {
+			// Named, so that a route misspelt in a registry's settings can
+			// be found; a tokens-long path element is never logged.
+			reason = fmt.Sprintf("unknown source %q (the sources are %s)", sourceName, strings.Join(r.cfg.Registries.Names(), ", "))
+		}
+		log(slog.LevelInfo, "webhook refused", "status", http.StatusNotFound, "reason", reason)
 		if !known {
 			sourceName = "unknown"
 		}
@@ -324,7 +338,8 @@ func (r *Receiver) handshake(w http.ResponseWriter, req *http.Request) {
 // deliver runs one delivery through decode and store and returns the
 // answer; the id of its (first) event once there is one.
 func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder) (int, any, string) {
-	if ct := req.Header.Get("Content-Type"); !isJSON(ct) {
+	reg := r.regs[source]
+	if ct := req.Header.Get("Content-Type"); !isJSON(ct) && !isOneOf(ct, reg.MediaTypes) {
 		return http.StatusUnsupportedMediaType, ErrorBody{Error: fmt.Sprintf("Content-Type %q is not JSON: send the body as Content-Type: application/json", ct)}, ""
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, r.cfg.MaxBodyBytes))
@@ -340,8 +355,16 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 			return http.StatusUnauthorized, ErrorBody{Error: "signature: " + err.Error()}, ""
 		}
 	}
-	events, err := dec.Decode(adapter.Delivery{Header: req.Header, Body: body})
+	delivery := adapter.Delivery{Header: req.Header, Query: req.URL.Query(), Body: body}
+	events, err := dec.Decode(delivery)
+	var rejected *adapter.Rejected
+	if errors.As(err, &rejected) && len(events) > 0 {
+		err = nil // the events read are stored; the answer names the rest
+	}
 	if err != nil {
+		if other, ok := r.recognize(source, delivery); ok {
+			return http.StatusBadRequest, ErrorBody{Error: fmt.Sprintf("this is a %s delivery, not a %s one; send it to /hooks/%s/<token>", other.Title, reg.Title, other.Name)}, ""
+		}
 		var fe *adapter.FieldError
 		if errors.As(err, &fe) {
 			return http.StatusBadRequest, ErrorBody{Error: fe.Error(), Field: fe.Field}, ""
@@ -365,6 +388,17 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 	var several []Accepted // only for a delivery of several events: most carry one
 	for i, d := range events {
 		e := &d.Event
+		if r.dropped(source, reg, e.Type()) {
+			r.cfg.Metrics.countIgnored(source)
+			a := Accepted{ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(), Ignored: true}
+			if i == 0 {
+				first = a
+			}
+			if len(events) > 1 {
+				several = append(several, a)
+			}
+			continue
+		}
 		if tp != "" {
 			e.SetExtension("traceparent", tp)
 			if ts != "" {
@@ -386,10 +420,64 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 			several = append(several, a)
 		}
 	}
-	if several == nil {
-		return http.StatusAccepted, first, first.ID
+	status := http.StatusAccepted
+	if !slices.ContainsFunc(append(several, first), func(a Accepted) bool { return !a.Ignored }) {
+		status = http.StatusOK // nothing was published
 	}
-	return http.StatusAccepted, Batch{Events: several}, first.ID
+	if several == nil && rejected == nil {
+		return status, first, first.ID
+	}
+	if several == nil {
+		several = []Accepted{first}
+	}
+	b := Batch{Events: several}
+	if rejected != nil {
+		b.Rejected = rejected.Elements
+	}
+	return status, b, first.ID
+}
+
+// dropped reports whether the filters keep an event of ceType of source
+// from being published.
+func (r *Receiver) dropped(source string, reg adapter.Registry, ceType string) bool {
+	matches := func(patterns []string) bool {
+		return slices.ContainsFunc(patterns, func(p string) bool { return adapter.TypeMatches(p, ceType) })
+	}
+	publish := r.cfg.Publish[source]
+	switch {
+	case len(publish) > 0 && !matches(publish):
+		return true
+	case matches(r.cfg.Drop[source]):
+		return true
+	case matches(reg.Drop):
+		return !matches(publish)
+	}
+	return false
+}
+
+// recognize finds the registry, other than source, that a delivery its
+// decoder refused looks like it came from.
+func (r *Receiver) recognize(source string, d adapter.Delivery) (adapter.Registry, bool) {
+	for _, reg := range r.cfg.Registries {
+		if reg.Name != source && reg.Recognizes != nil && reg.Recognizes(d) {
+			return reg, true
+		}
+	}
+	return adapter.Registry{}, false
+}
+
+// looksLikeAName tells a path element that may be logged (a registry's
+// name misspelt) from one that may be a token (16 characters or more).
+func looksLikeAName(s string) bool {
+	if s == "" || len(s) >= 16 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // notStored is the answer for an event the store did not take.
@@ -500,6 +588,15 @@ func (r *Receiver) asyncAPI(w http.ResponseWriter, req *http.Request) {
 	w.Write(b)
 }
 
+// isOneOf reports whether the media type of ct is one of types.
+func isOneOf(ct string, types []string) bool {
+	if len(types) == 0 {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && slices.Contains(types, mt)
+}
+
 // isJSON accepts what a registry may send: no Content-Type at all (Docker
 // Hub does not document one), application/json, or any +json type.
 func isJSON(ct string) bool {
@@ -530,8 +627,12 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	if a, ok := body.(Accepted); ok { // every delivery's answer: no reflection
+	switch a := body.(type) { // every delivery's answer: no reflection
+	case Accepted:
 		w.Write(a.appendJSON(make([]byte, 0, 256)))
+		return
+	case Batch:
+		w.Write(a.appendJSON(make([]byte, 0, 256*len(a.Events))))
 		return
 	}
 	json.NewEncoder(w).Encode(body)

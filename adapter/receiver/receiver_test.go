@@ -38,6 +38,18 @@ func serveReceiver(t *testing.T, maxBody int64, logs io.Writer) (*httptest.Serve
 // serveRegistries is serveReceiver for the registries regs.
 func serveRegistries(t *testing.T, regs adapter.List, maxBody int64, logs io.Writer) (*httptest.Server, *server.Server) {
 	t.Helper()
+	return serve(t, regs, maxBody, logs, nil)
+}
+
+// serveRegistriesWith is serveRegistries with a change to the receiver's
+// configuration.
+func serveRegistriesWith(t *testing.T, regs adapter.List, change func(*receiver.Config)) (*httptest.Server, *server.Server) {
+	t.Helper()
+	return serve(t, regs, 1<<20, nil, change)
+}
+
+func serve(t *testing.T, regs adapter.List, maxBody int64, logs io.Writer, change func(*receiver.Config)) (*httptest.Server, *server.Server) {
+	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 1 << 20, Logger: quiet})
 	if err != nil {
@@ -60,7 +72,7 @@ func serveRegistries(t *testing.T, regs adapter.List, maxBody int64, logs io.Wri
 	if err != nil {
 		t.Fatal(err)
 	}
-	recv, err := receiver.New(receiver.Config{
+	cfg := receiver.Config{
 		Registries:   regs,
 		SchemaBase:   "http://x/schemas/",
 		Store:        st,
@@ -68,7 +80,11 @@ func serveRegistries(t *testing.T, regs adapter.List, maxBody int64, logs io.Wri
 		MaxBodyBytes: maxBody,
 		Schemas:      schemas.FS(),
 		Logger:       slog.New(slog.NewTextHandler(logs, nil)),
-	})
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	recv, err := receiver.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/hubwire/hubwire/server"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 
+	"github.com/hubwire/hubwire/adapter/all"
 	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/schemas"
 	"github.com/hubwire/hubwire/schemas/schematest"
@@ -445,4 +446,22 @@ func TestBrokerCredentialsNotShown(t *testing.T) {
 	if b := banner(inst); code != 0 || strings.Contains(b+out.String(), "pa55word") || !strings.Contains(b, srv.ClientURL()) {
 		t.Errorf("config check (%d):\n%s\nbanner:\n%s", code, out.String(), b)
 	}
+}
+
+// TestSourceFilters: a type the config file drops is answered 200,
+// "ignored": true with its would-be id, and never stored; the others are.
+func TestSourceFilters(t *testing.T) {
+	path := configFile(t, "sources:\n  dtr:\n    drop: [com.docker.dtr.tag.pull, com.docker.dtr.manifest.*]\n")
+	inst := startHubwire(t, t.TempDir(), "--config", path)
+	dtr, _ := all.Registries.Get("dtr")
+	pull, _ := dtr.Sample("tag-pull")
+	a := post(t, inst.WebhookURL("dtr"), "application/json", pull)
+	if a.status != 200 || a.body["ignored"] != true || a.body["type"] != "com.docker.dtr.tag.pull" || len(a.body["id"].(string)) != 32 || a.body["seq"] != nil {
+		t.Errorf("dropped: %d %v", a.status, a.body)
+	}
+	push, _ := dtr.Sample("tag-push")
+	if a := post(t, inst.WebhookURL("dtr"), "application/json", push); a.status != 202 || a.body["seq"] != float64(1) {
+		t.Errorf("kept: %d %v", a.status, a.body)
+	}
+	natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", 1)
 }

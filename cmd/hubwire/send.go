@@ -61,29 +61,39 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return fmt.Errorf("--to %q: want the receiver's webhook URL, http(s)://host/hooks/%s/<token>", to, source)
 	}
 
-	var body []byte
+	d := adapter.Delivery{Header: http.Header{"Content-Type": {"application/json"}}}
 	switch {
 	case file == "-":
-		body, err = io.ReadAll(os.Stdin)
+		d.Body, err = io.ReadAll(os.Stdin)
 	case file != "":
-		body, err = os.ReadFile(file)
+		d.Body, err = os.ReadFile(file)
 	default:
-		body, err = pickSample(reg, typ, sample)
+		var name string
+		if name, err = pickSample(reg, typ, sample); err == nil {
+			d, err = reg.SampleDelivery(name) // with the headers and query it is sent with
+		}
 	}
 	if err != nil {
 		return err
 	}
 	if fresh && file == "" && reg.Freshen != nil {
-		body = reg.Freshen(body, time.Now().UTC())
+		d.Body = reg.Freshen(d.Body, time.Now().UTC())
+	}
+	if len(d.Query) > 0 {
+		sep := "?"
+		if strings.Contains(to, "?") {
+			sep = "&"
+		}
+		to += sep + d.Query.Encode()
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, bytes.NewReader(d.Body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header = d.Header
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("posting to %s: %s", redact.HostOr(to, "the receiver"), redact.Error(err))
@@ -100,9 +110,9 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	return nil
 }
 
-// pickSample chooses by --sample, or by --type, or the registry's
-// everyday delivery.
-func pickSample(reg adapter.Registry, typ, sample string) ([]byte, error) {
+// pickSample names the sample --sample or --type chooses; "" for the
+// registry's everyday delivery.
+func pickSample(reg adapter.Registry, typ, sample string) (string, error) {
 	if sample == "" && typ != "" {
 		if len(reg.NativeNames()) == 0 {
 			var named []string
@@ -111,12 +121,12 @@ func pickSample(reg adapter.Registry, typ, sample string) ([]byte, error) {
 					named = append(named, r.Name)
 				}
 			}
-			return nil, fmt.Errorf("--type is for %s; %s names no event types (see --list for its samples)", oneOf(named), reg.Title)
+			return "", fmt.Errorf("--type is for %s; %s names no event types (see --list for its samples)", oneOf(named), reg.Title)
 		}
 		var err error
 		if sample, err = reg.SampleOf(typ); err != nil {
-			return nil, fmt.Errorf("--type %q: %w", typ, err)
+			return "", fmt.Errorf("--type %q: %w", typ, err)
 		}
 	}
-	return reg.Sample(sample)
+	return sample, nil
 }

@@ -17,7 +17,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"regexp"
 	"slices"
@@ -150,11 +149,11 @@ func gather(regs adapter.List) (facts, error) {
 // decodeSample decodes the sample of t and returns its event of type t.
 func decodeSample(r adapter.Registry, dec adapter.Decoder, t adapter.EventType) (*adapter.Decoded, error) {
 	file := "samples/" + t.Sample + ".json"
-	body, err := fs.ReadFile(r.Samples, file)
+	delivery, err := r.SampleDelivery(t.Sample)
 	if err != nil {
 		return nil, fmt.Errorf("%s: the sample of %s: %w", r.Name, t.Type, err)
 	}
-	events, err := dec.Decode(adapter.Delivery{Body: body})
+	events, err := dec.Decode(delivery)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", r.Name, file, err)
 	}
