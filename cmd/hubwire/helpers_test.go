@@ -7,9 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -42,9 +42,12 @@ func startHubwire(t *testing.T, dataDir string, flags ...string) *server.Server 
 	return inst
 }
 
+// fixture is one sample delivery of a registry, as the registry sends it.
 type fixture struct {
 	source, name string
 	body         []byte
+	header       http.Header
+	query        url.Values
 }
 
 // fixtures are every sample delivery of every registry.
@@ -52,20 +55,48 @@ func fixtures(t *testing.T) []fixture {
 	t.Helper()
 	var out []fixture
 	for _, reg := range all.Registries {
-		entries, err := fs.ReadDir(reg.Samples, "samples")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			b, err := fs.ReadFile(reg.Samples, "samples/"+e.Name())
+		for _, name := range reg.SampleNames() {
+			d, err := reg.SampleDelivery(name)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, fixture{reg.Name, e.Name(), b})
+			out = append(out, fixture{reg.Name, name + ".json", d.Body, d.Header, d.Query})
 		}
 	}
 	if len(out) < 20 {
 		t.Fatalf("only %d fixtures", len(out))
+	}
+	return out
+}
+
+// deliver posts body, the fixture's or another, to inst as the registry
+// sends the fixture: its headers, its query.
+func (f fixture) deliver(t *testing.T, inst *server.Server, body []byte) answer {
+	t.Helper()
+	url := inst.WebhookURL(f.source)
+	if len(f.query) > 0 {
+		url += "?" + f.query.Encode()
+	}
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range f.header {
+		req.Header[k] = v
+	}
+	return do(t, req)
+}
+
+// receipts are the events an answer names: the answer itself for a
+// delivery of one event, its "events" for one of several.
+func receipts(a answer) []map[string]any {
+	events, ok := a.body["events"].([]any)
+	if !ok {
+		return []map[string]any{a.body}
+	}
+	out := make([]map[string]any, 0, len(events))
+	for _, e := range events {
+		out = append(out, e.(map[string]any))
 	}
 	return out
 }
