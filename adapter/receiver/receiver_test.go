@@ -205,6 +205,10 @@ func TestTokenNeverLogged(t *testing.T) {
 	request(t, "POST", ts.URL+"/hooks/dtr/"+token, "application/json", `{`)
 	request(t, "POST", ts.URL+"/hooks/"+token, "application/json", tagPush) // source left out by mistake
 	request(t, "POST", ts.URL+"/hooks/dtr?access_token="+token, "application/json", tagPush)
+	request(t, "POST", ts.URL+"/hooks/harbour/"+token, "application/json", tagPush) // a misspelt source
+	if !strings.Contains(logs.String(), `unknown source \"harbour\" (the sources are `+strings.Join(all.Registries.Names(), ", ")+`)`) {
+		t.Errorf("the misspelt source is not named:\n%s", logs.String())
+	}
 	if strings.Contains(logs.String(), token) {
 		t.Errorf("token in the log:\n%s", logs.String())
 	}
