@@ -386,6 +386,7 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 	}
 	var first Accepted
 	var several []Accepted // only for a delivery of several events: most carry one
+	published := 0
 	for i, d := range events {
 		e := &d.Event
 		if r.dropped(source, reg, e.Type()) {
@@ -412,6 +413,7 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 			status, answer := r.notStored(e.ID(), err)
 			return status, answer, e.ID()
 		}
+		published++
 		a := Accepted{ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(), Receipt: receipt}
 		if i == 0 {
 			first = a
@@ -420,9 +422,9 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 			several = append(several, a)
 		}
 	}
-	status := http.StatusAccepted
-	if !slices.ContainsFunc(append(several, first), func(a Accepted) bool { return !a.Ignored }) {
-		status = http.StatusOK // nothing was published
+	status := http.StatusOK // nothing was published: every event ignored
+	if published > 0 {
+		status = http.StatusAccepted
 	}
 	if several == nil && rejected == nil {
 		return status, first, first.ID
