@@ -44,6 +44,15 @@ func FuzzDecode(f *testing.F) {
 			if !json.Valid(d.Event.Data()) {
 				t.Fatalf("data is not JSON: %q", d.Event.Data())
 			}
+			// The data is written by hand: it must be what encoding/json
+			// writes of the Data it decodes to.
+			var back Data
+			if err := json.Unmarshal(d.Event.Data(), &back); err != nil {
+				t.Fatalf("data does not decode into Data: %v", err)
+			}
+			if want, _ := json.Marshal(back); string(want) != string(d.Event.Data()) {
+				t.Fatalf("data\n %s\nis not what json.Marshal writes of it:\n %s", d.Event.Data(), want)
+			}
 			if again[i].Event.ID() != d.Event.ID() {
 				t.Fatalf("id %s then %s", d.Event.ID(), again[i].Event.ID())
 			}
