@@ -53,6 +53,11 @@ type Registry struct {
 	// its body alone does not say what it is (GitHub's X-GitHub-Event,
 	// Quay's ?event=); nil for none.
 	SampleRequest func(sample string) (http.Header, url.Values)
+	// WebhookHint is what the banner of hubwire serve prints after the
+	// registry's webhook URL, for a registry whose URL needs more than the
+	// URL itself (Quay's ?event=<kind>, one notification per kind); empty
+	// for none.
+	WebhookHint string
 }
 
 // EventType is one kind of event a registry makes, under every name it

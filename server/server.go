@@ -316,7 +316,10 @@ func (s *Server) Describe(w io.Writer) {
 		width = max(width, len(r.Title))
 	}
 	for _, r := range s.opts.Registries {
-		fmt.Fprintf(w, "  %-*s  %s\n", width+1, r.Title+":", s.WebhookURL(r.Name))
+		// The hint is said where the URL is copied from, since a URL that
+		// needs more (Quay's ?event=) fails only at the first delivery; an
+		// empty hint leaves the line as it was.
+		fmt.Fprintf(w, "  %-*s  %s%s\n", width+1, r.Title+":", s.WebhookURL(r.Name), r.WebhookHint)
 	}
 	fmt.Fprintf(w, "\nWatch the events:  %s\n", s.broker.watch)
 	fmt.Fprintf(w, "Schemas:           %s/schemas/<name>.json\n", s.publicURL)

@@ -53,6 +53,11 @@ func TestServeEveryRegistry(t *testing.T) {
 		if !strings.Contains(banner.String(), reg.Title+":") || !strings.Contains(banner.String(), url) {
 			t.Errorf("the banner does not give %s's URL %s:\n%s", reg.Title, url, banner.String())
 		}
+		// A registry's line is its title and URL, then its hint if it has
+		// one: the lines of those without stay as they were.
+		if line := url + reg.WebhookHint + "\n"; !strings.Contains(banner.String(), line) {
+			t.Errorf("the banner's line for %s does not end in %q:\n%s", reg.Title, line, banner.String())
+		}
 		d, err := reg.SampleDelivery("")
 		if err != nil {
 			t.Fatal(err)

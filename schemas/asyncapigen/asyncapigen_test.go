@@ -93,7 +93,12 @@ func TestGenerateFollowsTheList(t *testing.T) {
 	if d := doc.Components.Schemas["natsHeaders"].Properties["ce-source"].Description; !strings.Contains(d, "https://acme.example/<namespace>/<name>") {
 		t.Errorf("ce-source: %q", d)
 	}
-	if d := doc.Info.Description; !strings.Contains(d, "(Docker Hub, DTR, Acme)") {
+	// Every registry's title, in the list's order, the added one last.
+	var titles []string
+	for _, r := range all.Registries {
+		titles = append(titles, r.Title)
+	}
+	if d := doc.Info.Description; !strings.Contains(d, "("+strings.Join(append(titles, "Acme"), ", ")+")") || !strings.Contains(d, "(Docker Hub, DTR, ") {
 		t.Errorf("info: %q", d)
 	}
 }
