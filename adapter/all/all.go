@@ -11,6 +11,7 @@ import (
 	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/github"
 )
 
 // Registries are the registries hubwire serves, in the order it prints
@@ -18,4 +19,5 @@ import (
 var Registries = adapter.List{
 	dockerhub.Registry,
 	dtr.Registry,
+	github.Registry,
 }
