@@ -62,6 +62,7 @@ fuzz:
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzCanonicalJSONStrings$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dockerhub -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/github -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzPayload$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzPayloadStrings$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME)
