@@ -47,7 +47,7 @@ func TestDecodeSamples(t *testing.T) {
 	)
 	tests := []struct {
 		sample, ceType, event, subject, source, tag, digest, actor, packageType string
-		time                                                                  time.Time
+		time                                                                    time.Time
 	}{
 		{"package-published", "com.github.package.published", "package", "codertocat/hello-world-npm@" + octoDigest,
 			"https://ghcr.io/codertocat/hello-world-npm", "", octoDigest, "Codertocat", "npm", octocat},
@@ -286,4 +286,3 @@ func TestSourceIsAURIWhateverTheName(t *testing.T) {
 		t.Errorf("source %q, want %q", got, want)
 	}
 }
-
