@@ -35,6 +35,10 @@ type StandardWebhooks struct {
 // HMAC configures a signature header of the common shape: an HMAC of
 // the body, in hex or base64, after an optional prefix.
 type HMAC struct {
+	// Preset names a registry's scheme, so that only the secrets need
+	// saying: "github" is X-Hub-Signature-256, "sha256=" + hex
+	// HMAC-SHA256. Fields set beside it win.
+	Preset    string   `yaml:"preset,omitempty"`
 	Header    string   `yaml:"header"`
 	Algorithm string   `yaml:"algorithm"`
 	Encoding  string   `yaml:"encoding"`
@@ -81,6 +85,10 @@ func verifiers(sources map[string]Source) (map[string][]receiver.Verifier, error
 			out[name] = append(out[name], v)
 		}
 		if h := src.HMAC; h != nil {
+			h, err := h.withPreset()
+			if err != nil {
+				return nil, fmt.Errorf("sources: %s: hmac: %w", name, err)
+			}
 			v, err := receiver.NewHMAC(h.Header, cmp.Or(h.Algorithm, "sha256"), cmp.Or(h.Encoding, "hex"), h.Prefix, h.Secrets)
 			if err != nil {
 				return nil, fmt.Errorf("sources: %s: hmac: %w", name, err)
@@ -89,6 +97,28 @@ func verifiers(sources map[string]Source) (map[string][]receiver.Verifier, error
 		}
 	}
 	return out, nil
+}
+
+// hmacPresets are the schemes hmac's preset names.
+var hmacPresets = map[string]HMAC{
+	"github": {Header: "X-Hub-Signature-256", Algorithm: "sha256", Encoding: "hex", Prefix: "sha256="},
+}
+
+// withPreset is h with what its preset says filled in where h says nothing.
+func (h *HMAC) withPreset() (*HMAC, error) {
+	if h.Preset == "" {
+		return h, nil
+	}
+	p, ok := hmacPresets[h.Preset]
+	if !ok {
+		return nil, fmt.Errorf("unknown preset %q; there is: github", h.Preset)
+	}
+	c := *h
+	c.Header = cmp.Or(c.Header, p.Header)
+	c.Algorithm = cmp.Or(c.Algorithm, p.Algorithm)
+	c.Encoding = cmp.Or(c.Encoding, p.Encoding)
+	c.Prefix = cmp.Or(c.Prefix, p.Prefix)
+	return &c, nil
 }
 
 // filters gathers the sources' publish and drop lists.

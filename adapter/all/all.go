@@ -11,6 +11,7 @@ import (
 	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/github"
 	"github.com/hubwire/hubwire/adapter/quay"
 )
 
@@ -19,5 +20,6 @@ import (
 var Registries = adapter.List{
 	dockerhub.Registry,
 	dtr.Registry,
+	github.Registry,
 	quay.Registry,
 }

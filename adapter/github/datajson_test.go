@@ -1,0 +1,34 @@
+package github
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
+)
+
+func dataCases(s string) []Data {
+	facts := adapter.Facts{Registry: "github", Repository: "a/" + s, Namespace: "a", Name: s, Tag: s, Digest: "sha256:" + s, Actor: s,
+		Action: "package.published", OccurredAt: time.UnixMicro(1417566161123456).UTC()}
+	return []Data{
+		{},
+		{Facts: facts, Payload: json.RawMessage(`{"action":"published"}`)},
+		{Facts: facts, Event: s, PackageType: s, MediaType: s, PackageURL: "ghcr.io/a/" + s + ":", Payload: json.RawMessage(`{"a":"\u003c\u0026\u003e"}`)},
+	}
+}
+
+func TestDataJSONAsMarshal(t *testing.T) {
+	for _, s := range []string{"plain", `q"b\s<&>` + "\t\x01\u2028é\xff"} {
+		adaptertest.SameAsMarshal(t, dataCases(s))
+	}
+}
+
+func FuzzDataJSON(f *testing.F) {
+	f.Add("plain")
+	f.Add("\xff<\u2029>\\\"")
+	f.Fuzz(func(t *testing.T, s string) {
+		adaptertest.SameAsMarshal(t, dataCases(s))
+	})
+}
