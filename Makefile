@@ -57,10 +57,12 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./adapter/dockerhub -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/distribution -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzCanonicalJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzCanonicalJSONStrings$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dockerhub -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/distribution -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzPayload$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzPayloadStrings$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME)
