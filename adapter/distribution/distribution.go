@@ -88,7 +88,8 @@ type Data struct {
 	adapter.Facts
 	// EventID is distribution's own id of the event (events[].id).
 	EventID string `json:"event_id,omitempty"`
-	// Host is the registry's host as the client addressed it.
+	// Host is the registry's host as the client addressed it
+	// (request.host), else the one in target.url or source.addr.
 	Host string `json:"host,omitempty"`
 	// MediaType is the media type of the manifest or blob.
 	MediaType string `json:"media_type,omitempty"`

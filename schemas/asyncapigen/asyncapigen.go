@@ -132,8 +132,11 @@ func gather(regs adapter.List) (facts, error) {
 				}
 				form += " for the " + g.subject
 			} else {
-				repo := url.PathEscape(d.Address.Namespace) + "/" + url.PathEscape(d.Address.Name)
-				form = strings.Replace(form, repo, "<namespace>/<name>", 1)
+				repo, placeholder := url.PathEscape(d.Address.Namespace)+"/"+url.PathEscape(d.Address.Name), "<namespace>/<name>"
+				if d.Address.Namespace == "" { // a one-level repository (distribution's hello-world)
+					repo, placeholder = url.PathEscape(d.Address.Name), "<name>"
+				}
+				form = strings.Replace(form, repo, placeholder, 1)
 			}
 			if !slices.Contains(f.sourceForms, form) {
 				f.sourceForms = append(f.sourceForms, form)
