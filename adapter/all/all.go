@@ -9,6 +9,7 @@ package all
 
 import (
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/distribution"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/adapter/github"
@@ -21,5 +22,6 @@ var Registries = adapter.List{
 	dockerhub.Registry,
 	dtr.Registry,
 	github.Registry,
+	distribution.Registry,
 	quay.Registry,
 }
