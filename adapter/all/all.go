@@ -9,6 +9,7 @@ package all
 
 import (
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/acr"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
 )
@@ -18,4 +19,5 @@ import (
 var Registries = adapter.List{
 	dockerhub.Registry,
 	dtr.Registry,
+	acr.Registry,
 }

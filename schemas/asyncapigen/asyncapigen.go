@@ -132,8 +132,13 @@ func gather(regs adapter.List) (facts, error) {
 				}
 				form += " for the " + g.subject
 			} else {
-				repo := url.PathEscape(d.Address.Namespace) + "/" + url.PathEscape(d.Address.Name)
-				form = strings.Replace(form, repo, "<namespace>/<name>", 1)
+				repo, as := url.PathEscape(d.Address.Namespace)+"/"+url.PathEscape(d.Address.Name), "<namespace>/<name>"
+				if d.Address.Namespace == "" {
+					// A repository of one path element, in a registry
+					// whose repositories need no namespace.
+					repo, as = url.PathEscape(d.Address.Name), "<name>"
+				}
+				form = strings.Replace(form, repo, as, 1)
 			}
 			if !slices.Contains(f.sourceForms, form) {
 				f.sourceForms = append(f.sourceForms, form)
@@ -468,7 +473,7 @@ func attributes(f facts, b broker) []attribute {
 	return append(attrs,
 		attribute{b.header + "dataschema", true, uri, "The URI of the data's JSON Schema, served by hubwire at <public-url>/schemas/<name>.json; each message's payload is that schema."},
 		attribute{b.header + "partitionkey", true, nonEmpty, orList(append([]string{"The repository (<namespace>/<name>)"}, globalKeys...)) + "; one partition key keeps its events in order."},
-		attribute{b.header + "repository", false, append(slices.Clip(str), member{"pattern", "^[^/]+/.+$"}), "The repository, <namespace>/<name>, on every event that has one."},
+		attribute{b.header + "repository", false, append(slices.Clip(str), member{"pattern", "^[^/]+(/.+)?$"}), "The repository, <namespace>/<name> (or a bare <name>, in a registry whose repositories need no namespace), on every event that has one."},
 		attribute{b.header + "tag", false, nonEmpty, "The tag, when the registry names one."},
 		attribute{b.header + "digest", false, nonEmpty, "The digest, when the registry names one."},
 		attribute{b.header + "traceparent", false, str, "W3C trace context of the delivery, with hubwire serve --tracing."},
