@@ -116,6 +116,10 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	if err != nil {
 		return nil, adapter.Errorf("timestamp", "%q is not an RFC 3339 time", d.Timestamp)
 	}
+	// An offset can carry year 0 or 9999 out of the range RFC 3339 writes.
+	if y := occurred.UTC().Year(); y < 1 || y > 9999 {
+		return nil, adapter.Errorf("timestamp", "%q is not a time in years 1 to 9999", d.Timestamp)
+	}
 	t := d.Target
 	if t == nil {
 		if known {
@@ -208,16 +212,22 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 // DNS name with an optional port. The documented quarantine sample sends
 // "[registry].azurecr.io", which would make source no URI.
 func validHost(h string) bool {
-	if h == "" || len(h) > 253 {
+	name, port, hasPort := strings.Cut(h, ":")
+	if name == "" || len(name) > 253 || name[0] == '.' || name[0] == '-' || hasPort && (port == "" || len(port) > 5) {
 		return false
 	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == ':') {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
 			return false
 		}
 	}
-	return h[0] != '.' && h[0] != ':' && h[0] != '-'
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // recognizes reports whether a delivery looks like ACR's: its User-Agent,
