@@ -101,7 +101,13 @@ func TestEverySampleBecomesOneCloudEvent(t *testing.T) {
 				if !strings.HasPrefix(msg.Subject, "hubwire.events."+source+".") || strings.Count(msg.Subject, ".") != 5 {
 					t.Errorf("%s: NATS subject %s", name, msg.Subject)
 				}
-				if repo != "" && !strings.HasSuffix(msg.Subject, "."+natssink.Token(strings.Split(repo, "/")[0])+"."+natssink.Token(strings.SplitN(repo, "/", 2)[1])) {
+				// A repository of one path element (ACR's hello-world) has
+				// no namespace: its subject's namespace token is _.
+				ns, repoName, nested := strings.Cut(repo, "/")
+				if !nested {
+					ns, repoName = "", repo
+				}
+				if repo != "" && !strings.HasSuffix(msg.Subject, "."+natssink.Token(ns)+"."+natssink.Token(repoName)) {
 					t.Errorf("%s: NATS subject %s does not end in the repository %s", name, msg.Subject, repo)
 				}
 				if bytes.Contains(msg.Data, []byte("callback_url")) || bytes.Contains(msg.Data, []byte("/hook/")) {
