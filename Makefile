@@ -59,6 +59,7 @@ fuzz:
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/github -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/distribution -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/acr -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzCanonicalJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzCanonicalJSONStrings$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)

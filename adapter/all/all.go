@@ -9,6 +9,7 @@ package all
 
 import (
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/acr"
 	"github.com/hubwire/hubwire/adapter/distribution"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
@@ -23,5 +24,6 @@ var Registries = adapter.List{
 	dtr.Registry,
 	github.Registry,
 	distribution.Registry,
+	acr.Registry,
 	quay.Registry,
 }

@@ -104,10 +104,10 @@ func TestEverySampleBecomesOneCloudEvent(t *testing.T) {
 				if !strings.HasPrefix(msg.Subject, "hubwire.events."+source+".") || strings.Count(msg.Subject, ".") != 5 {
 					t.Errorf("%s: NATS subject %s", name, msg.Subject)
 				}
-				// A one-level repository (distribution's "hello-world") has
-				// no namespace: its token is "_".
-				ns, repoName, ok := strings.Cut(repo, "/")
-				if !ok {
+				// A repository of one path element (ACR's hello-world) has
+				// no namespace: its subject's namespace token is _.
+				ns, repoName, nested := strings.Cut(repo, "/")
+				if !nested {
 					ns, repoName = "", repo
 				}
 				if repo != "" && !strings.HasSuffix(msg.Subject, "."+natssink.Token(ns)+"."+natssink.Token(repoName)) {

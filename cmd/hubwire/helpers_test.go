@@ -107,6 +107,14 @@ func freshen(body []byte, source string, now time.Time) []byte {
 	return reg.Freshen(body, now)
 }
 
+// globalType reports whether the registry source lists ceType as an event
+// of no repository (DTR's scanner update).
+func globalType(source, ceType string) bool {
+	reg, _ := all.Registries.Get(source)
+	typ, _ := reg.Type(ceType)
+	return typ.Global
+}
+
 type answer struct {
 	status int
 	header http.Header

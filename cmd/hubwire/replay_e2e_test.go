@@ -84,9 +84,9 @@ func postGroup(t *testing.T, inst *server.Server, occurred time.Time) []storedEv
 			}
 			subject, _ := r["subject"].(string)
 			s := storedEvent{id: r["id"].(string), typ: r["type"].(string), seq: uint64(r["seq"].(float64)), key: "scanner"}
-			// Every distribution event has a repository, which may be one
-			// level ("hello-world").
-			if repo, _, _ := strings.Cut(strings.Split(subject, "@")[0], ":"); strings.Contains(repo, "/") || f.source == "distribution" {
+			// A repository may be one path element (ACR's hello-world):
+			// what tells a global event is its type.
+			if repo, _, _ := strings.Cut(strings.Split(subject, "@")[0], ":"); !globalType(f.source, s.typ) {
 				s.repo, s.key = repo, repo
 			}
 			out = append(out, s)

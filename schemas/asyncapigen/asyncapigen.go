@@ -471,7 +471,7 @@ func attributes(f facts, b broker) []attribute {
 	return append(attrs,
 		attribute{b.header + "dataschema", true, uri, "The URI of the data's JSON Schema, served by hubwire at <public-url>/schemas/<name>.json; each message's payload is that schema."},
 		attribute{b.header + "partitionkey", true, nonEmpty, orList(append([]string{"The repository (<namespace>/<name>)"}, globalKeys...)) + "; one partition key keeps its events in order."},
-		attribute{b.header + "repository", false, append(slices.Clip(str), member{"pattern", "^[^/]+(/.+)?$"}), "The repository, <namespace>/<name> (just <name> where the registry allows one-level names, as CNCF distribution does), on every event that has one."},
+		attribute{b.header + "repository", false, append(slices.Clip(str), member{"pattern", "^[^/]+(/.+)?$"}), "The repository, <namespace>/<name> (or a bare <name>, in a registry whose repositories need no namespace), on every event that has one."},
 		attribute{b.header + "tag", false, nonEmpty, "The tag, when the registry names one."},
 		attribute{b.header + "digest", false, nonEmpty, "The digest, when the registry names one."},
 		attribute{b.header + "traceparent", false, str, "W3C trace context of the delivery, with hubwire serve --tracing."},
