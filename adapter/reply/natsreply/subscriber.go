@@ -176,6 +176,10 @@ func (s *Subscriber) Stop() {
 		c.Stop()
 	}
 	s.busy.Wait()
+	// The handlers' last words (a callback handed back with a Nak) are
+	// buffered: let the server have them before the connection closes, or
+	// the work comes back only after its ack wait.
+	s.cfg.Conn.FlushTimeout(2 * time.Second)
 }
 
 // Received implements store.Recorder: it starts the record of an event
