@@ -155,7 +155,9 @@ func startBaseline() (*proc, error) {
 	return start([]string{self, "baseline"}, func(line string, p *proc) bool {
 		url, ok := strings.CutPrefix(line, "baseline listening on ")
 		if ok {
-			p.hooks["dtr"], p.hooks["dockerhub"] = url+"/hooks/dtr", url+"/hooks/dockerhub"
+			for _, source := range []string{"dtr", "dockerhub", "distribution", "github"} {
+				p.hooks[source] = url + "/hooks/" + source
+			}
 		}
 		return ok
 	})
@@ -170,6 +172,14 @@ func startHubwire(bin, dataDir string, extra ...string) (*proc, error) {
 		}
 		if url, ok := strings.CutPrefix(line, "DTR:"); ok {
 			p.hooks["dtr"] = strings.TrimSpace(url)
+		}
+		// Builds before these registries print no line for them: their
+		// share of the mix then goes to the others.
+		if url, ok := strings.CutPrefix(line, "CNCF distribution:"); ok {
+			p.hooks["distribution"] = strings.TrimSpace(url)
+		}
+		if url, ok := strings.CutPrefix(line, "GitHub Packages:"); ok {
+			p.hooks["github"] = strings.TrimSpace(url)
 		}
 		if _, rest, ok := strings.Cut(line, "embedded NATS JetStream at "); ok {
 			p.nats, _, _ = strings.Cut(rest, " ")
@@ -391,7 +401,9 @@ func fillAndReplay(ctx context.Context, bin, url string, n int) (replayFigures, 
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
-	_, body := (&mix{}).next() // a TAG_PULL
+	var m mix
+	m.n.Store(4)
+	_, body, _ := m.next() // the fifth of the mix: a TAG_PULL
 	events, err := dtr.New("http://127.0.0.1/schemas/").Decode(adapter.Delivery{Body: body})
 	if err != nil || len(events) != 1 {
 		return f, fmt.Errorf("decoding the fill's event: %d events, %v", len(events), err)

@@ -17,18 +17,24 @@ import (
 // occurrence (its own time), so no delivery is a duplicate.
 type mix struct{ n atomic.Int64 }
 
-func (m *mix) next() (source string, body []byte) {
+func (m *mix) next() (source string, body []byte, header http.Header) {
 	n := m.n.Add(1)
 	ts := time.Unix(1700000000, 0).Add(time.Duration(n) * time.Microsecond).UTC().Format(time.RFC3339Nano)
 	switch n % 10 {
 	case 0:
-		return "dockerhub", fmt.Appendf(nil, `{"callback_url":"https://registry.hub.docker.com/u/acme/api/hook/x/","push_data":{"pushed_at":%d,"images":[],"tag":"v%d","pusher":"ci"},"repository":{"repo_name":"acme/api","namespace":"acme","name":"api","status":"Active","is_private":true,"star_count":3,"comment_count":0,"date_created":1620102244,"repo_url":"https://hub.docker.com/r/acme/api"}}`, 1700000000+n, n)
+		return "dockerhub", fmt.Appendf(nil, `{"callback_url":"https://registry.hub.docker.com/u/acme/api/hook/x/","push_data":{"pushed_at":%d,"images":[],"tag":"v%d","pusher":"ci"},"repository":{"repo_name":"acme/api","namespace":"acme","name":"api","status":"Active","is_private":true,"star_count":3,"comment_count":0,"date_created":1620102244,"repo_url":"https://hub.docker.com/r/acme/api"}}`, 1700000000+n, n), nil
 	case 1:
-		return "dtr", fmt.Appendf(nil, `{"type":"SCAN_COMPLETED","createdAt":%q,"contents":{"namespace":"acme","repository":"api","tag":"v%d","imageName":"acme/api:v%d","scanSummary":{"namespace":"acme","repository":"api","tag":"v%d","critical":0,"major":2,"minor":7,"last_scan_status":6,"check_completed_at":%q}}}`, ts, n, n, n, ts)
+		return "dtr", fmt.Appendf(nil, `{"type":"SCAN_COMPLETED","createdAt":%q,"contents":{"namespace":"acme","repository":"api","tag":"v%d","imageName":"acme/api:v%d","scanSummary":{"namespace":"acme","repository":"api","tag":"v%d","critical":0,"major":2,"minor":7,"last_scan_status":6,"check_completed_at":%q}}}`, ts, n, n, n, ts), nil
 	case 2:
-		return "dtr", fmt.Appendf(nil, `{"type":"TAG_PUSH","createdAt":%q,"contents":{"namespace":"acme","repository":"web","tag":"v%d","digest":"sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c","imageName":"acme/web:v%d","os":"linux","architecture":"amd64","author":"ci","pushedAt":%q},"location":"/repositories/acme/web/tags/v%d"}`, ts, n, n, ts, n)
+		return "dtr", fmt.Appendf(nil, `{"type":"TAG_PUSH","createdAt":%q,"contents":{"namespace":"acme","repository":"web","tag":"v%d","digest":"sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c","imageName":"acme/web:v%d","os":"linux","architecture":"amd64","author":"ci","pushedAt":%q},"location":"/repositories/acme/web/tags/v%d"}`, ts, n, n, ts, n), nil
+	case 3:
+		// A registry:2 notification: the envelope of one manifest push.
+		return "distribution", fmt.Appendf(nil, `{"events":[{"id":"bench-%d","timestamp":%q,"action":"push","target":{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":1402,"digest":"sha256:%064x","length":1402,"repository":"acme/worker","url":"https://registry.acme.io/v2/acme/worker/manifests/sha256:%064x","tag":"v%d"},"request":{"id":"r-%d","addr":"10.0.0.7:51234","host":"registry.acme.io","method":"PUT","useragent":"docker/26.1.0"},"actor":{"name":"ci"},"source":{"addr":"registry-0:5000","instanceID":"b5b3b1c4"}}]}`, n, ts, n, n, n, n), http.Header{"Content-Type": {"application/vnd.docker.distribution.events.v2+json"}}
+	case 4:
+		// A GitHub Packages delivery: a container version published.
+		return "github", fmt.Appendf(nil, `{"action":"published","package":{"id":4242,"name":"api","namespace":"acme","ecosystem":"CONTAINER","package_type":"CONTAINER","html_url":"https://github.com/orgs/acme/packages/container/package/api","created_at":"2023-01-01T00:00:00Z","updated_at":%q,"owner":{"login":"acme","type":"Organization"},"package_version":{"id":%d,"version":"sha256:%064x","name":"sha256:%064x","created_at":%q,"updated_at":%q,"package_url":"ghcr.io/acme/api:v%d","container_metadata":{"tag":{"name":"v%d","digest":"sha256:%064x"}}}},"sender":{"login":"ci-bot"}}`, ts, n, n, n, ts, ts, n, n, n), http.Header{"X-Github-Event": {"package"}, "Content-Type": {"application/json"}}
 	default:
-		return "dtr", fmt.Appendf(nil, `{"type":"TAG_PULL","createdAt":%q,"contents":{"namespace":"team%d","repository":"service","tag":"latest","digest":"sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c","imageName":"team%d/service:latest","os":"linux","architecture":"amd64","author":"puller"}}`, ts, n%50, n%50)
+		return "dtr", fmt.Appendf(nil, `{"type":"TAG_PULL","createdAt":%q,"contents":{"namespace":"team%d","repository":"service","tag":"latest","digest":"sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c","imageName":"team%d/service:latest","os":"linux","architecture":"amd64","author":"puller"}}`, ts, n%50, n%50), nil
 	}
 }
 
@@ -115,12 +121,17 @@ func loadCount(ctx context.Context, hooks map[string]string, concurrency int, d 
 				if count > 0 && issued.Add(1) > count {
 					break
 				}
-				source, body := m.next()
+				source, body, header := m.next()
 				for hooks[source] == "" {
-					source, body = m.next()
+					source, body, header = m.next()
+				}
+				req, _ := http.NewRequest(http.MethodPost, hooks[source], bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				for k, v := range header {
+					req.Header[k] = v
 				}
 				t0 := time.Now()
-				resp, err := client.Post(hooks[source], "application/json", bytes.NewReader(body))
+				resp, err := client.Do(req)
 				if err != nil {
 					if ctx.Err() == nil {
 						errs++

@@ -19,17 +19,21 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.SetOutput(stderr)
 	dtrURL := fs.String("dtr", "", "`URL` of the DTR webhook, such as http://127.0.0.1:8080/hooks/dtr/<token>\n(required unless --dockerhub is given)")
 	hubURL := fs.String("dockerhub", "", "`URL` of the Docker Hub webhook; without it the mix is DTR only")
+	distURL := fs.String("distribution", "", "`URL` of the CNCF distribution webhook (its share of the mix is\nleft out without it)")
+	ghURL := fs.String("github", "", "`URL` of the GitHub Packages webhook (likewise)")
 	concurrency := fs.Int("concurrency", 64, "concurrent connections")
 	duration := fs.Duration("duration", 10*time.Second, "how long to send for")
 	count := fs.Int64("requests", 0, "stop after this many requests (0: send for --duration)")
 	rate := fs.Float64("rate", 0, "requests a second in all (0: each connection sends as soon as it is answered)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: hubwire-bench load --dtr URL [--dockerhub URL] [flags]
+		fmt.Fprint(stderr, `Usage: hubwire-bench load --dtr URL [--dockerhub URL] [--distribution URL] [--github URL] [flags]
 
-Posts the benchmark's mix of deliveries (70% DTR TAG_PULL, 10% TAG_PUSH,
-10% SCAN_COMPLETED, 10% Docker Hub pushes with a callback_url; each a new
-occurrence) to receivers already running, and prints requests/s, latency
-and the answers by status.
+Posts the benchmark's mix of deliveries (50% DTR TAG_PULL, 10% TAG_PUSH,
+10% SCAN_COMPLETED, 10% Docker Hub pushes with a callback_url, 10% CNCF
+distribution envelopes of a manifest push, 10% GitHub package deliveries;
+each a new occurrence) to receivers already running, and prints
+requests/s, latency and the answers by status. A registry without a URL
+is left out, its share going to the others.
 
 `)
 		fs.PrintDefaults()
@@ -41,7 +45,7 @@ and the answers by status.
 		return fmt.Errorf("unexpected argument %q: every setting is a flag (see --help)", fs.Arg(0))
 	}
 	hooks := map[string]string{}
-	for source, u := range map[string]string{"dtr": *dtrURL, "dockerhub": *hubURL} {
+	for source, u := range map[string]string{"dtr": *dtrURL, "dockerhub": *hubURL, "distribution": *distURL, "github": *ghURL} {
 		if u == "" {
 			continue
 		}

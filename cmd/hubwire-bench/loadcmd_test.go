@@ -25,7 +25,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if !json.Valid(body) || r.Header.Get("Content-Type") != "application/json" {
+	if ct := r.Header.Get("Content-Type"); !json.Valid(body) || (ct != "application/json" && !strings.HasSuffix(ct, "+json")) {
 		rc.bad++
 	}
 	rc.paths[r.URL.Path]++
@@ -43,16 +43,20 @@ func TestLoadSendsTheCountAsked(t *testing.T) {
 	defer srv.Close()
 	var out, errs bytes.Buffer
 	err := loadCommand(context.Background(), []string{"--dtr", srv.URL + "/hooks/dtr/t", "--dockerhub", srv.URL + "/hooks/dockerhub/t",
+		"--distribution", srv.URL + "/hooks/distribution/t", "--github", srv.URL + "/hooks/github/t",
 		"--requests", "500", "--concurrency", "8"}, &out, &errs)
 	if err != nil {
 		t.Fatalf("%v: %s", err, errs.String())
 	}
-	if got := rc.paths["/hooks/dtr/t"] + rc.paths["/hooks/dockerhub/t"]; got != 500 {
+	if got := rc.paths["/hooks/dtr/t"] + rc.paths["/hooks/dockerhub/t"] + rc.paths["/hooks/distribution/t"] + rc.paths["/hooks/github/t"]; got != 500 {
 		t.Errorf("receiver got %d deliveries, want 500 (%v)", got, rc.paths)
 	}
-	// One in ten of the mix is a Docker Hub push.
-	if hub := rc.paths["/hooks/dockerhub/t"]; hub < 40 || hub > 60 {
-		t.Errorf("%d Docker Hub deliveries in 500, want about 50", hub)
+	// One in ten of the mix is a Docker Hub push, one a distribution
+	// envelope, one a GitHub delivery.
+	for _, source := range []string{"dockerhub", "distribution", "github"} {
+		if n := rc.paths["/hooks/"+source+"/t"]; n < 40 || n > 60 {
+			t.Errorf("%d %s deliveries in 500, want about 50", n, source)
+		}
 	}
 	if len(rc.bodies) != 500 || rc.bad != 0 {
 		t.Errorf("%d distinct bodies in 500, %d not JSON", len(rc.bodies), rc.bad)
