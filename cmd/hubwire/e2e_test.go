@@ -481,3 +481,29 @@ func TestSourceFilters(t *testing.T) {
 	}
 	natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", 1)
 }
+
+// TestEveryRedeliveryIsADuplicate: every sample of every registry, sent a
+// second time as the registry retries it, is answered as the same events,
+// each "duplicate": true, and the stream holds each once.
+func TestEveryRedeliveryIsADuplicate(t *testing.T) {
+	inst := startHubwire(t, t.TempDir())
+	stored := map[string]bool{}
+	for _, f := range fixtures(t) {
+		first := f.deliver(t, inst, f.body)
+		again := f.deliver(t, inst, f.body)
+		a, b := receipts(first), receipts(again)
+		if again.status != first.status || len(a) != len(b) {
+			t.Errorf("%s/%s: %d %v, then %d %v", f.source, f.name, first.status, first.body, again.status, again.body)
+			continue
+		}
+		for i := range b {
+			if a[i]["id"] != b[i]["id"] || (b[i]["ignored"] != true && b[i]["duplicate"] != true) {
+				t.Errorf("%s/%s: event %d answered %v, then %v", f.source, f.name, i, a[i], b[i])
+			}
+			if b[i]["ignored"] != true {
+				stored[b[i]["id"].(string)] = true
+			}
+		}
+	}
+	natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", len(stored))
+}
