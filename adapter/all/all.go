@@ -14,6 +14,7 @@ import (
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/adapter/github"
+	"github.com/hubwire/hubwire/adapter/harbor"
 	"github.com/hubwire/hubwire/adapter/quay"
 )
 
@@ -22,6 +23,7 @@ import (
 var Registries = adapter.List{
 	dockerhub.Registry,
 	dtr.Registry,
+	harbor.Registry,
 	github.Registry,
 	distribution.Registry,
 	acr.Registry,

@@ -71,7 +71,7 @@ func TestSendOwnFileAndMistakes(t *testing.T) {
 		args []string
 		says string
 	}{
-		{[]string{"harbor", "--to", inst.WebhookURL("dtr")}, `source "harbor": want dockerhub`},
+		{[]string{"nexus", "--to", inst.WebhookURL("dtr")}, `source "nexus": want dockerhub`},
 		{[]string{"dtr"}, `--to "": want the receiver's webhook URL`},
 		{[]string{"dtr", "--to", "127.0.0.1:8080/hooks/dtr"}, "want the receiver's webhook URL"},
 		{[]string{"dockerhub", "--to", inst.WebhookURL("dockerhub"), "--type", "TAG_PUSH"}, "--type is for dtr"},
