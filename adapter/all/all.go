@@ -23,8 +23,8 @@ import (
 var Registries = adapter.List{
 	dockerhub.Registry,
 	dtr.Registry,
-	harbor.Registry,
 	github.Registry,
+	harbor.Registry,
 	distribution.Registry,
 	acr.Registry,
 	quay.Registry,
