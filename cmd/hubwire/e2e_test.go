@@ -510,3 +510,37 @@ func TestEveryRedeliveryIsADuplicate(t *testing.T) {
 	}
 	natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", len(stored))
 }
+
+// TestWrongRegistryIsNamed posts every sample to every other registry's
+// URL: where hubwire says whose delivery it is, it names the registry the
+// sample came from, and a sample is never answered with another
+// registry's events.
+func TestWrongRegistryIsNamed(t *testing.T) {
+	inst := startHubwire(t, t.TempDir())
+	named := 0
+	for _, f := range fixtures(t) {
+		reg, _ := all.Registries.Get(f.source)
+		for _, other := range all.Registries {
+			if other.Name == f.source {
+				continue
+			}
+			wrong := f
+			wrong.source = other.Name
+			a := wrong.deliver(t, inst, f.body)
+			msg, _ := a.body["error"].(string)
+			if a.status < 300 {
+				t.Errorf("%s/%s sent to %s was taken: %d %v", f.source, f.name, other.Name, a.status, a.body)
+			}
+			if a.status == http.StatusBadRequest && strings.HasPrefix(msg, "this is a ") {
+				named++
+				if !strings.HasPrefix(msg, "this is a "+reg.Title+" delivery") {
+					t.Errorf("%s/%s sent to %s: %q", f.source, f.name, other.Name, msg)
+				}
+			}
+		}
+	}
+	if named == 0 {
+		t.Error("no delivery sent to the wrong registry was told where it belongs")
+	}
+	t.Logf("%d deliveries sent to the wrong registry were told whose they are", named)
+}
