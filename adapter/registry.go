@@ -204,6 +204,29 @@ func TypeMatches(pattern, ceType string) bool {
 	return pattern == ceType
 }
 
+// ValidHost reports whether h can stand as the host of an https URL (a
+// CloudEvent source): a DNS name or IPv4 address with an optional port.
+// Registries send placeholders ("[registry].azurecr.io") and addresses
+// that would make the source no URI.
+func ValidHost(h string) bool {
+	name, port, hasPort := strings.Cut(h, ":")
+	if name == "" || len(name) > 253 || name[0] == '.' || name[0] == '-' || hasPort && (port == "" || len(port) > 5) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // sameNative reports whether two spellings name the same native type.
 func sameNative(a, b string) bool {
 	return strings.EqualFold(strings.ReplaceAll(a, "-", "_"), strings.ReplaceAll(b, "-", "_"))

@@ -162,7 +162,7 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 		repoPath = url.PathEscape(namespace) + "/" + repoPath
 	}
 	source := "urn:hubwire:acr"
-	if validHost(host) {
+	if adapter.ValidHost(host) {
 		source = "https://" + host
 	}
 	subject, partition := "", host
@@ -170,7 +170,7 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 		partition = SourceName
 	}
 	if t.Repository != "" {
-		if validHost(host) {
+		if adapter.ValidHost(host) {
 			source += "/" + repoPath
 		} else {
 			source += ":" + repoPath
@@ -206,28 +206,6 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 		Event:   e,
 		Address: sinks.Address{Source: SourceName, Kind: k.Kind, Namespace: namespace, Name: name},
 	}, nil
-}
-
-// validHost reports whether h can stand as the host of an https URL: a
-// DNS name with an optional port. The documented quarantine sample sends
-// "[registry].azurecr.io", which would make source no URI.
-func validHost(h string) bool {
-	name, port, hasPort := strings.Cut(h, ":")
-	if name == "" || len(name) > 253 || name[0] == '.' || name[0] == '-' || hasPort && (port == "" || len(port) > 5) {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	for i := 0; i < len(port); i++ {
-		if port[i] < '0' || port[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // recognizes reports whether a delivery looks like ACR's: its User-Agent,

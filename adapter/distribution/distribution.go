@@ -318,18 +318,9 @@ func registryHost(requestHost, targetURL, sourceAddr string) (scheme, host strin
 		scheme, fromURL = u.Scheme, u.Host
 	}
 	for _, h := range []string{requestHost, fromURL, sourceAddr} {
-		if validHost(h) {
+		if adapter.ValidHost(h) {
 			return scheme, h
 		}
 	}
 	return scheme, ""
-}
-
-// validHost reports whether h is a host[:port] a URI can hold as it is.
-func validHost(h string) bool {
-	if h == "" {
-		return false
-	}
-	u, err := url.Parse("https://" + h + "/")
-	return err == nil && u.Host == h && u.User == nil && !strings.ContainsAny(h, "%[]")
 }

@@ -8,6 +8,7 @@
 package dtr
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -176,7 +177,7 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	payload := top.Payload()
 
 	image := parseImageName(c.ImageName)
-	namespace, name := first(c.Namespace, image.namespace), first(c.Repository, image.name)
+	namespace, name := cmp.Or(c.Namespace, image.namespace), cmp.Or(c.Repository, image.name)
 	if !k.Global && (namespace == "" || name == "") {
 		field := "contents.namespace"
 		if namespace != "" {
@@ -188,8 +189,8 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 		Registry:   SourceName,
 		Namespace:  namespace,
 		Name:       name,
-		Tag:        first(c.Tag, image.tag),
-		Digest:     first(c.Digest, image.digest),
+		Tag:        cmp.Or(c.Tag, image.tag),
+		Digest:     cmp.Or(c.Digest, image.digest),
 		Actor:      c.Author,
 		Action:     k.Action,
 		OccurredAt: created.UTC(),
@@ -289,11 +290,4 @@ func errorText(raw json.RawMessage) string {
 		return s
 	}
 	return string(raw)
-}
-
-func first(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

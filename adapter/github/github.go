@@ -11,6 +11,7 @@
 package github
 
 import (
+	"cmp"
 	"encoding/json"
 	"mime"
 	"net/url"
@@ -191,10 +192,10 @@ func (s *Source) decode(event string, body []byte) (*adapter.Decoded, error) {
 		if c := v.ContainerMetadata; c != nil {
 			if c.Tag != nil {
 				tag = c.Tag.Name
-				digest = first(digest, c.Tag.Digest)
+				digest = cmp.Or(digest, c.Tag.Digest)
 			}
 			if c.Manifest != nil {
-				digest = first(digest, c.Manifest.Digest)
+				digest = cmp.Or(digest, c.Manifest.Digest)
 				mediaType = c.Manifest.MediaType
 			}
 		}
@@ -240,7 +241,7 @@ func (s *Source) decode(event string, body []byte) (*adapter.Decoded, error) {
 		Data: Data{
 			Facts:       facts,
 			Event:       event,
-			PackageType: first(p.PackageType, p.Ecosystem),
+			PackageType: cmp.Or(p.PackageType, p.Ecosystem),
 			MediaType:   mediaType,
 			PackageURL:  packageURL,
 			Payload:     top.Payload(),
@@ -322,11 +323,4 @@ func escapePath(name string) string {
 func isDigest(s string) bool {
 	alg, hex, ok := strings.Cut(s, ":")
 	return ok && alg != "" && hex != "" && !strings.ContainsAny(s, "/ ")
-}
-
-func first(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

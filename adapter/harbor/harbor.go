@@ -247,7 +247,7 @@ func (s *Source) artifact(k adapter.EventType, facts adapter.Facts, secs, repo s
 	}
 	facts.Repository, facts.Namespace, facts.Name, facts.Tag, facts.Digest = repo, namespace, name, tag, digest
 	host, _, _ := strings.Cut(r.ResourceURL, "/")
-	if !validHost(host) {
+	if !adapter.ValidHost(host) {
 		host = ""
 	}
 	data := Data{Facts: facts, Host: host, Details: details, Payload: payload}
@@ -345,7 +345,7 @@ func (s *Source) global(k adapter.EventType, facts adapter.Facts, secs string, d
 		data.Host = r.Hostname
 		data.Retention = &Retention{Result: r.Result, Project: r.Project, Total: r.Total, Retained: r.Retained}
 	}
-	if !validHost(data.Host) {
+	if !adapter.ValidHost(data.Host) {
 		data.Host = ""
 	}
 	source := "urn:hubwire:harbor"
@@ -454,27 +454,6 @@ func isDigest(tag string) bool {
 func isCloudEvents(contentType string) bool {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	return mt == cloudEventsMediaType
-}
-
-// validHost reports whether h can stand as the host of an https URL: a
-// DNS name with an optional port.
-func validHost(h string) bool {
-	name, port, hasPort := strings.Cut(h, ":")
-	if name == "" || len(name) > 253 || name[0] == '.' || name[0] == '-' || hasPort && (port == "" || len(port) > 5) {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	for i := 0; i < len(port); i++ {
-		if port[i] < '0' || port[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // recognizes reports whether a delivery looks like Harbor's: a type

@@ -355,7 +355,10 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 			return http.StatusUnauthorized, ErrorBody{Error: "signature: " + err.Error()}, ""
 		}
 	}
-	delivery := adapter.Delivery{Header: req.Header, Query: req.URL.Query(), Body: body}
+	delivery := adapter.Delivery{Header: req.Header, Body: body}
+	if req.URL.RawQuery != "" { // most deliveries have none: no map to make
+		delivery.Query = req.URL.Query()
+	}
 	events, err := dec.Decode(delivery)
 	var rejected *adapter.Rejected
 	if errors.As(err, &rejected) && len(events) > 0 {

@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -283,8 +284,8 @@ func decide(required []string, acks []AckSeen, now time.Time) *Decision {
 	target := ""
 	for _, c := range required {
 		a := latest[c]
-		descs = append(descs, c+": "+first(a.Description, "success"))
-		target = first(target, a.TargetURL)
+		descs = append(descs, c+": "+cmp.Or(a.Description, "success"))
+		target = cmp.Or(target, a.TargetURL)
 	}
 	return &Decision{State: Success, Description: clip(strings.Join(descs, "; "), MaxDescription),
 		Context: clip("hubwire: "+strings.Join(required, ", "), MaxContext), TargetURL: target, At: now, Why: "all required consumers succeeded"}
@@ -307,11 +308,4 @@ func clip(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
-}
-
-func first(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
