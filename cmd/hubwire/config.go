@@ -12,7 +12,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hubwire/hubwire/adapter/all"
-	"github.com/hubwire/hubwire/internal/cli"
 	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/server"
 )
@@ -53,9 +52,7 @@ func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		return errors.New("usage: hubwire config check [serve's flags]")
 	}
 	var c serveConfig
-	f := cli.New("serve", serveSummary)
-	f.SetOutput(stderr)
-	c.register(f)
+	f := c.flags(stderr)
 	cfg, err := parseServeWith(f, &c, args[1:], getenv)
 	if err != nil {
 		return err

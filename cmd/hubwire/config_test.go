@@ -63,7 +63,7 @@ func TestConfigFile(t *testing.T) {
 func TestConfigFileMistakes(t *testing.T) {
 	for _, tt := range []struct{ text, says string }{
 		{"http_addr: 1.2.3.4:80\n", `:1: unknown setting "http_addr"`},
-		{"ce-mode: binary\nmax-age: forever\n", `:2: max-age: "forever": parse error`},
+		{"ce-mode: binary\nmax-age: forever\n", `:2: max-age: "forever": want a duration such as 90s, 15m, 2h, 30d`},
 		{"ce-mode: xml\n", `--ce-mode: CloudEvents mode "xml"`},
 		{"http-addr: {host: x}\n", "http-addr: want a value or a list of values"},
 		{"sources:\n  nexus:\n    required-consumers: [ci]\n", `unknown source "nexus"`},
