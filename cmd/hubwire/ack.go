@@ -58,6 +58,7 @@ func (x *ackArgs) flags(out io.Writer) *cli.Flags {
 	f.StringVar(&a.Context, "context", "", "what did it (`text`, at most 100 characters)")
 	f.StringVar(&a.TargetURL, "target-url", "", "`URL` where the results can be seen")
 	f.DurationVar(&x.timeout, "timeout", 5*time.Second, "how long to wait for hubwire's answer (`duration`)")
+	f.EnvAs("timeout", "answer-timeout") // HUBWIRE_ACK_TIMEOUT is serve's --ack-timeout
 	return f
 }
 

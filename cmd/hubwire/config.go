@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 
 	"go.yaml.in/yaml/v3"
@@ -45,6 +45,34 @@ effective configuration with secrets masked.
 
   hubwire config check --config hubwire.yaml`
 
+// sourcesShown is the sources without their tokens and secrets, and a
+// line for each left out.
+func sourcesShown(sources map[string]server.Source) (map[string]server.Source, []string) {
+	shown := map[string]server.Source{}
+	var hidden []string
+	for _, name := range slices.Sorted(maps.Keys(sources)) {
+		src := sources[name]
+		if len(src.Tokens) > 0 {
+			hidden = append(hidden, fmt.Sprintf("sources.%s.tokens: %d set, not shown (put them back, or give them as --source-token %s=…)", name, len(src.Tokens), name))
+			src.Tokens = nil
+		}
+		if sw := src.StandardWebhooks; sw != nil && len(sw.Secrets) > 0 {
+			c := *sw
+			c.Secrets = nil
+			src.StandardWebhooks = &c
+			hidden = append(hidden, fmt.Sprintf("sources.%s.standard-webhooks.secrets: %d set, not shown (put them back)", name, len(sw.Secrets)))
+		}
+		if h := src.HMAC; h != nil && len(h.Secrets) > 0 {
+			c := *h
+			c.Secrets = nil
+			src.HMAC = &c
+			hidden = append(hidden, fmt.Sprintf("sources.%s.hmac.secrets: %d set, not shown (put them back)", name, len(h.Secrets)))
+		}
+		shown[name] = src
+	}
+	return shown, hidden
+}
+
 // configCommand is hubwire config check.
 func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 || args[0] != "check" {
@@ -57,28 +85,24 @@ func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if err != nil {
 		return err
 	}
-	effective := map[string]any{}
-	f.VisitAll(func(fl *flag.Flag) {
-		value := fl.Value.String()
-		switch {
-		case slices.Contains(secretFlags, fl.Name) && value != "":
-			value = "****"
-		case fl.Name == "broker" && value != "":
-			value = redact.URLs(value) // nats://user:password@host
-		}
-		effective[fl.Name] = value
-	})
-	if len(cfg.sources) > 0 {
-		masked := map[string]server.Source{}
-		for name, src := range cfg.sources {
-			masked[name] = src.Masked()
-		}
-		effective["sources"] = masked
+	fmt.Fprintf(stdout, "# The effective configuration of hubwire serve: the flags, then the HUBWIRE_\n# variables, then the config file, then the defaults. It works as a --config file;\n# secrets are not shown (each is a comment: put it back, or set its variable).\n")
+	secret := func(name, value string) bool {
+		return value != "" && (slices.Contains(secretFlags, name) || (name == "broker" && redact.URLs(value) != value))
 	}
-	out, err := yaml.Marshal(effective)
+	if err := f.WriteConfig(stdout, secret, "config"); err != nil {
+		return err
+	}
+	if len(cfg.sources) == 0 {
+		return nil
+	}
+	shown, hidden := sourcesShown(cfg.sources)
+	out, err := yaml.Marshal(map[string]any{"sources": shown})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "# effective configuration (flags, then HUBWIRE_ variables, then the config file, then defaults)\n%s", out)
+	fmt.Fprintf(stdout, "\n# Per source\n%s", out)
+	for _, h := range hidden {
+		fmt.Fprintf(stdout, "# %s\n", h)
+	}
 	return nil
 }

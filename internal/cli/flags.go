@@ -28,6 +28,7 @@ type Flags struct {
 	Positional string
 
 	global map[string]bool
+	envAs  map[string]string
 	// groups are the usage's sections, in order; groups[0] is untitled.
 	groups  []group
 	groupOf map[string]int
@@ -42,7 +43,7 @@ type group struct {
 // describes in its usage.
 func New(name, summary string) *Flags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	f := &Flags{FlagSet: fs, summary: summary, global: map[string]bool{}, groups: []group{{}}, groupOf: map[string]int{}}
+	f := &Flags{FlagSet: fs, summary: summary, global: map[string]bool{}, envAs: map[string]string{}, groups: []group{{}}, groupOf: map[string]int{}}
 	fs.Usage = func() { f.usage(fs.Output()) }
 	return f
 }
@@ -56,10 +57,20 @@ func envWord(s string) string { return strings.ToUpper(strings.ReplaceAll(s, "-"
 
 // Env is the environment variable of the flag name.
 func (f *Flags) Env(name string) string {
+	if as, ok := f.envAs[name]; ok {
+		return as
+	}
 	if f.global[name] {
 		return EnvName(name)
 	}
 	return "HUBWIRE_" + envWord(f.Name()) + "_" + envWord(name)
+}
+
+// EnvAs names the variable of a command's own flag whose usual name,
+// HUBWIRE_<COMMAND>_<FLAG>, is a global one too (ack's --timeout and
+// serve's --ack-timeout); word replaces <FLAG>.
+func (f *Flags) EnvAs(name, word string) {
+	f.envAs[name] = "HUBWIRE_" + envWord(f.Name()) + "_" + envWord(word)
 }
 
 // Global defines flags through define whose variable is HUBWIRE_<FLAG>
