@@ -220,24 +220,43 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	srv.Describe(stdout)
+	// The records a supervisor or a log pipeline waits for (no token:
+	// the receiver's base URL only).
+	log.Info("ready", "version", version(), "receiver", srv.PublicURL(), "broker", cfg.broker.kind)
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: finishing in-flight deliveries", "timeout", cfg.shutdownTimeout)
 	case err := <-srv.Err():
 		srv.Shutdown(context.Background())
+		log.Error("stopped", "error", err)
 		return fmt.Errorf("HTTP receiver: %w", err)
 	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
-	return srv.Shutdown(stopCtx)
+	if err := srv.Shutdown(stopCtx); err != nil {
+		log.Error("stopped", "error", err)
+		return err
+	}
+	log.Info("stopped")
+	return nil
 }
 
 func newLogger(w io.Writer, cfg serveConfig) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.logLevel}
 	if cfg.logFormat == "json" {
+		opts.ReplaceAttr = durationsAsText
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// durationsAsText writes a duration as the flags take it ("30s", "1.5s"),
+// not as JSON's nanoseconds.
+func durationsAsText(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
 }
 
 // start runs hubwire with a checked configuration.
