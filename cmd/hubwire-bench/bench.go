@@ -36,6 +36,8 @@ type benchConfig struct {
 	// measured in the same run.
 	compare []string
 	slices  int
+	// allowDuplicates accepts answers that say "duplicate": true.
+	allowDuplicates bool
 }
 
 func listen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
@@ -48,6 +50,8 @@ type proc struct {
 	ready time.Duration
 	hooks map[string]string
 	nats  string
+	// mix makes the target's deliveries, across every slice and run.
+	mix *mix
 }
 
 // start runs args and reads its stdout until ready says it is up.
@@ -58,7 +62,7 @@ func start(args []string, ready func(line string, p *proc) bool) (*proc, error) 
 		return nil, err
 	}
 	cmd.Stderr = os.Stderr
-	p := &proc{cmd: cmd, lines: bufio.NewScanner(out), hooks: map[string]string{}}
+	p := &proc{cmd: cmd, lines: bufio.NewScanner(out), hooks: map[string]string{}, mix: newMix()}
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -163,6 +167,24 @@ func startBaseline() (*proc, error) {
 	})
 }
 
+// startFloor starts the floor: a bare server publishing each body to an
+// embedded JetStream and answering after the PubAck.
+func startFloor() (*proc, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return start([]string{self, "floor"}, func(line string, p *proc) bool {
+		url, ok := strings.CutPrefix(line, "floor listening on ")
+		if ok {
+			for _, source := range []string{"dtr", "dockerhub", "distribution", "github"} {
+				p.hooks[source] = url + "/hooks/" + source
+			}
+		}
+		return ok
+	})
+}
+
 func startHubwire(bin, dataDir string, extra ...string) (*proc, error) {
 	args := append([]string{bin, "serve", "--http-addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn"}, extra...)
 	return start(args, func(line string, p *proc) bool {
@@ -247,7 +269,7 @@ func runTogether(ctx context.Context, cfg benchConfig, targets []target) []measu
 				sample <- rss
 			}()
 			cpu0 := p.cpu()
-			ms[i].run = ms[i].run.merge(load(ctx, p.hooks, cfg.concurrency, slice, 0))
+			ms[i].run = ms[i].run.merge(load(ctx, p.mix, p.hooks, cfg.concurrency, slice, 0))
 			ms[i].cpu += p.cpu() - cpu0
 			ms[i].load = max(ms[i].load, <-sample)
 		}
@@ -256,7 +278,7 @@ func runTogether(ctx context.Context, cfg benchConfig, targets []target) []measu
 		for k := range targets {
 			i := (s + k) % len(targets)
 			if targets[i].paced {
-				ms[i].paced = ms[i].paced.merge(load(ctx, targets[i].p.hooks, cfg.concurrency, slice, ms[i].run.rate()/2))
+				ms[i].paced = ms[i].paced.merge(load(ctx, targets[i].p.mix, targets[i].p.hooks, cfg.concurrency, slice, ms[i].run.rate()/2))
 			}
 		}
 	}
@@ -308,6 +330,13 @@ func bench(ctx context.Context, cfg benchConfig) error {
 	// load generator).
 	targets = append(targets, target{"baseline (decode, answer 202)", base, true})
 
+	floor, err := startFloor()
+	if err != nil {
+		return err
+	}
+	stops = append(stops, floor.stop)
+	targets = append(targets, target{"floor (publish the body, PubAck, 202)", floor, true})
+
 	hub, err := startHubwire(cfg.hubwire, filepath.Join(tmp, "embedded"), cfg.hubwireFlags...)
 	if err != nil {
 		return err
@@ -342,7 +371,15 @@ func bench(ctx context.Context, cfg benchConfig) error {
 	}
 
 	all := runTogether(ctx, cfg, targets)
-	embedded := all[1]
+	embedded := all[2]
+	if !cfg.allowDuplicates {
+		for _, m := range all {
+			if n := m.run.duplicates + m.paced.duplicates; n > 0 {
+				report(os.Stdout, cfg, all, embedded, measured{}, replayFigures{}, ready)
+				return fmt.Errorf("%s answered %d deliveries \"duplicate\": true, though each was a new occurrence: the figures above are not of new events (--allow-duplicates to accept)", m.name, n)
+			}
+		}
+	}
 
 	var replay replayFigures
 	var large measured
@@ -401,7 +438,7 @@ func fillAndReplay(ctx context.Context, bin, url string, n int) (replayFigures, 
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
-	var m mix
+	m := newMix()
 	m.n.Store(4)
 	_, body, _ := m.next() // the fifth of the mix: a TAG_PULL
 	events, err := dtr.New("http://127.0.0.1/schemas/").Decode(adapter.Delivery{Body: body})

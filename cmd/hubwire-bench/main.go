@@ -27,6 +27,10 @@ func main() {
 		baseline()
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "floor" {
+		floor()
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "load" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
@@ -45,6 +49,7 @@ func main() {
 	flag.IntVar(&cfg.replayEvents, "replay-events", 1_000_000, "events in the stream for the replay and large-stream runs")
 	flag.BoolVar(&cfg.kafka, "kafka", true, "also measure hubwire on an in-process Kafka (kfake)")
 	flag.IntVar(&cfg.slices, "slices", 5, "cut each run into this many slices, taking turns among the targets\n(the machine's load then weighs on all alike); 1 runs each target in one go")
+	flag.BoolVar(&cfg.allowDuplicates, "allow-duplicates", false, "do not fail the run when hubwire answers \"duplicate\": true (every\ndelivery the bench sends is a new occurrence, so none is expected)")
 	flag.Func("compare", "another hubwire binary to measure in the same run, such as the build\nbefore a change (repeatable)", func(v string) error {
 		cfg.compare = append(cfg.compare, v)
 		return nil
