@@ -4,6 +4,7 @@
 // absolute numbers from different runs do not compare).
 //
 //	hubwire-bench --hubwire bin/hubwire [--duration 10s] [--concurrency 64] [--compare old/hubwire]
+//	hubwire-bench soak --hubwire bin/hubwire [--duration 15m] [--interval 10s] [--png soak.png]
 //	hubwire-bench load --dtr URL [--dockerhub URL] [--requests N | --duration 10s] [--rate R]
 //
 // The second form is the load generator alone, against receivers already
@@ -29,6 +30,17 @@ func main() {
 	}
 	if len(os.Args) > 1 && os.Args[1] == "floor" {
 		floor()
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "soak" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if err := soakCommand(ctx, os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			if !errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(os.Stderr, "hubwire-bench soak:", err)
+			}
+			os.Exit(1)
+		}
 		return
 	}
 	if len(os.Args) > 1 && os.Args[1] == "load" {
