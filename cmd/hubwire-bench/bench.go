@@ -185,7 +185,16 @@ func startFloor() (*proc, error) {
 	})
 }
 
+// startHubwire starts bin serve on dataDir. A build that has --sync
+// (fsync each event: the default since 2026-12-02) runs with
+// --sync=interval unless extra says otherwise, as the floor and older
+// builds do: the bench measures hubwire's own path, which fsyncs would
+// hide (one costs ~2 ms on this disk, and nats-server does not group
+// them); the --sync always target measures the default apart.
 func startHubwire(bin, dataDir string, extra ...string) (*proc, error) {
+	if hasFlag(bin, "sync") && !slices.ContainsFunc(extra, func(f string) bool { return strings.HasPrefix(f, "--sync") }) {
+		extra = append([]string{"--sync=interval"}, extra...)
+	}
 	args := append([]string{bin, "serve", "--http-addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn"}, extra...)
 	return start(args, func(line string, p *proc) bool {
 		line = strings.TrimSpace(line)
@@ -208,6 +217,12 @@ func startHubwire(bin, dataDir string, extra ...string) (*proc, error) {
 		}
 		return strings.HasPrefix(line, "Schemas:")
 	})
+}
+
+// hasFlag says whether bin serve has the flag --name.
+func hasFlag(bin, name string) bool {
+	out, _ := exec.Command(bin, "serve", "--help").CombinedOutput()
+	return strings.Contains(string(out), "-"+name+" ")
 }
 
 // measured is one target's figures.
@@ -343,6 +358,15 @@ func bench(ctx context.Context, cfg benchConfig) error {
 	}
 	defer hub.stop()
 	targets = append(targets, target{"hubwire, embedded JetStream", hub, true})
+
+	if hasFlag(cfg.hubwire, "sync") {
+		p, err := startHubwire(cfg.hubwire, filepath.Join(tmp, "sync-always"), append([]string{"--sync=always"}, cfg.hubwireFlags...)...)
+		if err != nil {
+			return err
+		}
+		stops = append(stops, p.stop)
+		targets = append(targets, target{"hubwire, embedded, --sync always", p, false})
+	}
 
 	for i, bin := range cfg.compare {
 		p, err := startHubwire(bin, filepath.Join(tmp, fmt.Sprintf("compare-%d", i)), cfg.hubwireFlags...)

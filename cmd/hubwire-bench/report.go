@@ -41,6 +41,12 @@ func report(w io.Writer, cfg benchConfig, all []measured, embedded, large measur
 		floor/2, fp.rate(), ms(fp.quantile(.5)), ms(fp.quantile(.99)), ms(fp.quantile(1)))
 	fmt.Fprintf(w, "embedded JetStream throughput: %.2fx the floor  [target >= 0.9x]; %.2fx the bare baseline (the floor is %.2fx it)\n",
 		embedded.run.rate()/floor, embedded.run.rate()/base, floor/base)
+	for _, m := range all {
+		if strings.Contains(m.name, "--sync always") {
+			fmt.Fprintf(w, "embedded JetStream with --sync always (an fsync per event, the default): %.0f req/s, %.2fx --sync interval's\n",
+				m.run.rate(), m.run.rate()/embedded.run.rate())
+		}
+	}
 	fmt.Fprintf(w, "embedded JetStream CPU per request: %.1fx the baseline's (%.0f µs vs %.0f µs)  [target <= 2.5x]\n",
 		float64(embedded.cpuPerRequest())/float64(all[0].cpuPerRequest()), float64(embedded.cpuPerRequest())/1e3, float64(all[0].cpuPerRequest())/1e3)
 	fmt.Fprintf(w, "hubwire peak RSS under load: %.1f MiB; at idle %.1f MiB  [target <= 256 MiB]\n", embedded.peak, embedded.idle)
