@@ -9,7 +9,7 @@ LDFLAGS := -X main.Version=$(VERSION) -X main.Commit=$(COMMIT)
 # The platforms make release builds for.
 PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: run build install release test interop examples asyncapi vet fmt-check fuzz bench clean
+.PHONY: run build install release test interop examples asyncapi vet fmt-check fuzz bench soak clean
 
 ## run: build and start hubwire with the embedded NATS JetStream (data in ./hubwire-data)
 run: build
@@ -76,6 +76,13 @@ bench: build
 	$(GO) build -o bin/hubwire-bench ./cmd/hubwire-bench
 	./bin/hubwire-bench --hubwire bin/hubwire $(BENCHFLAGS)
 
+## soak: hubwire at half of its maximum rate for SOAKTIME (default 15m), its resident set
+## sampled every 10 s, printed and drawn into soak.png
+SOAKTIME ?= 15m
+soak: build
+	$(GO) build -o bin/hubwire-bench ./cmd/hubwire-bench
+	./bin/hubwire-bench soak --hubwire bin/hubwire --duration $(SOAKTIME) $(BENCHFLAGS)
+
 ## fuzz: run each fuzz target for FUZZTIME (default 30s)
 FUZZTIME ?= 30s
 fuzz:
@@ -98,6 +105,7 @@ fuzz:
 	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/reply -run '^$$' -fuzz '^FuzzParseAck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPercentRoundTrip$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzJSONValue$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin dist

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -38,6 +39,7 @@ type serveConfig struct {
 	publishTimeout  time.Duration
 	shutdownTimeout time.Duration
 	maxInFlight     int
+	memoryLimit     int64
 	allowedOrigins  cli.List
 	allowedRate     string
 	rateLimit       float64
@@ -113,6 +115,7 @@ func (c *serveConfig) register(f *cli.Flags) {
 	f.DurationVar(&c.readTimeout, "read-timeout", 30*time.Second, "time a client has to send a whole request (`duration`)")
 	f.DurationVar(&c.writeTimeout, "write-timeout", 45*time.Second, "time to answer a request, publish included (`duration`); keep it\nabove --publish-timeout")
 	f.DurationVar(&c.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open (`duration`)")
+	f.Int64Var(&c.memoryLimit, "memory-limit", 0, "soft limit on the process's memory, in `bytes` (Go's GOMEMLIMIT): the\ngarbage collector works harder as the heap nears it; 0 leaves GOMEMLIMIT\nas the environment sets it")
 	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight deliveries may take to\nfinish (`duration`)")
 	f.Group("Broker: the embedded NATS server, or an external one (--broker)")
 	f.StringVar(&c.dataDir, "data-dir", "./hubwire-data", "`directory` for the embedded JetStream store and the generated token")
@@ -187,6 +190,8 @@ func (c *serveConfig) checkFlags() error {
 		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
 	case c.shutdownTimeout <= 0:
 		return fmt.Errorf("--shutdown-timeout %v: must be positive", c.shutdownTimeout)
+	case c.memoryLimit < 0:
+		return fmt.Errorf("--memory-limit %d: must be a number of bytes, or 0 for none", c.memoryLimit)
 	}
 	for _, form := range c.acceptAuth.Values {
 		if form != "raw" && form != "basic" {
@@ -215,6 +220,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := newLogger(stderr, cfg)
+	if cfg.memoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.memoryLimit)
+	}
 	srv, err := start(ctx, cfg, log)
 	if err != nil {
 		return err
