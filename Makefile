@@ -24,17 +24,18 @@ install:
 	$(GO) install -ldflags "$(LDFLAGS)" ./cmd/hubwire
 	@d=$$($(GO) env GOBIN); echo "installed $${d:-$$($(GO) env GOPATH)/bin}/hubwire (that directory must be on your PATH)"
 
-## release: static binaries for every platform of PLATFORMS, and their SHA256SUMS, in dist/
+## release: static binaries for every platform of PLATFORMS, and their SHA256SUMS, in dist/ (DIST)
+DIST ?= dist
 release:
-	rm -rf dist && mkdir -p dist
+	rm -rf $(DIST) && mkdir -p $(DIST)
 	@set -e; for p in $(PLATFORMS); do \
 		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
-		echo "dist/hubwire-$$os-$$arch$$ext"; \
+		echo "$(DIST)/hubwire-$$os-$$arch$$ext"; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" \
-			-o dist/hubwire-$$os-$$arch$$ext ./cmd/hubwire; \
+			-o $(DIST)/hubwire-$$os-$$arch$$ext ./cmd/hubwire; \
 	done
-	cd dist && sha256sum hubwire-* > SHA256SUMS
-	@cat dist/SHA256SUMS
+	cd $(DIST) && sha256sum hubwire-* > SHA256SUMS
+	@cat $(DIST)/SHA256SUMS
 
 ## test: formatting, go vet, then every test (with the race detector),
 ## including the seed corpus of every fuzz target and the examples' end-to-end test,
