@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hubwire/hubwire/adapter/all"
+	"github.com/hubwire/hubwire/internal/cli"
 	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/server"
 )
@@ -20,6 +21,9 @@ import (
 var secretFlags = []string{"token", "source-token", "nats-password", "nats-token", "kafka-password"}
 
 func decodeSources(path string, n *yaml.Node) (map[string]server.Source, error) {
+	if err := durationsWithDays(path, n); err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	if err := enc.Encode(n); err != nil {
@@ -71,6 +75,30 @@ func sourcesShown(sources map[string]server.Source) (map[string]server.Source, [
 		shown[name] = src
 	}
 	return shown, hidden
+}
+
+// durationsWithDays rewrites the durations of the sources section (their
+// tolerance) that cli.ParseDuration reads but Go's does not (1d) as Go's,
+// so that days are taken there as in every other duration.
+func durationsWithDays(path string, n *yaml.Node) error {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "tolerance" && v.Kind == yaml.ScalarNode {
+				d, err := cli.ParseDuration(v.Value)
+				if err != nil {
+					return fmt.Errorf("%s:%d: tolerance %q: %w", path, v.Line, v.Value, err)
+				}
+				v.Value, v.Tag = d.String(), "!!str"
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if err := durationsWithDays(path, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // configCommand is hubwire config check.

@@ -166,3 +166,15 @@ sources:
 		t.Errorf("serve reads the output as: %v %+v", err, a)
 	}
 }
+
+func TestConfigFileSourcesTakeDays(t *testing.T) {
+	path := configFile(t, "sources:\n  dtr:\n    standard-webhooks:\n      secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw]\n      tolerance: 1d\n")
+	cfg, err := parseServe([]string{"--config", path}, io.Discard, noEnv)
+	if err != nil || cfg.sources["dtr"].StandardWebhooks.Tolerance != 24*time.Hour {
+		t.Errorf("tolerance: 1d: %v %+v", err, cfg.sources["dtr"].StandardWebhooks)
+	}
+	path = configFile(t, "sources:\n  dtr:\n    standard-webhooks:\n      secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw]\n      tolerance: soon\n")
+	if _, err := parseServe([]string{"--config", path}, io.Discard, noEnv); err == nil || !strings.Contains(err.Error(), `:5: tolerance "soon": want a duration`) {
+		t.Errorf("tolerance: soon: %v", err)
+	}
+}
