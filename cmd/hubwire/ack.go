@@ -34,6 +34,7 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	var broker string
 	var timeout time.Duration
 	var auth natsAuth
+	var login embeddedLogin
 	var kauth kafkaAuth
 	var acksTopic string
 	f := cli.New("ack", ackSummary)
@@ -47,6 +48,7 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	f.StringVar(&a.TargetURL, "target-url", "", "`URL` where the results can be seen")
 	f.DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for hubwire's answer (`duration`)")
 	auth.register(f)
+	login.register(f)
 	f.StringVar(&acksTopic, "kafka-acks-topic", "hubwire.acks", "Kafka `topic` of the acks")
 	kauth.register(f)
 	id, err := f.ParseOne(args, getenv, "event id (the id of the 202 answer, or ce-id)")
@@ -64,9 +66,13 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if err != nil {
 		return err
 	}
-	nc, err := natssink.Connect(broker, append(opts, natsgo.MaxReconnects(0))...)
+	own, err := login.options(broker, auth.Auth)
 	if err != nil {
 		return err
+	}
+	nc, err := natssink.Connect(broker, append(append(opts, own...), natsgo.MaxReconnects(0))...)
+	if err != nil {
+		return login.hint(err)
 	}
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(ctx, timeout)

@@ -30,6 +30,8 @@ Usage:
                            acknowledge an event as a consumer (see hubwire ack --help)
   hubwire send <` + strings.Join(all.Registries.Names(), "|") + `> --to <webhook URL> [flags]
                            post a sample delivery, to try a setup (see hubwire send --help)
+  hubwire token [--data-dir dir]
+                           print the webhook token serve generated
   hubwire config check [flags]
                            check a configuration and print it, secrets masked
   hubwire version          print the version
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = configCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "send":
 		err = sendCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "token":
+		err = tokenCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "hubwire", version())
 	case "help", "--help", "-h":

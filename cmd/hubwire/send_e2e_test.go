@@ -44,7 +44,7 @@ func TestSendEveryDTRType(t *testing.T) {
 	if code != 0 || answerOf(t, out)["type"] != "com.docker.hub.push" {
 		t.Fatalf("dockerhub: %d %s", code, out)
 	}
-	natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", len(types)+1)
+	natstest.ReadStream(t, natsURLOf(inst), "HUBWIRE_EVENTS", len(types)+1)
 }
 
 func TestSendFreshOrAsIs(t *testing.T) {

@@ -208,7 +208,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return err
 	}
-	srv.Describe(stdout)
+	// The URLs hold the token: whole only where a person reads them.
+	srv.Describe(stdout, isTerminal(stdout))
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: finishing in-flight deliveries", "timeout", cfg.shutdownTimeout)

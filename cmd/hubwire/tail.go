@@ -36,5 +36,5 @@ func tailCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if opts.Broker, err = b.broker(); err != nil {
 		return err
 	}
-	return replay.Tail(ctx, opts)
+	return b.login.hint(replay.Tail(ctx, opts))
 }

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
-	"github.com/nats-io/nats-server/v2/server"
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -43,14 +43,12 @@ func Connect(urls string, opts ...natsgo.Option) (*natsgo.Conn, error) {
 	}, opts...)
 	nc, err := natsgo.Connect(urls, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to NATS at %s: %w (is the server running and reachable? check --broker)", urls, err)
+		if errors.Is(err, natsgo.ErrAuthorization) {
+			return nil, fmt.Errorf("connecting to NATS at %s: %w", redact.URLs(urls), err)
+		}
+		return nil, fmt.Errorf("connecting to NATS at %s: %w (is the server running and reachable? check --broker)", redact.URLs(urls), err)
 	}
 	return nc, nil
-}
-
-// ConnectInProcess connects to an embedded server without a socket.
-func ConnectInProcess(srv *server.Server) (*natsgo.Conn, error) {
-	return Connect("", natsgo.InProcessServer(srv))
 }
 
 // New sets up the stream on nc and returns a sink publishing to it. The
