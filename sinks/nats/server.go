@@ -9,6 +9,7 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -89,6 +90,11 @@ func StartServer(cfg ServerConfig) (*server.Server, error) {
 		select {
 		case msg := <-log.fatal:
 			srv.Shutdown()
+			if strings.Contains(msg, "JetStream") {
+				// The store, not the port: a data dir hubwire cannot
+				// write, or one whose jetstream is not a directory.
+				return nil, fmt.Errorf("embedded NATS server cannot keep its store in %s: %s (let hubwire's user write there, or choose another directory with --data-dir)", opts.StoreDir, msg)
+			}
 			return nil, fmt.Errorf("embedded NATS server on %s: %s (is another server using it? choose another with --nats-addr)", cfg.Addr, msg)
 		default:
 		}
