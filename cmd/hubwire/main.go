@@ -32,6 +32,7 @@ Usage:
                            post a sample delivery, to try a setup (see hubwire send --help)
   hubwire token [--data-dir dir]
                            print the webhook token serve generated
+  hubwire healthcheck      exit 0 if this machine's serve is ready (a container's HEALTHCHECK)
   hubwire config check [flags]
                            check a configuration and print it, secrets masked
   hubwire version          print the version
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = sendCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "token":
 		err = tokenCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "healthcheck":
+		err = healthcheckCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "hubwire", version())
 	case "help", "--help", "-h":
