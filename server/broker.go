@@ -132,7 +132,7 @@ func (b *Broker) open(ctx context.Context, dataDir string, maxBody int64, log *s
 		if err != nil {
 			return nil, err
 		}
-		return b.openNATS(ctx, nc, nil, "NATS JetStream at "+redact.URLs(b.URL), redact.URLs(b.URL))
+		return b.openNATS(ctx, nc, nil, "NATS JetStream at "+redact.URLs(b.URL), redact.URLs(b.URL), log)
 	}
 	e := b.Embedded
 	e.User = e.user()
@@ -167,7 +167,7 @@ func (b *Broker) open(ctx context.Context, dataDir string, maxBody int64, log *s
 		srv.Shutdown()
 		return nil, err
 	}
-	opened, err := b.openNATS(ctx, nc, srv, fmt.Sprintf("embedded NATS JetStream at %s (stored under %s)", srv.ClientURL(), dataDir), srv.ClientURL())
+	opened, err := b.openNATS(ctx, nc, srv, fmt.Sprintf("embedded NATS JetStream at %s (stored under %s)", srv.ClientURL(), dataDir), srv.ClientURL(), log)
 	if err != nil {
 		return nil, err
 	}
@@ -190,8 +190,8 @@ func (b *Broker) open(ctx context.Context, dataDir string, maxBody int64, log *s
 	return opened, nil
 }
 
-func (b *Broker) openNATS(ctx context.Context, nc *natsgo.Conn, srv *natsserver.Server, where, serverURL string) (*broker, error) {
-	sink, err := natssink.New(ctx, nc, natssink.Config{Stream: b.Stream, Mode: b.Mode})
+func (b *Broker) openNATS(ctx context.Context, nc *natsgo.Conn, srv *natsserver.Server, where, serverURL string, log *slog.Logger) (*broker, error) {
+	sink, err := natssink.New(ctx, nc, natssink.Config{Stream: b.Stream, Mode: b.Mode, Logger: log})
 	if err != nil {
 		nc.Close()
 		if srv != nil {
