@@ -39,7 +39,8 @@ Usage:
   hubwire help             print this help
 
 With no flags, serve runs an embedded NATS server with JetStream (data in
-./hubwire-data, consumers connect to nats://127.0.0.1:4222) and the webhook
+./hubwire-data, consumers connect to nats://127.0.0.1:4222 as user hubwire,
+with the password kept in ./hubwire-data/nats-password) and the webhook
 receiver on http://127.0.0.1:8080, and prints the URLs to paste into each
 registry's webhook settings.
 `
