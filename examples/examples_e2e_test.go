@@ -245,7 +245,8 @@ func serve(t *testing.T, ctx context.Context, flags ...string) *hub {
 		f := strings.Fields(l)
 		switch {
 		case len(f) == 3 && f[0] == "Docker" && f[1] == "Hub:":
-			h.httpURL = strings.TrimSuffix(f[2], "/hooks/dockerhub/"+token)
+			// The token was given (--token), so serve masks it.
+			h.httpURL = strings.TrimSuffix(f[2], "/hooks/dockerhub/<token>")
 		case len(f) > 5 && f[0] == "Watch" && f[3] == "nats" && f[4] == "--server":
 			h.natsURL = f[5]
 		}
