@@ -32,9 +32,13 @@ type Broker struct {
 	NATSAddr string
 	// Embedded says who may connect to the embedded NATS server.
 	Embedded Embedded
-	Mode     sinks.Mode
-	Stream   natssink.StreamConfig
-	Kafka    Kafka
+	// Sync is when the embedded server's file store fsyncs: "always"
+	// (each write, before its PubAck) or "interval" (JetStream's two
+	// minutes).
+	Sync   string
+	Mode   sinks.Mode
+	Stream natssink.StreamConfig
+	Kafka  Kafka
 }
 
 // Embedded is who may connect to the embedded NATS server, and how: it
@@ -152,6 +156,7 @@ func (b *Broker) open(ctx context.Context, dataDir string, maxBody int64, log *s
 		// The event holds the delivery plus its normalized facts, and
 		// JSON escaping can grow it; leave room well above the body limit.
 		MaxPayload:     int32(min(4*maxBody+64<<10, 64<<20)),
+		SyncAlways:     b.Sync == "always",
 		User:           e.User,
 		Password:       pw,
 		AllowAnonymous: e.AllowAnonymous,

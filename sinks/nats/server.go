@@ -27,8 +27,8 @@ type ServerConfig struct {
 	// receiver accepts (its body limit plus the normalized data).
 	MaxPayload int32
 	// User (DefaultUser if empty) and Password are hubwire's own user on
-	// the server: the sink
-	// connects as it, and so do hubwire's client commands. The server
+	// the server: the sink connects as it, and so do hubwire's client
+	// commands. The server
 	// always requires authentication, unless AllowAnonymous.
 	User, Password string
 	// AllowAnonymous lets a client without credentials in, as User (for
@@ -39,8 +39,13 @@ type ServerConfig struct {
 	ConfigFile string
 	// TLS, when set, is required of every client on Addr (not of the
 	// in-process connection).
-	TLS    *tls.Config
-	Logger *slog.Logger
+	TLS *tls.Config
+	// SyncAlways makes the file store fsync every write before the PubAck,
+	// so that a power cut loses nothing answered; otherwise JetStream
+	// fsyncs every two minutes (a process kill still loses nothing: the
+	// write is in the kernel's cache).
+	SyncAlways bool
+	Logger     *slog.Logger
 }
 
 // StartServer starts an embedded nats-server with JetStream on a file
@@ -65,6 +70,7 @@ func StartServer(cfg ServerConfig) (*server.Server, error) {
 		JetStream:  true,
 		StoreDir:   filepath.Join(cfg.DataDir, "jetstream"),
 		MaxPayload: cfg.MaxPayload,
+		SyncAlways: cfg.SyncAlways,
 		// hubwire handles signals itself and shuts the server down in order.
 		NoSigs: true,
 	}
@@ -217,9 +223,9 @@ func (l *serverLog) Warnf(format string, v ...any) {
 	}
 	l.log.Warn(msg)
 }
-func (l *serverLog) Errorf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
-func (l *serverLog) Debugf(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
-func (l *serverLog) Tracef(format string, v ...any)  {}
+func (l *serverLog) Errorf(format string, v ...any) { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l *serverLog) Debugf(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l *serverLog) Tracef(format string, v ...any) {}
 func (l *serverLog) Fatalf(format string, v ...any) {
 	msg := fmt.Sprintf(format, v...)
 	l.log.Error(msg)
