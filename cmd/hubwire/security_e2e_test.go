@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -257,5 +259,51 @@ func TestUnusableDataDir(t *testing.T) {
 	}
 	if _, err := os.Stat(fresh); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a failed start left the data dir it made: %v", err)
+	}
+}
+
+// TestEmbeddedNATSTLS: with --embedded-nats-tls-cert/-key the embedded
+// server takes TLS clients only (tls:// URL), serves a renewed
+// certificate without a restart, and replay logs in over TLS.
+func TestEmbeddedNATSTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, _ := certFiles(t, dir, "nats-first", x509.ExtKeyUsageServerAuth)
+	inst := startHubwire(t, t.TempDir(), "--embedded-nats-tls-cert", certFile, "--embedded-nats-tls-key", keyFile)
+	url := inst.EmbeddedURL()
+	if !strings.HasPrefix(url, "tls://") {
+		t.Fatalf("client URL %s", url)
+	}
+	user, pw := inst.EmbeddedLogin()
+	connect := func(ca string) error {
+		nc, err := natsgo.Connect(url, natsgo.UserInfo(user, pw), natsgo.RootCAs(ca), natsgo.MaxReconnects(0))
+		if err == nil {
+			nc.Close()
+		}
+		return err
+	}
+	if err := connect(certFile); err != nil {
+		t.Errorf("TLS client: %v", err)
+	}
+	plain := strings.Replace(url, "tls://", "nats://", 1)
+	if nc, err := natsgo.Connect(plain, natsgo.UserInfo(user, pw), natsgo.MaxReconnects(0)); err == nil {
+		nc.Close()
+		t.Error("a client without TLS got in")
+	}
+
+	// A renewed certificate, written over the files, is served without a
+	// restart (the files are looked at once a second at most).
+	renewed, renewedKey, _ := certFiles(t, dir, "nats-renewed", x509.ExtKeyUsageServerAuth)
+	time.Sleep(1100 * time.Millisecond)
+	for _, f := range [][2]string{{renewed, certFile}, {renewedKey, keyFile}} {
+		b, _ := os.ReadFile(f[0])
+		os.WriteFile(f[1], b, 0o600)
+	}
+	future := time.Now().Add(time.Minute)
+	os.Chtimes(certFile, future, future)
+	waitFor(t, "the renewed certificate", func() bool { return connect(renewed) == nil })
+
+	code, _, errOut := runCmd(noEnv, "replay", "--broker", url, "--nats-user", user, "--nats-password", pw, "--nats-tls-ca", renewed)
+	if code != 0 {
+		t.Errorf("replay over TLS: exit %d, %q", code, errOut)
 	}
 }
