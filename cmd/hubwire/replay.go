@@ -69,5 +69,5 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		return err
 	}
 	_, err = replay.Run(ctx, *opts)
-	return err
+	return b.login.hint(err)
 }

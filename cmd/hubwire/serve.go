@@ -24,7 +24,9 @@ NATS JetStream, answering the registry 202 only once the event is stored.
 With no flags it runs an embedded NATS server with JetStream on a file store
 under --data-dir, and prints the webhook URLs (with a token it generates on
 first start and keeps in the data directory) to paste into each registry.
-Consumers subscribe to hubwire.events.> on the NATS server.
+Consumers subscribe to hubwire.events.> on the NATS server, which always asks
+for a login: user hubwire, with the password generated into
+<data-dir>/nats-password (see --embedded-nats-*).
 
 With --broker it publishes to an external NATS (cluster) or to Kafka instead.`
 
@@ -227,7 +229,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return err
 	}
-	srv.Describe(stdout)
+	// The URLs hold the token: whole only where a person reads them.
+	srv.Describe(stdout, isTerminal(stdout))
 	// The records a supervisor or a log pipeline waits for (no token:
 	// the receiver's base URL only).
 	log.Info("ready", "version", version(), "receiver", srv.PublicURL(), "broker", cfg.broker.kind)
