@@ -380,7 +380,10 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 		return http.StatusOK, Batch{Events: []Accepted{}}, ""
 	}
 	// One deadline for the whole delivery, however many events it holds.
-	ctx, cancel := context.WithTimeout(req.Context(), r.cfg.Store.Timeout())
+	// A sender that gives up does not cut a publish short: the broker may
+	// store an event whose publish was abandoned, and the answer (and the
+	// log) would then say the opposite of what happened.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), r.cfg.Store.Timeout())
 	defer cancel()
 	// The events of one delivery share hubwire's span of its trace.
 	var tp, ts string
@@ -485,7 +488,10 @@ func looksLikeAName(s string) bool {
 	return true
 }
 
-// notStored is the answer for an event the store did not take.
+// notStored is the answer for an event the store did not take. A 503
+// says what is known: a publish that timed out may have reached the
+// broker, and a retry carries the same event id, so it is de-duplicated
+// (by the stream on NATS, by consumers on ce_id on Kafka).
 func (r *Receiver) notStored(id string, err error) (int, ErrorBody) {
 	switch {
 	case errors.Is(err, sinks.ErrTooLarge):
@@ -493,16 +499,19 @@ func (r *Receiver) notStored(id string, err error) (int, ErrorBody) {
 		return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("event %s is larger than the broker accepts", id)}
 	case errors.Is(err, spool.ErrFull):
 		r.cfg.Logger.Warn("spool full", "event_id", id, "error", err)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker is unavailable and the local spool is full; nothing was published, retry later", id)}
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not take it in time and the local spool is full; it may have reached the broker all the same, and a retry is de-duplicated: retry later", id)}
+	case errors.Is(err, spool.ErrDiskFull):
+		r.cfg.Logger.Warn("spool disk full", "event_id", id, "error", err)
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not take it in time and the local spool's disk is full; it may have reached the broker all the same, and a retry is de-duplicated: retry later", id)}
 	case errors.Is(err, store.ErrNotSpooled):
 		r.cfg.Logger.Warn("spooling failed", "event_id", id, "error", err)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not take it in time and the local spool did not finish writing it; retry later", id)}
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not take it in time and the local spool did not finish writing it; it may have been stored, and a retry is de-duplicated: retry later", id)}
 	case errors.Is(err, store.ErrNotRecorded):
 		r.cfg.Logger.Warn("delivery record not written", "event_id", id, "error", err)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s is stored but its delivery record could not be written; retry", id)}
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s is stored but its delivery record could not be written; retry (the event is de-duplicated, the record written)", id)}
 	default:
 		r.cfg.Logger.Warn("publish failed", "event_id", id, "error", err)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not accept it in time; nothing was published, retry later", id)}
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s: the broker did not confirm it in time; it may have been stored, and a retry is de-duplicated: retry later", id)}
 	}
 }
 

@@ -324,8 +324,10 @@ type tcpProxy struct {
 	ln     net.Listener
 	target string
 	silent atomic.Bool
-	mu     sync.Mutex
-	conns  []net.Conn
+	// delay holds back every chunk forwarded (a slow broker).
+	delay atomic.Int64
+	mu    sync.Mutex
+	conns []net.Conn
 }
 
 func newTCPProxy(t *testing.T, target string) *tcpProxy {
@@ -379,6 +381,9 @@ func (p *tcpProxy) pipe(dst, src net.Conn) {
 		if p.silent.Load() {
 			continue
 		}
+		if d := time.Duration(p.delay.Load()); d > 0 {
+			time.Sleep(d)
+		}
 		if _, err := dst.Write(buf[:n]); err != nil {
 			return
 		}
@@ -386,6 +391,9 @@ func (p *tcpProxy) pipe(dst, src net.Conn) {
 }
 
 func (p *tcpProxy) silence() { p.silent.Store(true) }
+
+// slow makes the broker answer everything d late.
+func (p *tcpProxy) slow(d time.Duration) { p.delay.Store(int64(d)) }
 
 // resume ends the silence the way a hung broker's end shows: its
 // connections close, and new ones are forwarded again.

@@ -42,8 +42,12 @@ type Config struct {
 	Logger         *slog.Logger
 }
 
-// ErrFull is a Put refused because the spool holds MaxBytes already.
-var ErrFull = errors.New("spool full")
+// ErrFull is a Put refused because the spool holds MaxBytes already;
+// ErrDiskFull one refused because the spool's disk has no room left.
+var (
+	ErrFull     = errors.New("spool full")
+	ErrDiskFull = errors.New("spool's disk is full")
+)
 
 const (
 	streamName = "HUBWIRE_SPOOL"
