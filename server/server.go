@@ -60,9 +60,11 @@ type Options struct {
 	SpoolMaxBytes  int64
 	PublishTimeout time.Duration
 	MaxInFlight    int
-	AllowedOrigins []string
-	AllowedRate    string
-	RateLimit      float64
+	// MaxInFlightBytes bounds the bytes of the bodies held at once.
+	MaxInFlightBytes int64
+	AllowedOrigins   []string
+	AllowedRate      string
+	RateLimit        float64
 	// SourceRateLimit bounds each registry's deliveries a second.
 	SourceRateLimit float64
 
@@ -190,6 +192,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		Token:            s.token,
 		MaxBodyBytes:     opts.MaxBodyBytes,
 		MaxInFlight:      opts.MaxInFlight,
+		MaxInFlightBytes: opts.MaxInFlightBytes,
 		AllowedOrigins:   opts.AllowedOrigins,
 		AllowedRate:      opts.AllowedRate,
 		SourceTokens:     opts.SourceTokens,
