@@ -5,12 +5,18 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hubwire/hubwire/server"
 	"github.com/hubwire/hubwire/sinks/nats/natstest"
+	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // A broker that accepts the connection and never answers leaves the spool
@@ -79,4 +85,114 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// externalDown is an external broker, NATS or Kafka (kfake), that is down
+// until up is called; url is what --broker names.
+type externalDown struct {
+	url string
+	up  func()
+	ids func() map[string]int
+	// once: the broker drops a repeated id (NATS); Kafka is at least once.
+	once bool
+}
+
+func brokersDown(t *testing.T) map[string]func(t *testing.T) externalDown {
+	return map[string]func(t *testing.T) externalDown{
+		"NATS": func(t *testing.T) externalDown {
+			b := natstest.StartBroker(t)
+			b.Stop()
+			return externalDown{url: b.URL(), up: b.Start, once: true, ids: func() map[string]int { return natsIDs(t, b.URL(), "HUBWIRE_EVENTS") }}
+		},
+		"Kafka": func(t *testing.T) externalDown {
+			port := freePorts(t, 1)[0]
+			addr := fmt.Sprintf("127.0.0.1:%d", port)
+			d := externalDown{url: "kafka://" + addr}
+			d.up = func() {
+				c, err := kfake.NewCluster(kfake.Ports(port), kfake.SeedTopics(3, "hubwire.events"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(c.Close)
+			}
+			d.ids = func() map[string]int {
+				found := map[string]int{}
+				kafkaIDs(t, addr, "hubwire.events", found)
+				return found
+			}
+			return d
+		},
+	}
+}
+
+// With a spool, hubwire starts while its external broker is down: it
+// spools, and forwards once the broker is reachable (its streams or
+// topics checked then).
+func TestStartsWhileTheBrokerIsDown(t *testing.T) {
+	for name, down := range brokersDown(t) {
+		t.Run(name, func(t *testing.T) {
+			b := down(t)
+			inst := startHubwire(t, t.TempDir(), "--broker", b.url, "--publish-timeout", "2s")
+			out := load(t, inst.WebhookURL("dockerhub"), 20, 4, nil)
+			if n := spooledCount(out); n != len(out) {
+				t.Errorf("%d of %d deliveries spooled while the broker was down since the start", n, len(out))
+			}
+			if status, body := readiness(inst.HTTPAddr().String()); status != http.StatusOK || !contains(body["broker"], "not been reachable") {
+				t.Errorf("/readyz with the broker down since the start: %d %v", status, body)
+			}
+			b.up()
+			drained(t, inst)
+			tally(t, "started with the "+name+" broker down", out, b.ids(), b.once)
+		})
+	}
+}
+
+// Without a spool, hubwire says in its log that it waits for the broker,
+// keeps trying, and starts once the broker is there.
+func TestWaitsForTheBrokerWithoutASpool(t *testing.T) {
+	for name, down := range brokersDown(t) {
+		t.Run(name, func(t *testing.T) {
+			b := down(t)
+			var logs syncBuffer
+			cfg, err := parseServe([]string{"--http-addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
+				"--broker", b.url, "--spool-max-bytes", "0", "--publish-timeout", "2s"}, io.Discard, noEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			started := make(chan error, 1)
+			var inst *server.Server
+			go func() {
+				var err error
+				inst, err = start(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+				started <- err
+			}()
+			deadline := time.Now().Add(30 * time.Second)
+			for !strings.Contains(logs.String(), "waiting for the broker") {
+				select {
+				case err := <-started:
+					t.Fatalf("hubwire started (%v) while the broker was down, without saying it waits", err)
+				default:
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no word of waiting for the broker in the log:\n%s", logs.String())
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			b.up()
+			select {
+			case err := <-started:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatalf("hubwire did not start within a minute of the broker coming up:\n%s", logs.String())
+			}
+			t.Cleanup(func() { inst.Shutdown(context.Background()) })
+			out := load(t, inst.WebhookURL("dockerhub"), 5, 1, nil)
+			tally(t, "waited for the "+name+" broker", out, b.ids(), b.once)
+			if n := len(out) - spooledCount(out); n != 5 || out[0].status != http.StatusAccepted {
+				t.Errorf("deliveries once the broker is up: %+v", out)
+			}
+		})
+	}
 }
