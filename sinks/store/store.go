@@ -214,7 +214,7 @@ func (s *Store) Ready(ctx context.Context, room int64) Readiness {
 		st, spoolErr = sp.Status(sctx)
 		cancel()
 		if spoolErr == nil {
-			spoolErr = sp.Failing()
+			spoolErr = sp.Failing(room)
 		}
 	}
 	r := Readiness{Status: "ready", Broker: "ready"}
