@@ -109,7 +109,7 @@ func (c *serveConfig) register(f *cli.Flags) {
 	f.Int64Var(&c.spoolMaxBytes, "spool-max-bytes", 1<<30, "size in `bytes` of the local spool under --data-dir that keeps deliveries\nan external broker cannot take in time (answered 202 with \"spooled\": true,\nforwarded in order when it is back); 503 when full; 0 turns it off")
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
 	f.IntVar(&c.maxInFlight, "max-in-flight", 1024, "most deliveries handled at once (`count`); more are answered 503\nwith Retry-After; 0 for no cap")
-	f.Int64Var(&c.maxInFlightB, "max-in-flight-bytes", 128<<20, "most `bytes` of delivery bodies held at once, being read or handled;\nmore are answered 503 with Retry-After; 0 for no bound")
+	f.Int64Var(&c.maxInFlightB, "max-in-flight-bytes", 32<<20, "most `bytes` of delivery bodies held at once, being read or handled;\nmore are answered 503 with Retry-After; 0 for no bound")
 	f.Float64Var(&c.rateLimit, "rate-limit", 0, "most deliveries a second in all (`rate`; 429 with Retry-After above it);\n0 for no limit")
 	f.Float64Var(&c.sourceRateLimit, "source-rate-limit", 0, "most deliveries a second from each source (`rate`); 0 for no limit")
 	f.Var(&c.allowedOrigins, "webhook-allowed-origin", "`origin` granted in the CloudEvents webhook handshake (OPTIONS with\nWebHook-Request-Origin; repeatable, * for any); none by default")
