@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ type serveConfig struct {
 	shutdownTimeout time.Duration
 	maxInFlight     int
 	maxInFlightB    int64
+	memoryLimit     int64
 	allowedOrigins  cli.List
 	allowedRate     string
 	rateLimit       float64
@@ -110,6 +112,7 @@ func (c *serveConfig) register(f *cli.Flags) {
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
 	f.IntVar(&c.maxInFlight, "max-in-flight", 1024, "most deliveries handled at once (`count`); more are answered 503\nwith Retry-After; 0 for no cap")
 	f.Int64Var(&c.maxInFlightB, "max-in-flight-bytes", 32<<20, "most `bytes` of delivery bodies held at once, being read or handled;\nmore are answered 503 with Retry-After; 0 for no bound")
+	f.Int64Var(&c.memoryLimit, "memory-limit", 0, "soft limit on the process's memory, in `bytes` (Go's GOMEMLIMIT): the\ngarbage collector works harder as the heap nears it; 0 leaves GOMEMLIMIT\nas the environment sets it")
 	f.Float64Var(&c.rateLimit, "rate-limit", 0, "most deliveries a second in all (`rate`; 429 with Retry-After above it);\n0 for no limit")
 	f.Float64Var(&c.sourceRateLimit, "source-rate-limit", 0, "most deliveries a second from each source (`rate`); 0 for no limit")
 	f.Var(&c.allowedOrigins, "webhook-allowed-origin", "`origin` granted in the CloudEvents webhook handshake (OPTIONS with\nWebHook-Request-Origin; repeatable, * for any); none by default")
@@ -178,6 +181,8 @@ func (c *serveConfig) checkFlags() error {
 		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
 	case c.shutdownTimeout <= 0:
 		return fmt.Errorf("--shutdown-timeout %v: must be positive", c.shutdownTimeout)
+	case c.memoryLimit < 0:
+		return fmt.Errorf("--memory-limit %d: must be a number of bytes, or 0 for none", c.memoryLimit)
 	}
 	for _, form := range c.acceptAuth.Values {
 		if form != "raw" && form != "basic" {
@@ -206,6 +211,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := newLogger(stderr, cfg)
+	if cfg.memoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.memoryLimit)
+	}
 	srv, err := start(ctx, cfg, log)
 	if err != nil {
 		return err
