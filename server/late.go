@@ -163,12 +163,22 @@ func (s *lateSink) Close() error {
 // lateReplier stands in for the reply subscriber until the broker it
 // lives on is reached.
 type lateReplier struct {
-	r atomic.Pointer[replier]
+	mu      sync.Mutex
+	stopped bool
+	r       atomic.Pointer[replier]
 }
 
+// set installs the reply subscriber; one that comes after Stop (the
+// broker reached while hubwire stops) is stopped at once.
 func (l *lateReplier) set(r replier) {
 	if r == nil {
 		r = repliesOff{} // Kafka without the acks topics
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stopped {
+		r.Stop()
+		return
 	}
 	l.r.Store(&r)
 }
@@ -207,6 +217,9 @@ func (l *lateReplier) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 // Stop implements replier.
 func (l *lateReplier) Stop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stopped = true
 	if r := l.r.Load(); r != nil {
 		(*r).Stop()
 	}
