@@ -193,6 +193,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		AllowedOrigins:   opts.AllowedOrigins,
 		AllowedRate:      opts.AllowedRate,
 		SourceTokens:     opts.SourceTokens,
+		TokenHeaders:     tokenHeaders(opts.Sources),
 		Verifiers:        verifiers,
 		Publish:          publish,
 		Drop:             drop,
