@@ -131,14 +131,18 @@ func verifiers(sources map[string]Source) (map[string][]receiver.Verifier, error
 }
 
 // tokenHeaders gathers the sources' token headers.
-func tokenHeaders(sources map[string]Source) map[string]string {
+func tokenHeaders(sources map[string]Source) (map[string]string, error) {
 	out := map[string]string{}
 	for name, src := range sources {
-		if src.TokenHeader != "" {
-			out[name] = src.TokenHeader
+		if src.TokenHeader == "" {
+			continue
 		}
+		if !receiver.ValidHeaderName(src.TokenHeader) {
+			return nil, fmt.Errorf("sources: %s: token-header %q is not a header name", name, src.TokenHeader)
+		}
+		out[name] = src.TokenHeader
 	}
-	return out
+	return out, nil
 }
 
 // hmacPresets are the schemes hmac's preset names.

@@ -189,11 +189,7 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	subject, partition := k.Kind, k.Kind
 	address := sinks.Address{Source: SourceName, Kind: k.Kind}
 	if repo != "" {
-		// Escaped so that source stays a URI reference whatever a name holds.
-		repoPath := url.PathEscape(name)
-		if namespace != "" {
-			repoPath = url.PathEscape(namespace) + "/" + repoPath
-		}
+		repoPath := escapePath(repo)
 		if host != "" {
 			source += "/" + repoPath
 		} else {
@@ -293,4 +289,15 @@ func recognizes(d adapter.Delivery) bool {
 		return false
 	}
 	return b.Source == eventSource && b.DetailType != "" && bytes.HasPrefix(b.Detail, []byte("{"))
+}
+
+// escapePath escapes each element of a repository's path, so that source
+// stays a URI reference whatever a name holds; the slashes between them
+// stay (a %2F would be escaped again by a binary-mode binding).
+func escapePath(repo string) string {
+	parts := strings.Split(repo, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
 }

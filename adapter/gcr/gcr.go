@@ -189,11 +189,7 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	if len(m.Attributes) > 0 {
 		data.Attributes = m.Attributes
 	}
-	// Escaped so that source stays a URI reference whatever a name holds.
-	repoPath := url.PathEscape(name)
-	if namespace != "" {
-		repoPath = url.PathEscape(namespace) + "/" + repoPath
-	}
+	repoPath := escapePath(repo)
 	subject := repo + "@" + digest
 	if tag != "" {
 		subject = repo + ":" + tag
@@ -262,3 +258,13 @@ func recognizes(d adapter.Delivery) bool {
 	return b.Subscription != "" && b.Message.Data != "" && (b.Message.MessageID != "" || b.Message.MessageID2 != "")
 }
 
+// escapePath escapes each element of a repository's path, so that source
+// stays a URI reference whatever a name holds; the slashes between them
+// stay (a %2F would be escaped again by a binary-mode binding).
+func escapePath(repo string) string {
+	parts := strings.Split(repo, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}

@@ -39,7 +39,7 @@ func TestDecodeSamples(t *testing.T) {
 	}
 	tests := []struct {
 		file, typ, kind, subject, tag, digest, messageID string
-		time                                            time.Time
+		time                                             time.Time
 	}{
 		{"insert.json", "com.google.artifactregistry.image.pushed", "insert", repo + "@" + pushed, "", pushed, "2070443601311540", time.Date(2021, 2, 26, 19, 13, 55, 749e6, time.UTC)},
 		{"insert-tag.json", "com.google.artifactregistry.tag.pushed", "insert_tag", repo + ":1.1", "1.1", pushed, "2070443601311541", time.Date(2021, 2, 26, 19, 13, 55, 912e6, time.UTC)},
@@ -56,7 +56,7 @@ func TestDecodeSamples(t *testing.T) {
 			}
 			e := d.Event
 			action := strings.TrimPrefix(tt.typ, typePrefix)
-			if e.Type() != tt.typ || e.Source() != "https://us-east1-docker.pkg.dev/my-project/my-repo%2Fhello-world" || e.Subject() != tt.subject ||
+			if e.Type() != tt.typ || e.Source() != "https://us-east1-docker.pkg.dev/my-project/my-repo/hello-world" || e.Subject() != tt.subject ||
 				!e.Time().Equal(tt.time) || e.DataSchema() != schemaBase+"gcr."+action+".json" {
 				t.Errorf("attributes: type %q source %q subject %q time %v dataschema %q", e.Type(), e.Source(), e.Subject(), e.Time(), e.DataSchema())
 			}
@@ -143,7 +143,7 @@ func TestReferences(t *testing.T) {
 	for _, tt := range []struct{ data, typ, source, subject, tag, digest string }{
 		// Container Registry: <project>/<image>.
 		{`{"action":"INSERT","tag":"gcr.io/my-project/app:v2"}`, "com.google.artifactregistry.tag.pushed", "https://gcr.io/my-project/app", "my-project/app:v2", "v2", ""},
-		{`{"action":"INSERT","digest":"eu.gcr.io/p/team/app@sha256:1"}`, "com.google.artifactregistry.image.pushed", "https://eu.gcr.io/p/team%2Fapp", "p/team/app@sha256:1", "", "sha256:1"},
+		{`{"action":"INSERT","digest":"eu.gcr.io/p/team/app@sha256:1"}`, "com.google.artifactregistry.image.pushed", "https://eu.gcr.io/p/team/app", "p/team/app@sha256:1", "", "sha256:1"},
 		{`{"action":"INSERT","digest":"localhost:5000/p/app:v1@sha256:2"}`, "com.google.artifactregistry.tag.pushed", "https://localhost:5000/p/app", "p/app:v1", "v1", "sha256:2"},
 		{`{"action":"UPDATE","digest":"gcr.io/p/app@sha256:3"}`, "com.google.artifactregistry.image.update", "https://gcr.io/p/app", "p/app@sha256:3", "", "sha256:3"},
 	} {

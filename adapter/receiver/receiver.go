@@ -141,7 +141,7 @@ func New(cfg Config) (*Receiver, error) {
 		if _, ok := r.sources[name]; !ok {
 			return nil, fmt.Errorf("a token header for source %q, which this receiver does not take", name)
 		}
-		if !validHeaderName(h) {
+		if !ValidHeaderName(h) {
 			return nil, fmt.Errorf("token header %q of source %s is not a header name", h, name)
 		}
 	}
@@ -548,9 +548,9 @@ func (r *Receiver) authorized(req *http.Request, pathToken, tokenHeader string, 
 	return ok == 1
 }
 
-// validHeaderName reports whether h is an HTTP header name (an RFC 9110
+// ValidHeaderName reports whether h is an HTTP header name (an RFC 9110
 // token).
-func validHeaderName(h string) bool {
+func ValidHeaderName(h string) bool {
 	if h == "" {
 		return false
 	}

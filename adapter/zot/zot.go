@@ -159,11 +159,7 @@ func (s *Source) decode(d adapter.Delivery) (*adapter.Decoded, error) {
 
 	source, subject, partition := "urn:hubwire:zot", "", SourceName
 	if repo != "" {
-		// Escaped so that source stays a URI reference whatever a name holds.
-		repoPath := url.PathEscape(name)
-		if namespace != "" {
-			repoPath = url.PathEscape(namespace) + "/" + repoPath
-		}
+		repoPath := escapePath(repo)
 		source += ":" + repoPath
 		partition = repo
 		switch {
@@ -233,4 +229,15 @@ func isStructured(contentType string) bool {
 // CloudEvent from zot.
 func recognizes(d adapter.Delivery) bool {
 	return d.Header.Get("Ce-Specversion") != "" && (d.Header.Get("Ce-Source") == eventSource || strings.HasPrefix(d.Header.Get("Ce-Type"), zotPrefix))
+}
+
+// escapePath escapes each element of a repository's path, so that source
+// stays a URI reference whatever a name holds; the slashes between them
+// stay (a %2F would be escaped again by a binary-mode binding).
+func escapePath(repo string) string {
+	parts := strings.Split(repo, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
 }
