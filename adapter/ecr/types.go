@@ -15,6 +15,9 @@ var Registry = adapter.Registry{
 	Freshen:       freshen,
 	New:           func(schemaBase string) adapter.Decoder { return New(schemaBase) },
 	Recognizes:    recognizes,
+	// Neither sends webhooks of its own: the URL goes into another
+	// service's settings.
+	WebhookHint: "  (an EventBridge API destination's endpoint; see docs/registries.md)",
 }
 
 // typePrefix starts every ECR CloudEvent type: the reverse DNS of

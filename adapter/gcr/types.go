@@ -15,6 +15,9 @@ var Registry = adapter.Registry{
 	Freshen:       freshen,
 	New:           func(schemaBase string) adapter.Decoder { return New(schemaBase) },
 	Recognizes:    recognizes,
+	// Neither sends webhooks of its own: the URL goes into another
+	// service's settings.
+	WebhookHint: "  (a Pub/Sub push subscription's endpoint; see docs/registries.md)",
 }
 
 // typePrefix starts every Artifact Registry CloudEvent type: the reverse

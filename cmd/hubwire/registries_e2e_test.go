@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,4 +198,21 @@ func TestSendZotECRGCR(t *testing.T) {
 		stored += 3
 	}
 	natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", stored)
+}
+
+// TestGCRDropUntagged: a consumer that wants tags only drops the tag-less
+// INSERT with the source filters; it is answered 200, ignored, and never
+// published, while the tagged one is stored.
+func TestGCRDropUntagged(t *testing.T) {
+	path := configFile(t, "sources:\n  gcr:\n    drop: [com.google.artifactregistry.image.pushed]\n")
+	inst := startHubwire(t, t.TempDir(), "--config", path)
+	untagged := postAs(t, inst.WebhookURL("gcr"), sampleOf(t, "gcr", "insert"), nil)
+	tagged := postAs(t, inst.WebhookURL("gcr"), sampleOf(t, "gcr", "insert-tag"), nil)
+	if untagged.status != 200 || untagged.body["ignored"] != true || tagged.status != 202 || tagged.body["type"] != "com.google.artifactregistry.tag.pushed" {
+		t.Errorf("untagged %d %v, tagged %d %v", untagged.status, untagged.body, tagged.status, tagged.body)
+	}
+	msgs := natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", 1)
+	if !strings.HasPrefix(msgs[0].Subject, "hubwire.events.gcr.insert_tag.") {
+		t.Errorf("stored %s", msgs[0].Subject)
+	}
 }
