@@ -16,6 +16,7 @@ package ecr
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -52,6 +53,27 @@ type envelope struct {
 	Time       string  `json:"time"`
 	Region     string  `json:"region"`
 	Detail     *detail `json:"detail"`
+	// The CloudEvent an input transformer may make of it instead (as
+	// Argo CD Image Updater's documentation has users do): id and time
+	// as above, source urn:aws:ecr:<region>:<account>:repository/<repo>.
+	SpecVersion string  `json:"specversion"`
+	Type        string  `json:"type"`
+	Data        *ceData `json:"data"`
+}
+
+// ceData is the data of the transformed CloudEvent.
+type ceData struct {
+	RepositoryName string `json:"repositoryName"`
+	ImageDigest    string `json:"imageDigest"`
+	ImageTag       string `json:"imageTag"`
+	RegistryID     string `json:"registryId"`
+}
+
+// transformedTypes are the CloudEvent types of the transformed form, with
+// the image action each stands for.
+var transformedTypes = map[string]string{
+	"com.amazon.ecr.image.push":   "PUSH",
+	"com.amazon.ecr.image.delete": "DELETE",
 }
 
 // detail holds the detail members of every ECR event type.
@@ -111,6 +133,11 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	top, err := adapter.DecodeJSON(body, &env)
 	if err != nil {
 		return nil, err
+	}
+	if env.SpecVersion != "" {
+		if err := fromCloudEvent(&env); err != nil {
+			return nil, err
+		}
 	}
 	if env.Source != eventSource {
 		if env.Source == "" {
@@ -224,6 +251,34 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	return &adapter.Decoded{Event: e, Address: address}, nil
 }
 
+// fromCloudEvent reads the CloudEvent an input transformer made of an
+// image action into the EventBridge event it came from.
+func fromCloudEvent(env *envelope) error {
+	action, ok := transformedTypes[env.Type]
+	if !ok {
+		return adapter.Errorf("type", "%q is not an ECR event: post the EventBridge event itself (no input transformer), or com.amazon.ecr.image.push", env.Type)
+	}
+	// urn:aws:ecr:<region>:<account>:repository/<repo>
+	det := &detail{ActionType: action}
+	if rest, ok := strings.CutPrefix(env.Source, "urn:aws:ecr:"); ok {
+		parts := strings.SplitN(rest, ":", 3)
+		if len(parts) == 3 {
+			env.Region, env.Account = parts[0], parts[1]
+			det.RepositoryName, _ = strings.CutPrefix(parts[2], "repository/")
+		}
+	}
+	if d := env.Data; d != nil {
+		det.RepositoryName = cmp.Or(d.RepositoryName, det.RepositoryName)
+		det.ImageDigest, det.ImageTag = d.ImageDigest, d.ImageTag
+		env.Account = cmp.Or(d.RegistryID, env.Account)
+	}
+	if det.RepositoryName == "" {
+		return adapter.Errorf("data.repositoryName", "is required: the repository (or a source urn:aws:ecr:<region>:<account>:repository/<name>)")
+	}
+	env.Source, env.DetailType, env.Detail = eventSource, detailImageAction, det
+	return nil
+}
+
 // kind types an event by its detail-type (and an image action's
 // action-type), and says how it ended.
 func kind(detailType string, d *detail) (adapter.EventType, string, error) {
@@ -284,9 +339,16 @@ func recognizes(d adapter.Delivery) bool {
 		Source     string          `json:"source"`
 		DetailType string          `json:"detail-type"`
 		Detail     json.RawMessage `json:"detail"`
+		// The transformed CloudEvent.
+		SpecVersion string `json:"specversion"`
+		Type        string `json:"type"`
 	}
 	if json.Unmarshal(d.Body, &b) != nil {
 		return false
+	}
+	if b.SpecVersion != "" {
+		_, ok := transformedTypes[b.Type]
+		return ok
 	}
 	return b.Source == eventSource && b.DetailType != "" && bytes.HasPrefix(b.Detail, []byte("{"))
 }

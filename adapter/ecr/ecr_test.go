@@ -253,3 +253,47 @@ func TestRecognizes(t *testing.T) {
 		}
 	}
 }
+
+// TestTransformedCloudEvent: the CloudEvent Argo CD Image Updater's
+// documentation has users make of an image push with an input transformer
+// is read as the push it stands for, with the same id as the EventBridge
+// event it was made from.
+func TestTransformedCloudEvent(t *testing.T) {
+	validator, err := schematest.NewValidator(schemaBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := adaptertest.DecodeOne(New(schemaBase), sample(t, "push.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"specversion":"1.0","id":"13cde686-328b-6117-af20-0e5566167482","type":"com.amazon.ecr.image.push",
+		"source":"urn:aws:ecr:us-west-2:123456789012:repository/my-repository-name","subject":"my-repository-name:latest",
+		"time":"2019-11-16T01:54:34Z","datacontenttype":"application/json",
+		"data":{"repositoryName":"my-repository-name","imageDigest":"` + digest + `","imageTag":"latest","registryId":"123456789012"}}`
+	d, err := adaptertest.DecodeOne(New(schemaBase), []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := d.Event
+	if e.ID() != raw.Event.ID() || e.Type() != raw.Event.Type() || e.Source() != raw.Event.Source() || e.Subject() != raw.Event.Subject() || !e.Time().Equal(raw.Event.Time()) {
+		t.Errorf("transformed: %s %s %s %s %v; raw: %s %s %s %s", e.ID(), e.Type(), e.Source(), e.Subject(), e.Time(), raw.Event.ID(), raw.Event.Type(), raw.Event.Source(), raw.Event.Subject())
+	}
+	if err := validator.Validate(e.DataSchema(), e.Data()); err != nil {
+		t.Error(err)
+	}
+	if !recognizes(adapter.Delivery{Body: []byte(body)}) {
+		t.Error("not recognized")
+	}
+	for _, tt := range []struct{ body, field string }{
+		{`{"specversion":"1.0","id":"1","type":"container.image.push","source":"x","time":"2025-01-02T03:04:05Z"}`, "type"},
+		{`{"specversion":"1.0","id":"1","type":"com.amazon.ecr.image.push","source":"x","time":"2025-01-02T03:04:05Z","data":{}}`, "data.repositoryName"},
+		{`{"specversion":"1.0","id":"1","type":"com.amazon.ecr.image.push","source":"urn:aws:ecr:r:a:repository/app","time":"2025-01-02T03:04:05Z","data":{"imageTag":1}}`, "data.imageTag"},
+	} {
+		_, err := New(schemaBase).Decode(adapter.Delivery{Body: []byte(tt.body)})
+		var fe *adapter.FieldError
+		if !errors.As(err, &fe) || fe.Field != tt.field {
+			t.Errorf("%s: %v, want a FieldError on %s", tt.body, err, tt.field)
+		}
+	}
+}

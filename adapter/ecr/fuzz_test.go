@@ -23,6 +23,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{"id":"1","source":"aws.ecr","detail-type":"ECR *>","time":"2025-01-02T03:04:05Z","detail":{"repository-name":"/"}}`))
 	f.Add([]byte(`{"id":"1","source":"aws.ecr","detail-type":"ECR Image Action","time":"0000-01-01T00:00:00+01:00","account":"a:b","region":"x","detail":{"action-type":" . ","repository-name":"a/"}}`))
+	f.Add([]byte(`{"specversion":"1.0","id":"1","type":"com.amazon.ecr.image.push","source":"urn:aws:ecr:r:a:repository/b/c","time":"2025-01-02T03:04:05Z","data":{"imageTag":"x"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		src := New(schemaBase)
 		events, err := src.Decode(adapter.Delivery{Body: body})
