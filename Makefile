@@ -84,6 +84,7 @@ fuzz:
 	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/reply -run '^$$' -fuzz '^FuzzParseAck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPercentRoundTrip$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzJSONValue$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin
