@@ -123,6 +123,9 @@ func (b *Broker) check() error {
 		if err := b.Stream.Check(); err != nil {
 			return fmt.Errorf("--stream, --max-age, --duplicate-window, --stream-replicas: %w", err)
 		}
+		if b.Kind == "embedded" || b.Kind == "" {
+			return b.Embedded.check()
+		}
 		return nil
 	}
 	k := b.Kafka

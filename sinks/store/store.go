@@ -197,6 +197,13 @@ func (s *Store) Ready(ctx context.Context, room int64) Readiness {
 	if brokerErr != nil {
 		r.Status, r.Error = "unavailable", brokerErr.Error()
 	}
+	// The delivery records (NATS's bucket and streams) are the broker's
+	// too: a delivery with a callback is answered 503 without them.
+	if rr, ok := s.cfg.Recorder.(interface{ Ready(context.Context) error }); ok && brokerErr == nil {
+		if err := rr.Ready(ctx); err != nil {
+			r.Status, r.Error = "unavailable", "delivery records: "+err.Error()
+		}
+	}
 	if sp := s.spool; sp != nil {
 		st, err := sp.Status(ctx)
 		switch {
