@@ -229,6 +229,10 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		return err
 	}
 	publish, drop := filters(opts.Sources)
+	headers, err := tokenHeaders(opts.Sources)
+	if err != nil {
+		return err
+	}
 	recv, err := receiver.New(receiver.Config{
 		Registries:       opts.Registries,
 		SchemaBase:       s.publicURL + "/schemas/",
@@ -240,6 +244,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		AllowedOrigins:   opts.AllowedOrigins,
 		AllowedRate:      opts.AllowedRate,
 		SourceTokens:     opts.SourceTokens,
+		TokenHeaders:     headers,
 		Verifiers:        verifiers,
 		Publish:          publish,
 		Drop:             drop,
