@@ -31,6 +31,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/sinks"
 	"github.com/hubwire/hubwire/sinks/spool"
 	"github.com/hubwire/hubwire/sinks/store"
@@ -389,6 +390,9 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 	}
 	var first Accepted
 	var several []Accepted // only for a delivery of several events: most carry one
+	// The headers that hold no secret go into the delivery records (the
+	// console shows the delivery as received); never into the event.
+	header := redact.Header(req.Header)
 	published := 0
 	for i, d := range events {
 		e := &d.Event
@@ -409,7 +413,7 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 				e.SetExtension("tracestate", ts)
 			}
 		}
-		receipt, err := r.cfg.Store.Put(ctx, sinks.Entry{Source: source, Address: d.Address, CallbackURL: d.CallbackURL, Event: e})
+		receipt, err := r.cfg.Store.Put(ctx, sinks.Entry{Source: source, Address: d.Address, CallbackURL: d.CallbackURL, Header: header, Event: e})
 		if err != nil {
 			// The events before this one are stored: a retry of the
 			// delivery finds them duplicates, and stores the rest.

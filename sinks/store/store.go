@@ -20,10 +20,8 @@ import (
 
 // Recorder keeps the delivery records of stored events (the reply
 // subscriber, which needs the callback_url hubwire keeps out of the
-// event). Received is called for every event with a callback_url while it
-// is being published, or when the spool forwards it; where names the
-// sink's destination. Any other event is recorded by its first ack, if it
-// gets one.
+// event). Received is called for every event once the broker stored it,
+// or when the spool forwarded it; where is the broker's receipt.
 type Recorder interface {
 	Received(ctx context.Context, e sinks.Entry, where sinks.Receipt) error
 }
@@ -32,7 +30,7 @@ type Recorder interface {
 type Config struct {
 	// Sink is the broker.
 	Sink sinks.Sink
-	// Recorder, when set, is told of every event with a callback_url.
+	// Recorder, when set, is told of every event stored.
 	Recorder Recorder
 	// Timeout bounds a Put: the broker gets most of it, the spool (when
 	// there is one) the rest.
@@ -78,11 +76,11 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 			Primary:  cfg.Sink,
 			// A spooled event's delivery record is written when it is
 			// forwarded, since the record lives in the broker too.
-			Forwarded: func(ctx context.Context, e sinks.Entry, _ sinks.Receipt) error {
-				if cfg.Recorder == nil || e.CallbackURL == "" {
+			Forwarded: func(ctx context.Context, e sinks.Entry, where sinks.Receipt) error {
+				if cfg.Recorder == nil {
 					return nil
 				}
-				return cfg.Recorder.Received(ctx, e, cfg.Sink.Destination())
+				return cfg.Recorder.Received(ctx, e, where)
 			},
 			ForwardTimeout: cfg.Timeout,
 			Logger:         cfg.Logger.With("component", "spool"),
@@ -141,29 +139,21 @@ func (s *Store) Put(ctx context.Context, e sinks.Entry) (sinks.Receipt, error) {
 	return s.toSpool(ctx, e, err.Error())
 }
 
-// publish stores e in the broker and writes its delivery record.
+// publish stores e in the broker and then writes its delivery record,
+// which says where the broker stored it. A record that could not be
+// written is ErrNotRecorded: the registry's retry is then a duplicate
+// event, and its record is written then.
 func (s *Store) publish(ctx context.Context, e sinks.Entry) (sinks.Receipt, error) {
-	// The delivery record is written while the event is published, so
-	// that a delivery waits for one broker round trip, not two. Either may
-	// fail alone: a retry is then dropped as a duplicate event, or finds
-	// the record already there.
-	var recorded chan error
-	if s.cfg.Recorder != nil && e.CallbackURL != "" {
-		recorded = make(chan error, 1)
-		go func() { recorded <- s.cfg.Recorder.Received(ctx, e, s.cfg.Sink.Destination()) }()
-	}
 	began := time.Now()
 	receipt, err := s.cfg.Sink.Publish(ctx, e.Address, e.Event)
-	var recErr error
-	if recorded != nil {
-		recErr = <-recorded
-	}
 	if err != nil {
 		return receipt, err
 	}
 	s.cfg.Metrics.stored(e.Event.Type(), receipt, time.Since(began))
-	if recErr != nil {
-		return receipt, fmt.Errorf("%w: %w", ErrNotRecorded, recErr)
+	if s.cfg.Recorder != nil {
+		if err := s.cfg.Recorder.Received(ctx, e, receipt); err != nil {
+			return receipt, fmt.Errorf("%w: %w", ErrNotRecorded, err)
+		}
 	}
 	return receipt, nil
 }

@@ -49,13 +49,13 @@ type recorder struct {
 	fail error
 }
 
-func (r *recorder) Received(_ context.Context, e sinks.Entry, _ sinks.Receipt) error {
+func (r *recorder) Received(_ context.Context, e sinks.Entry, where sinks.Receipt) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fail != nil {
 		return r.fail
 	}
-	r.ids = append(r.ids, e.Event.ID())
+	r.ids = append(r.ids, fmt.Sprintf("%s@%d", e.Event.ID(), where.Seq))
 	return nil
 }
 
@@ -71,11 +71,11 @@ func (r *recorder) seen() []string {
 	return append([]string(nil), r.ids...)
 }
 
-// TestPutRecordsBesideThePublish: an event with a callback_url is stored
-// and recorded; one without is stored only; a record that cannot be
+// TestPutRecordsAfterThePublish: every event, with a callback_url or
+// without, is stored and then recorded with its place in the stream; a record that cannot be
 // written is ErrNotRecorded, with the event stored all the same (a retry
 // is then a duplicate).
-func TestPutRecordsBesideThePublish(t *testing.T) {
+func TestPutRecordsAfterThePublish(t *testing.T) {
 	b := natstest.StartBroker(t)
 	rec := &recorder{}
 	st, err := store.New(context.Background(), store.Config{Sink: sink(t, b), Recorder: rec, Timeout: 5 * time.Second})
@@ -88,8 +88,8 @@ func TestPutRecordsBesideThePublish(t *testing.T) {
 	if _, err := st.Put(context.Background(), entry(2, "")); err != nil {
 		t.Fatal(err)
 	}
-	if got := rec.seen(); len(got) != 1 || got[0] != "ev-001" {
-		t.Errorf("recorded %v, want only ev-001", got)
+	if got := rec.seen(); len(got) != 2 || got[0] != "ev-001@1" || got[1] != "ev-002@2" {
+		t.Errorf("recorded %v, want ev-001@1 ev-002@2", got)
 	}
 	rec.setFail(errors.New("bucket gone"))
 	r, err := st.Put(context.Background(), entry(3, "https://registry.example/cb"))
@@ -134,8 +134,8 @@ func TestPutSpoolsWhileTheBrokerIsAway(t *testing.T) {
 	for len(rec.seen()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if got := rec.seen(); len(got) != 1 || got[0] != "ev-001" {
-		t.Errorf("recorded on forward: %v", got)
+	if got := rec.seen(); len(got) != 1 || got[0] != "ev-001@1" {
+		t.Errorf("recorded on forward: %v, want ev-001@1", got)
 	}
 	natstest.ReadStream(t, b.URL(), "EVENTS", 1)
 }

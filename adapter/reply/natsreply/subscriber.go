@@ -77,6 +77,13 @@ type Subscriber struct {
 	busy     sync.WaitGroup
 	mu       sync.Mutex
 	stopping bool
+
+	// view is the bucket as this replica has read it (watch), for List;
+	// loaded closes once the first pass is done.
+	viewMu  sync.RWMutex
+	view    map[string]*reply.Record
+	loaded  chan struct{}
+	running sync.WaitGroup
 }
 
 // enter admits a handler unless the subscriber is stopping; a message not
@@ -92,7 +99,8 @@ func (s *Subscriber) enter() bool {
 }
 
 var (
-	_ reply.History = (*Subscriber)(nil)
+	_ reply.History     = (*Subscriber)(nil)
+	_ reply.Redeliverer = (*Subscriber)(nil)
 )
 
 // Start sets up the bucket, the streams and the consumers, and starts
@@ -106,7 +114,7 @@ func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Subscriber{cfg: cfg, js: js, clock: time.Now}
+	s := &Subscriber{cfg: cfg, js: js, clock: time.Now, view: map[string]*reply.Record{}, loaded: make(chan struct{})}
 	s.engine = &reply.Engine{Records: records{s}, Poster: cfg.Poster, Metrics: cfg.Metrics, Logger: cfg.Logger, Lease: postingLease,
 		Clock: func() time.Time { return s.clock() }}
 	s.life, s.end = context.WithCancel(context.Background())
@@ -117,6 +125,12 @@ func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
 	if err != nil {
 		return nil, fmt.Errorf("setting up key-value bucket %s: %w", Bucket, err)
 	}
+	w, err := s.kv.WatchAll(s.life)
+	if err != nil {
+		return nil, fmt.Errorf("watching key-value bucket %s: %w", Bucket, err)
+	}
+	s.running.Add(1)
+	go s.watch(w)
 	streams := []jetstream.StreamConfig{
 		// NoAck: JetStream stays silent, so that a NATS request's answer
 		// is hubwire's (accepted, or why not), not a bare "stored".
@@ -176,22 +190,22 @@ func (s *Subscriber) Stop() {
 		c.Stop()
 	}
 	s.busy.Wait()
+	s.running.Wait()
 	// The handlers' last words (a callback handed back with a Nak) are
 	// buffered: let the server have them before the connection closes, or
 	// the work comes back only after its ack wait.
 	s.cfg.Conn.FlushTimeout(2 * time.Second)
 }
 
-// Received implements store.Recorder: it starts the record of an event
-// with a callback_url, and the timer of its required consumers. Any other
-// event is recorded at its first ack. A repeated delivery keeps the record
-// it has; one whose acks came first takes the receipt.
+// Received implements store.Recorder: it records every event the broker
+// stored, and starts the timer of an event's required consumers. A
+// repeated delivery keeps the record it has (counting the duplicate); one
+// whose acks came first takes the receipt.
 func (s *Subscriber) Received(ctx context.Context, d sinks.Entry, stored sinks.Receipt) error {
-	if d.CallbackURL == "" {
-		return nil
+	rec, err := reply.RecordOf(d, stored, s.cfg.Required[d.Source], s.cfg.AckTimeout, s.clock())
+	if err != nil {
+		return err
 	}
-	e, source := d.Event, d.Source
-	rec := reply.NewRecord(e.ID(), e.Type(), source, e.Subject(), d.CallbackURL, stored, s.cfg.Required[source], s.cfg.AckTimeout, s.clock())
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -210,14 +224,34 @@ func (s *Subscriber) Received(ctx context.Context, d sinks.Entry, stored sinks.R
 		return fmt.Errorf("recording delivery of %s: %w", rec.ID, err)
 	}
 	if queued {
-		if err := s.queue(ctx, "callback", rec.ID); err != nil {
+		if err := s.queue(ctx, "callback", rec.ID, ""); err != nil {
 			return fmt.Errorf("recording delivery of %s: %w", rec.ID, err)
 		}
 	}
 	if !rec.Deadline.IsZero() {
-		return s.queue(ctx, "timer", rec.ID)
+		return s.queue(ctx, "timer", rec.ID, "")
 	}
 	return nil
+}
+
+// Redeliver implements reply.Redeliverer: a new chain of attempts of the
+// callback of id, queued as work for whichever replica takes it.
+func (s *Subscriber) Redeliver(ctx context.Context, id, who string) (reply.Record, error) {
+	var refused error
+	rec, err := s.update(ctx, id, func(r *reply.Record) bool {
+		refused = r.Redeliver(who, s.clock())
+		return refused == nil
+	})
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrInvalidKey):
+		return rec, reply.ErrNoRecord
+	case err != nil:
+		return rec, err
+	case refused != nil:
+		return rec, refused
+	}
+	s.cfg.Logger.Info("callback redelivery", "event_id", id, "chain", rec.Callback.Chain)
+	return rec, s.queue(ctx, "callback", id, fmt.Sprint(rec.Callback.Chain))
 }
 
 // Get returns the record of an event; reply.ErrNoRecord when there is
@@ -234,32 +268,75 @@ func (s *Subscriber) Get(ctx context.Context, id string) (reply.Record, error) {
 	return rec, json.Unmarshal(e.Value(), &rec)
 }
 
-// List returns the records q selects, newest first. It reads the whole
-// bucket (its latest values, in one pass): fine for the records of the
-// retention at today's rates; an index would come before a busy console.
+// List returns the records q selects, newest first, from the view this
+// replica keeps of the bucket (see watch): every replica's view is the
+// whole bucket, and a list costs no read from the broker.
 func (s *Subscriber) List(ctx context.Context, q reply.Query) ([]reply.Record, error) {
-	w, err := s.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
-	if err != nil {
-		return nil, err
+	select {
+	case <-s.loaded:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("listing %s: the bucket is still being read: %w", Bucket, ctx.Err())
 	}
-	defer w.Stop()
+	now := s.clock()
 	var recs []reply.Record
+	s.viewMu.RLock()
+	for _, rec := range s.view {
+		if q.Match(rec) && !s.expired(rec, now) {
+			recs = append(recs, *rec)
+		}
+	}
+	s.viewMu.RUnlock()
+	return q.Newest(recs), nil
+}
+
+// expired reports whether the bucket's TTL has dropped rec (JetStream
+// drops a key's value at its age without telling a watcher).
+func (s *Subscriber) expired(rec *reply.Record, now time.Time) bool {
+	return s.cfg.Retention > 0 && rec.LastChange().Before(now.Add(-s.cfg.Retention))
+}
+
+// watch keeps the view: the bucket's values, then each change as it is
+// written, by any replica. The first pass closes loaded.
+func (s *Subscriber) watch(w jetstream.KeyWatcher) {
+	defer s.running.Done()
+	defer w.Stop()
+	first := true
+	sweep := time.NewTicker(time.Minute)
+	defer sweep.Stop()
 	for {
 		select {
 		case e, ok := <-w.Updates():
 			if !ok {
-				return nil, fmt.Errorf("listing %s: the watch ended early", Bucket)
+				return
 			}
-			// nil marks the end of the values the bucket held.
 			if e == nil {
-				return q.Newest(recs), nil
+				if first {
+					first = false
+					close(s.loaded)
+				}
+				continue
 			}
-			var rec reply.Record
-			if json.Unmarshal(e.Value(), &rec) == nil && q.Match(&rec) {
-				recs = append(recs, rec)
+			s.viewMu.Lock()
+			if e.Operation() != jetstream.KeyValuePut {
+				delete(s.view, e.Key())
+			} else {
+				rec := new(reply.Record)
+				if json.Unmarshal(e.Value(), rec) == nil {
+					s.view[e.Key()] = rec
+				}
 			}
-		case <-ctx.Done():
-			return nil, ctx.Err()
+			s.viewMu.Unlock()
+		case <-sweep.C:
+			now := s.clock()
+			s.viewMu.Lock()
+			for id, rec := range s.view {
+				if s.expired(rec, now) {
+					delete(s.view, id)
+				}
+			}
+			s.viewMu.Unlock()
+		case <-s.life.Done():
+			return
 		}
 	}
 }
@@ -330,9 +407,14 @@ func (s *Subscriber) write(ctx context.Context, id string, create bool, change f
 
 // queue puts one piece of work on the work stream; the id in Nats-Msg-Id
 // keeps a repeat within the duplicate window from making a second one.
-func (s *Subscriber) queue(ctx context.Context, kind, id string) error {
+// chain tells a redelivery's work from the first chain's.
+func (s *Subscriber) queue(ctx context.Context, kind, id, chain string) error {
 	msg := natsgo.NewMsg(workPrefix + "." + kind + "." + id)
-	msg.Header.Set(jetstream.MsgIDHeader, kind+"-"+id)
+	msgID := kind + "-" + id
+	if chain != "" {
+		msgID += "-" + chain
+	}
+	msg.Header.Set(jetstream.MsgIDHeader, msgID)
 	if _, err := s.js.PublishMsg(ctx, msg); err != nil {
 		return fmt.Errorf("queueing %s of %s: %w", kind, id, err)
 	}
@@ -389,13 +471,22 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 	if rec.Callback.Outcome == reply.OutcomeQueued {
 		// Queued again if this ack is processed twice: the work stream's
 		// duplicate window and the record's outcome keep it to one POST.
-		if err := s.queue(ctx, "callback", rec.ID); err != nil {
+		if err := s.queue(ctx, "callback", rec.ID, chainOf(rec)); err != nil {
 			log.Error("callback not queued; will retry", "event_id", a.EventID, "error", err)
 			msg.NakWithDelay(time.Second)
 			return
 		}
 	}
 	msg.Ack()
+}
+
+// chainOf is the work id suffix of rec's callback chain: none for the
+// first.
+func chainOf(rec reply.Record) string {
+	if rec.Callback.Chain == 0 {
+		return ""
+	}
+	return fmt.Sprint(rec.Callback.Chain)
 }
 
 // handleWork runs one timer check or callback.
@@ -448,7 +539,7 @@ func (s *Subscriber) timer(msg jetstream.Msg, id string) error {
 	}
 	if rec.Callback.Outcome == reply.OutcomeQueued {
 		s.cfg.Logger.Info("ack timeout", "event_id", id, "description", rec.Decision.Description)
-		if err := s.queue(ctx, "callback", id); err != nil {
+		if err := s.queue(ctx, "callback", id, ""); err != nil {
 			return err
 		}
 	}

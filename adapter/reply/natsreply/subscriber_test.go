@@ -126,6 +126,10 @@ func TestHistory(t *testing.T) {
 		{reply.Query{Outcome: reply.OutcomeNone}, "4"},
 		{reply.Query{Outcome: reply.OutcomeSent}, "2"},
 		{reply.Query{Until: time.Now().Add(-time.Hour)}, ""},
+		{reply.Query{Tag: "2"}, "2"},
+		{reply.Query{Text: "ACME/WEB:1"}, "1"},
+		{reply.Query{Outcome: reply.OutcomeAcked}, "4,2"},
+		{reply.Query{Outcome: reply.OutcomeUnacked}, "3,1"},
 	} {
 		if got := list(tt.q); got != tt.want {
 			t.Errorf("%+v: %s, want %s", tt.q, got, tt.want)
@@ -141,7 +145,7 @@ func TestHistory(t *testing.T) {
 
 	w := httptest.NewRecorder()
 	s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/events?repository=acme/web&since=1h", nil))
-	if body := w.Body.String(); w.Code != 200 || strings.Count(body, `"id"`) != 2 || strings.Contains(body, "secret-capability") {
+	if body := w.Body.String(); w.Code != 200 || strings.Count(body, `"received_at"`) != 2 || strings.Contains(body, "secret-capability") {
 		t.Errorf("GET /api/events: %d %s", w.Code, body)
 	}
 }
