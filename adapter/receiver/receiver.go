@@ -89,6 +89,8 @@ type Config struct {
 	Schemas fs.FS
 	// API serves /api/ to callers that present the token.
 	API http.Handler
+	// Console serves /console/, which checks its own sessions.
+	Console http.Handler
 	// Metrics are counted when set, and Gatherer served on /metrics.
 	Metrics  *Metrics
 	Gatherer prometheus.Gatherer
@@ -193,6 +195,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 		r.cfg.API.ServeHTTP(w, req)
+	case (req.URL.Path == "/console" || strings.HasPrefix(req.URL.Path, "/console/")) && r.cfg.Console != nil:
+		r.cfg.Console.ServeHTTP(w, req)
 	case req.URL.Path == "/metrics" && r.cfg.Gatherer != nil:
 		promhttp.HandlerFor(r.cfg.Gatherer, promhttp.HandlerOpts{}).ServeHTTP(w, req)
 	case req.URL.Path == "/asyncapi.json" || req.URL.Path == "/schemas/"+asyncAPIFile:
