@@ -147,6 +147,26 @@ func parseCursor(c string) (time.Time, string, error) {
 	return time.Time{}, "", errors.New("not a cursor hubwire gave: use the next of the last answer")
 }
 
+// NewestOf is Newest over pointers to the records (a view's), which it
+// orders and copies only the first q.Limit of: a list of a large view
+// then moves no more records than it returns.
+func (q Query) NewestOf(recs []*Record) []Record {
+	slices.SortFunc(recs, func(a, b *Record) int {
+		if c := b.Time().Compare(a.Time()); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	if q.Limit > 0 && len(recs) > q.Limit {
+		recs = recs[:q.Limit]
+	}
+	out := make([]Record, len(recs))
+	for i, r := range recs {
+		out[i] = *r
+	}
+	return out
+}
+
 // Newest orders recs newest first (ties by id, so that a list is the
 // same each time) and keeps the first q.Limit: what List returns, given
 // the records q matches.

@@ -278,15 +278,17 @@ func (s *Subscriber) List(ctx context.Context, q reply.Query) ([]reply.Record, e
 		return nil, fmt.Errorf("listing %s: the bucket is still being read: %w", Bucket, ctx.Err())
 	}
 	now := s.clock()
-	var recs []reply.Record
+	var recs []*reply.Record
 	s.viewMu.RLock()
+	defer s.viewMu.RUnlock()
 	for _, rec := range s.view {
 		if q.Match(rec) && !s.expired(rec, now) {
-			recs = append(recs, *rec)
+			recs = append(recs, rec)
 		}
 	}
-	s.viewMu.RUnlock()
-	return q.Newest(recs), nil
+	// The view's records are never changed in place (a change replaces
+	// the pointer), so the copies NewestOf makes are safe to hand out.
+	return q.NewestOf(recs), nil
 }
 
 // expired reports whether the bucket's TTL has dropped rec (JetStream
