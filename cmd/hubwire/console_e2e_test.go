@@ -149,6 +149,13 @@ func TestConsoleInABrowser(t *testing.T) {
 	liveID := deliver(t, inst, hubDelivery(t, cb.URL, "live"))
 	browse(t, ctx, "waiting for the live row", chromedp.WaitVisible(chromedp.CSS(`tr.new[data-id="`+liveID+`"]`)))
 	shot(t, ctx, "console-list.png")
+	// At a phone's width the rows become cards, each value labelled.
+	browse(t, ctx, "narrowing to a phone's width", chromedp.EmulateViewport(390, 844))
+	if label, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#rows td"), "::before").content`)); err != nil || !strings.Contains(label, "When") {
+		t.Errorf("at a phone's width the cells are not labelled: %q %v", label, err)
+	}
+	shot(t, ctx, "console-phone.png")
+	browse(t, ctx, "back to a laptop's width", chromedp.EmulateViewport(1280, 900))
 
 	// The detail page: the delivery, the event, where it is stored; the
 	// callback URL's host only.
