@@ -50,6 +50,7 @@ func (s *Server) startReply(ctx context.Context, b *broker, reg prometheus.Regis
 	if nc := b.natsConn(); nc != nil {
 		sub, err := natsreply.Start(ctx, natsreply.Config{
 			Conn:       nc,
+			Events:     o.Broker.Stream.Name,
 			Poster:     poster,
 			Required:   o.Reply.Required,
 			AckTimeout: o.Reply.AckTimeout,

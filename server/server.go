@@ -233,6 +233,10 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	cons, err := s.console()
+	if err != nil {
+		return err
+	}
 	recv, err := receiver.New(receiver.Config{
 		Registries:       opts.Registries,
 		SchemaBase:       s.publicURL + "/schemas/",
@@ -255,6 +259,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		SourceRateLimit:  opts.SourceRateLimit,
 		Schemas:          schemas.FS(),
 		API:              api,
+		Console:          consoleHandler(cons),
 		Metrics:          receiver.NewMetrics(reg),
 		Gatherer:         reg,
 		Logger:           log,
@@ -270,6 +275,9 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		IdleTimeout:       opts.IdleTimeout,
 		MaxHeaderBytes:    opts.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cons != nil {
+		s.http.RegisterOnShutdown(cons.Close)
 	}
 	if opts.DebugAddr != "" {
 		// http.DefaultServeMux holds net/http/pprof's handlers.

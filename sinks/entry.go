@@ -11,6 +11,9 @@ type Entry struct {
 	Address Address `json:"address"`
 	// CallbackURL is kept on local disk and in the delivery record only;
 	// it never reaches the broker.
-	CallbackURL string       `json:"callback_url,omitempty"`
-	Event       *event.Event `json:"event"`
+	CallbackURL string `json:"callback_url,omitempty"`
+	// Header is the delivery's HTTP headers that hold no secret (one
+	// value each), for the delivery record; never published.
+	Header map[string]string `json:"header,omitempty"`
+	Event  *event.Event      `json:"event"`
 }

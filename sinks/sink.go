@@ -29,6 +29,8 @@ type Receipt struct {
 	Broker string `json:"broker"`
 	// Stream is the JetStream stream or Kafka topic holding the event.
 	Stream string `json:"stream"`
+	// Partition is the Kafka partition holding the event (0 on NATS).
+	Partition int `json:"partition,omitempty"`
 	// Seq is the stream sequence (NATS) or offset (Kafka).
 	Seq uint64 `json:"seq"`
 	// Duplicate is true when the broker already held an event with this id

@@ -40,6 +40,10 @@ func (a Accepted) appendJSON(b []byte) []byte {
 	b = rawjson.AppendString(b, a.Broker)
 	b = append(b, `,"stream":`...)
 	b = rawjson.AppendString(b, a.Stream)
+	if a.Partition != 0 {
+		b = append(b, `,"partition":`...)
+		b = strconv.AppendInt(b, int64(a.Partition), 10)
+	}
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, a.Seq, 10)
 	b = append(b, `,"duplicate":`...)

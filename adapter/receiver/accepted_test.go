@@ -16,7 +16,7 @@ func TestAcceptedAsEncoded(t *testing.T) {
 		{ID: "0123abcd", Type: "com.docker.dtr.tag.pull", Source: "urn:hubwire:dtr:team1/service", Subject: "team1/service:latest",
 			Receipt: sinks.Receipt{Broker: "nats", Stream: "HUBWIRE_EVENTS", Seq: 18446744073709551615, Duplicate: true}},
 		{ID: "x", Type: "t", Source: `https://hub.docker.com/r/a%3Cb/c"d\e`, Subject: "<&>\u2028\t\x01é\xff",
-			Receipt: sinks.Receipt{Broker: "kafka", Stream: "hubwire.events", Seq: 7, Spooled: true}},
+			Receipt: sinks.Receipt{Broker: "kafka", Stream: "hubwire.events", Partition: 3, Seq: 7, Spooled: true}},
 	} {
 		var want bytes.Buffer
 		json.NewEncoder(&want).Encode(a)

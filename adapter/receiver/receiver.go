@@ -32,6 +32,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/sinks"
 	"github.com/hubwire/hubwire/sinks/spool"
 	"github.com/hubwire/hubwire/sinks/store"
@@ -100,6 +101,8 @@ type Config struct {
 	Schemas fs.FS
 	// API serves /api/ to callers that present the token.
 	API http.Handler
+	// Console serves /console/, which checks its own sessions.
+	Console http.Handler
 	// Metrics are counted when set, and Gatherer served on /metrics.
 	Metrics  *Metrics
 	Gatherer prometheus.Gatherer
@@ -216,6 +219,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 		r.cfg.API.ServeHTTP(w, req)
+	case (req.URL.Path == "/console" || strings.HasPrefix(req.URL.Path, "/console/")) && r.cfg.Console != nil:
+		r.cfg.Console.ServeHTTP(w, req)
 	case req.URL.Path == "/metrics" && r.cfg.Gatherer != nil:
 		promhttp.HandlerFor(r.cfg.Gatherer, promhttp.HandlerOpts{}).ServeHTTP(w, req)
 	case req.URL.Path == "/asyncapi.json" || req.URL.Path == "/schemas/"+asyncAPIFile:
@@ -420,6 +425,10 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 	}
 	var first Accepted
 	var several []Accepted // only for a delivery of several events: most carry one
+	// The headers that hold no secret go into the delivery record of an
+	// event with a callback_url (the only one written at receipt), never
+	// into the event; built only for such an event.
+	var header map[string]string
 	published := 0
 	for i, d := range events {
 		e := &d.Event
@@ -440,7 +449,10 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 				e.SetExtension("tracestate", ts)
 			}
 		}
-		receipt, err := r.cfg.Store.Put(ctx, sinks.Entry{Source: source, Address: d.Address, CallbackURL: d.CallbackURL, Event: e})
+		if d.CallbackURL != "" && header == nil {
+			header = redact.Header(req.Header)
+		}
+		receipt, err := r.cfg.Store.Put(ctx, sinks.Entry{Source: source, Address: d.Address, CallbackURL: d.CallbackURL, Header: header, Event: e})
 		if err != nil {
 			// The events before this one are stored: a retry of the
 			// delivery finds them duplicates, and stores the rest.

@@ -28,12 +28,14 @@ const (
 //   - GET /api/events/<id>: the event's record: when it was received,
 //     where it was stored, the acks, the decision and each callback
 //     attempt (see Record for which events have one).
-//   - GET /api/events?since=&until=&registry=&repository=&type=&outcome=&limit=:
+//   - GET /api/events?registry=&type=&repository=&tag=&since=&until=&outcome=&q=&limit=&cursor=:
 //     the records those select (see Query), newest first, as
-//     {"events": [...], "more": true|false}; since and until take a
-//     time (RFC 3339, or a date) or a duration back from now (30m, 2h, 7d); limit is
-//     100 unless given, at most 1000; more says whether older records
-//     matched too (ask again with until set to the last one's time).
+//     {"events": [...], "next": "<cursor>"}; since and until take a
+//     time (RFC 3339, or a date) or a duration back from now (30m, 2h, 7d);
+//     q is free text over the id, subject and event (payload included);
+//     limit is 100 unless given, at most 1000; next, present when older
+//     records matched too, is the cursor of the next page ("more" says
+//     the same as a boolean).
 //
 // Records are shown with Public: no callback URL leaves hubwire.
 type API struct {
@@ -63,7 +65,7 @@ func (a API) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	rec, err := a.History.Get(req.Context(), id)
 	switch {
 	case errors.Is(err, ErrNoRecord):
-		writeError(w, http.StatusNotFound, "no record of event "+id+": hubwire records an event with a callback_url when it receives it, any other at its first ack")
+		writeError(w, http.StatusNotFound, "no record of event "+id+": hubwire records every event it stores, and keeps the records as long as the events (--max-age)")
 	case err != nil:
 		unavailable(w, "reading the record: ", err)
 	default:
@@ -87,8 +89,10 @@ func (a API) list(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	more := len(recs) > limit
+	next := ""
 	if more {
 		recs = recs[:limit]
+		next = Cursor(&recs[limit-1])
 	}
 	public := make([]Record, len(recs))
 	for i, r := range recs {
@@ -96,8 +100,9 @@ func (a API) list(w http.ResponseWriter, req *http.Request) {
 	}
 	json.NewEncoder(w).Encode(struct {
 		Events []Record `json:"events"`
+		Next   string   `json:"next,omitempty"`
 		More   bool     `json:"more"`
-	}{public, more})
+	}{public, next, more})
 }
 
 // ParseQuery reads the parameters of GET /api/events; times given as a
@@ -123,9 +128,17 @@ func ParseQuery(v map[string][]string, now time.Time) (Query, error) {
 			q.Repository = val
 		case "type":
 			q.Type = val
+		case "tag":
+			q.Tag = val
+		case "q":
+			q.Text = strings.TrimSpace(val)
+		case "cursor":
+			if val != "" {
+				q.AfterTime, q.AfterID, q.Before, err = parseCursor(val)
+			}
 		case "outcome":
-			if q.Outcome = val; val != "" && !slices.Contains(outcomes, val) {
-				err = fmt.Errorf("want one of %s", strings.Join(outcomes, ", "))
+			if q.Outcome = val; val != "" && !slices.Contains(Outcomes, val) {
+				err = fmt.Errorf("want one of %s", strings.Join(Outcomes, ", "))
 			}
 		case "limit":
 			if q.Limit, err = strconv.Atoi(val); err != nil || q.Limit < 1 || q.Limit > MaxListLimit {
@@ -133,7 +146,7 @@ func ParseQuery(v map[string][]string, now time.Time) (Query, error) {
 			}
 		case "access_token": // the token, checked by the receiver
 		default:
-			return q, fmt.Errorf("unknown parameter %q: the filters are since, until, registry, repository, type, outcome, limit", name)
+			return q, fmt.Errorf("unknown parameter %q: the filters are registry, type, repository, tag, since, until, outcome, q, limit, cursor", name)
 		}
 		if err != nil {
 			return q, fmt.Errorf("%s=%q: %v", name, val, err)

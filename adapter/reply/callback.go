@@ -81,19 +81,24 @@ func (p *Poster) Post(ctx context.Context, raw string, body CallbackBody, record
 	payload, _ := json.Marshal(body)
 	for attempt := 1; ; attempt++ {
 		a, retryAfter, final := p.try(ctx, raw, payload)
-		record(a)
 		if a.Status >= 200 && a.Status < 300 {
+			record(a)
 			return OutcomeSent
 		}
 		if final || attempt >= p.MaxAttempts {
+			record(a)
 			return OutcomeFailed
-		}
-		if ctx.Err() != nil {
-			return OutcomeInterrupted
 		}
 		wait := p.backoff(attempt)
 		if retryAfter > 0 {
 			wait = min(retryAfter, p.MaxDelay)
+		}
+		if ctx.Err() == nil {
+			a.NextAt = a.At.Add(a.Duration + wait)
+		}
+		record(a)
+		if ctx.Err() != nil {
+			return OutcomeInterrupted
 		}
 		select {
 		case <-time.After(wait):
@@ -121,8 +126,10 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 		a.Error = redact.Error(err)
 		return a, 0, false
 	}
+	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseExcerpt))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
+	a.Response = strings.ToValidUTF8(string(excerpt), "�")
 	a.Status = resp.StatusCode
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
@@ -142,6 +149,9 @@ func (p *Poster) httpClient() *http.Client {
 	})
 	return p.client
 }
+
+// maxResponseExcerpt is how much of a callback's answer is recorded.
+const maxResponseExcerpt = 512
 
 // backoff is exponential with full jitter.
 func (p *Poster) backoff(attempt int) time.Duration {

@@ -154,6 +154,7 @@ func (e *Engine) Callback(ctx context.Context, id string, alive func()) (Result,
 			last, attempts = a, attempts+1
 			log.Info("callback attempt", "status", a.Status, "error", a.Error, "duration", a.Duration)
 			if _, err := e.write(late, id, func(r *Record) bool {
+				a.Chain = r.Callback.Chain
 				r.Callback.Attempts = append(r.Callback.Attempts, a)
 				r.Callback.ClaimedAt = e.now()
 				return true

@@ -3,7 +3,11 @@ package reply
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
+	"errors"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,13 +30,33 @@ type Query struct {
 	// Repository matches Record.Repository, the subject without its tag
 	// or digest; a record with no subject has none.
 	Repository string
+	// Tag matches the tag of the record's subject (<repository>:<tag>).
+	Tag string
 	// Type is the event's type, such as com.docker.hub.push.
 	Type string
 	// Outcome is the callback's: none, waiting, queued, posting, sent,
-	// failed, refused.
+	// failed, refused; or acked (any ack taken) or unacked (none).
 	Outcome string
+	// Text, when set, selects the records whose id, subject or event (its
+	// data holds the delivery's payload) contain it, in any case.
+	Text string
+	// AfterTime and AfterID, when set, select the records that come after
+	// that one in a list (older, or as old with a greater id): the cursor
+	// of a list's next page.
+	AfterTime time.Time
+	AfterID   string
+	// Before, when not 0, selects the events stored before this stream
+	// sequence: the cursor of a list read from the events stream (NATS),
+	// whose order is the stream's.
+	Before uint64
 	// Limit is the most records returned, the newest; 0 for all.
 	Limit int
+}
+
+// Redeliverer starts a new chain of attempts of an event's callback
+// (Record.Redeliver); both brokers' subscribers implement it.
+type Redeliverer interface {
+	Redeliver(ctx context.Context, id, who string) (Record, error)
 }
 
 // Match reports whether q selects r.
@@ -44,10 +68,117 @@ func (q Query) Match(r *Record) bool {
 		q.Registry != "" && r.Source != q.Registry,
 		q.Repository != "" && r.Repository() != q.Repository,
 		q.Type != "" && r.Type != q.Type,
-		q.Outcome != "" && r.Callback.Outcome != q.Outcome:
+		q.Tag != "" && r.Tag() != q.Tag,
+		q.Outcome != "" && !r.hasOutcome(q.Outcome),
+		q.AfterID != "" && !after(t, r.ID, q.AfterTime, q.AfterID),
+		q.Text != "" && !r.contains(q.Text):
 		return false
 	}
 	return true
+}
+
+// after reports whether the record at (t, id) comes after the one at
+// (at, aid) in a list, newest first, ties by id.
+func after(t time.Time, id string, at time.Time, aid string) bool {
+	if c := t.Compare(at); c != 0 {
+		return c < 0
+	}
+	return id > aid
+}
+
+// hasOutcome reports whether r's callback has outcome o, or for acked and
+// unacked, whether r has acks.
+func (r *Record) hasOutcome(o string) bool {
+	switch o {
+	case OutcomeAcked:
+		return len(r.Acks) > 0
+	case OutcomeUnacked:
+		return len(r.Acks) == 0
+	}
+	return r.Callback.Outcome == o
+}
+
+// contains reports whether text is in r's id, subject or event, in any
+// case (ASCII case folding: ids, names and payload keys are ASCII).
+func (r *Record) contains(text string) bool {
+	return containsFold(r.ID, text) || containsFold(r.Subject, text) || containsFold(string(r.Event), text)
+}
+
+// containsFold is strings.Contains under ASCII case folding, without
+// copying s.
+func containsFold(s, sub string) bool {
+	n := len(sub)
+	if n == 0 {
+		return true
+	}
+	first := lower(sub[0])
+	for i := 0; i+n <= len(s); i++ {
+		if lower(s[i]) != first {
+			continue
+		}
+		j := 1
+		for j < n && lower(s[i+j]) == lower(sub[j]) {
+			j++
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// Cursor names the place in a list after r, for Query.AfterTime and
+// AfterID (ParseQuery reads it back from the cursor parameter).
+func Cursor(r *Record) string {
+	if r.Stored.Broker == "nats" && r.Stored.Seq != 0 {
+		// A list read from the stream goes on before this sequence.
+		return base64.RawURLEncoding.EncodeToString([]byte("seq " + strconv.FormatUint(r.Stored.Seq, 10)))
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(r.Time().UTC().Format(time.RFC3339Nano) + " " + r.ID))
+}
+
+// parseCursor reads a Cursor: a time and an id, or a stream sequence.
+func parseCursor(c string) (time.Time, string, uint64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		ts, id, ok := strings.Cut(string(b), " ")
+		if ts == "seq" {
+			if seq, err := strconv.ParseUint(id, 10, 64); err == nil && seq > 0 {
+				return time.Time{}, "", seq, nil
+			}
+		}
+		if t, terr := time.Parse(time.RFC3339Nano, ts); ok && terr == nil && id != "" {
+			return t, id, 0, nil
+		}
+	}
+	return time.Time{}, "", 0, errors.New("not a cursor hubwire gave: use the next of the last answer")
+}
+
+// NewestOf is Newest over pointers to the records (a view's), which it
+// orders and copies only the first q.Limit of: a list of a large view
+// then moves no more records than it returns.
+func (q Query) NewestOf(recs []*Record) []Record {
+	slices.SortFunc(recs, func(a, b *Record) int {
+		if c := b.Time().Compare(a.Time()); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	if q.Limit > 0 && len(recs) > q.Limit {
+		recs = recs[:q.Limit]
+	}
+	out := make([]Record, len(recs))
+	for i, r := range recs {
+		out[i] = *r
+	}
+	return out
 }
 
 // Newest orders recs newest first (ties by id, so that a list is the
@@ -66,5 +197,13 @@ func (q Query) Newest(recs []Record) []Record {
 	return recs
 }
 
-// outcomes are the values of Callback.Outcome.
-var outcomes = []string{OutcomeNone, OutcomeWaiting, OutcomeQueued, OutcomePosting, OutcomeSent, OutcomeFailed, OutcomeRefused}
+// Outcomes a list can be filtered by beside the callback's: whether the
+// event has acks.
+const (
+	OutcomeAcked   = "acked"
+	OutcomeUnacked = "unacked"
+)
+
+// Outcomes are the values of Query.Outcome: the callback's outcomes, then
+// acked and unacked.
+var Outcomes = []string{OutcomeNone, OutcomeWaiting, OutcomeQueued, OutcomePosting, OutcomeSent, OutcomeFailed, OutcomeRefused, OutcomeAcked, OutcomeUnacked}

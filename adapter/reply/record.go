@@ -2,6 +2,8 @@ package reply
 
 import (
 	"cmp"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,20 +18,35 @@ import (
 // stored, the acks that came, the decision, and each callback attempt.
 // It is Docker Hub's "View History" for the event.
 //
-// An event with a callback_url is recorded when it is received (the
-// record keeps the URL, which never leaves hubwire); any other event only
-// at its first ack, so that the bulk of a registry's traffic (DTR pulls,
-// which no one answers) costs one write to the broker, not two. Such a
-// record has no receipt: ReceivedAt is zero.
+// Every stored event is recorded once the broker has it (the record keeps
+// a callback URL, which never leaves hubwire), so that the history covers
+// every event, whether or not anyone answers it. An ack can come before
+// the record is written: it starts a record without a receipt
+// (ReceivedAt zero), which the receipt then completes.
 type Record struct {
 	ID         string    `json:"id"`
 	Type       string    `json:"type,omitempty"`
 	Source     string    `json:"source,omitempty"`
 	Subject    string    `json:"subject,omitempty"`
 	ReceivedAt time.Time `json:"received_at,omitzero"`
-	// Stored names the broker and stream (or topic) of the event; its
-	// sequence is in the receiver's 202 answer.
+	// EventTime is when it happened at the registry (the event's time).
+	EventTime time.Time `json:"event_time,omitzero"`
+	// Stored says where the broker stored the event: stream and sequence,
+	// or topic, partition and offset. The record in the bucket is written
+	// beside the publish, before the broker answers, so it has no
+	// sequence; History fills it in from the stream.
 	Stored Destination `json:"stored,omitzero"`
+	// Duplicates counts the deliveries of the event after the first,
+	// which the broker recognised and stored nothing for.
+	Duplicates int `json:"duplicates,omitempty"`
+	// Header is the delivery's headers that hold no secret.
+	Header map[string]string `json:"header,omitempty"`
+	// Event is the CloudEvent as published, in the structured JSON form;
+	// its data holds the delivery's body as received (data.payload).
+	Event json.RawMessage `json:"event,omitempty"`
+	// Audit lists what people did to the event from the console or the
+	// API: callbacks redelivered, replays.
+	Audit []AuditEntry `json:"audit,omitempty"`
 	// CallbackURL is a capability (whoever holds it answers for the
 	// sender); it leaves hubwire only in the callback itself.
 	CallbackURL string    `json:"callback_url,omitempty"`
@@ -47,6 +64,18 @@ type Record struct {
 type Destination struct {
 	Broker string `json:"broker"`
 	Stream string `json:"stream"`
+	// Partition and Seq (the stream sequence or the Kafka offset) are
+	// known only once the event is read back from the stream.
+	Partition int    `json:"partition,omitempty"`
+	Seq       uint64 `json:"seq,omitempty"`
+}
+
+// AuditEntry is one thing done to an event by hand.
+type AuditEntry struct {
+	At time.Time `json:"at"`
+	// Action is "redeliver" or "replay".
+	Action string `json:"action"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // AckSeen is an ack as it was taken.
@@ -87,6 +116,9 @@ type Callback struct {
 	Note     string    `json:"note,omitempty"`
 	// ClaimedAt is when a replica last said it is posting.
 	ClaimedAt time.Time `json:"claimed_at,omitzero"`
+	// Chain counts the redeliveries: the attempts of the first chain
+	// have Chain 0, those of the first redelivery 1.
+	Chain int `json:"chain,omitempty"`
 }
 
 // Attempt is one POST of the callback.
@@ -95,6 +127,12 @@ type Attempt struct {
 	Status   int           `json:"status,omitempty"`
 	Error    string        `json:"error,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
+	// Response is the start of the answer's body.
+	Response string `json:"response,omitempty"`
+	// NextAt is when the next attempt is due, when there is one.
+	NextAt time.Time `json:"next_at,omitzero"`
+	// Chain is the Callback.Chain the attempt belongs to.
+	Chain int `json:"chain,omitempty"`
 }
 
 // NewRecord starts the record of an event just stored.
@@ -110,6 +148,26 @@ func NewRecord(id, typ, source, subject, callbackURL string, stored sinks.Receip
 	return r
 }
 
+// RecordOf starts the record of an event the broker stored (where says
+// where): what NewRecord keeps, plus the event's time, the delivery's
+// headers and the event as published.
+func RecordOf(d sinks.Entry, where sinks.Receipt, required []string, ackTimeout time.Duration, now time.Time) (Record, error) {
+	e := d.Event
+	r := NewRecord(e.ID(), e.Type(), d.Source, e.Subject(), d.CallbackURL, where, required, ackTimeout, now)
+	r.EventTime = e.Time()
+	r.Header = d.Header
+	if where.Duplicate {
+		// The first delivery's record was not written: this one is.
+		r.Duplicates = 1
+	}
+	ev, err := e.MarshalJSON()
+	if err != nil {
+		return r, fmt.Errorf("event %s: %w", e.ID(), err)
+	}
+	r.Event = ev
+	return r, nil
+}
+
 // NewAckRecord starts the record of an event at its first ack.
 func NewAckRecord(id string) Record {
 	return Record{ID: id, Callback: Callback{Outcome: OutcomeNone}}
@@ -121,6 +179,7 @@ func (r *Record) Clone() Record {
 	c := *r
 	c.Acks = slices.Clone(r.Acks)
 	c.Callback.Attempts = slices.Clone(r.Callback.Attempts)
+	c.Audit = slices.Clone(r.Audit)
 	if r.Decision != nil {
 		d := *r.Decision
 		c.Decision = &d
@@ -129,12 +188,16 @@ func (r *Record) Clone() Record {
 }
 
 // TakeReceipt takes got, the record of an event just received, into r. A
-// record its acks started (they can overtake the receipt: the record is
-// written while the event is published) takes the receipt and keeps its
-// acks, which may then decide the callback; a received record is kept as
-// it is (a repeated delivery). It reports whether r changed.
+// record its acks started (they can overtake the receipt) takes the
+// receipt and keeps its acks, which may then decide the callback; a
+// received record is kept as it is, but for a repeated delivery the broker
+// found a duplicate, which is counted. It reports whether r changed.
 func (r *Record) TakeReceipt(got Record, now time.Time) bool {
 	if !r.ReceivedAt.IsZero() {
+		if got.Duplicates > 0 {
+			r.Duplicates++
+			return true
+		}
 		return false
 	}
 	acks := r.Acks
@@ -221,6 +284,16 @@ func (r *Record) Repository() string {
 		return s[:i]
 	}
 	return s
+}
+
+// Tag is the tag of the event's subject ("<repository>:<tag>"); empty
+// when it names none.
+func (r *Record) Tag() string {
+	s, _, _ := strings.Cut(r.Subject, "@")
+	if i := strings.LastIndexByte(s, ':'); i > strings.LastIndexByte(s, '/') {
+		return s[i+1:]
+	}
+	return ""
 }
 
 // AddAck records a and, if the chain policy is settled by it, the
@@ -317,4 +390,29 @@ func clip(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// Why a callback cannot be redelivered.
+var (
+	ErrNoCallback = errors.New("the event has no callback_url: there is no callback to redeliver")
+	ErrUndecided  = errors.New("the callback is not decided yet: no ack has settled it")
+	ErrInFlight   = errors.New("the callback is being posted: wait for its outcome before redelivering it")
+)
+
+// Redeliver starts a new chain of attempts of the decided callback, as
+// asked by who; never while one is queued or being posted, so that one
+// callback is in flight at a time. The chain is audited in the record.
+func (r *Record) Redeliver(who string, now time.Time) error {
+	switch {
+	case r.CallbackURL == "":
+		return ErrNoCallback
+	case r.Decision == nil:
+		return ErrUndecided
+	case r.Callback.Outcome == OutcomeQueued || r.Callback.Outcome == OutcomePosting:
+		return ErrInFlight
+	}
+	r.Callback.Chain++
+	r.Callback.Outcome, r.Callback.Note, r.Callback.ClaimedAt = OutcomeQueued, "", time.Time{}
+	r.Audit = append(r.Audit, AuditEntry{At: now, Action: "redeliver", Detail: fmt.Sprintf("callback chain %d started by %s", r.Callback.Chain+1, cmp.Or(who, "an operator"))})
+	return nil
 }

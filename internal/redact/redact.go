@@ -57,3 +57,34 @@ func Error(err error) string {
 	}
 	return msg
 }
+
+// Header is the part of a delivery's HTTP headers that may be shown: one
+// value each, without those that carry or prove a secret (Authorization,
+// cookies, signatures, tokens, keys) and without values that hold a URL's
+// path (reduced to the URL's host).
+func Header(h map[string][]string) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, vs := range h {
+		if len(vs) == 0 || secretHeader(k) {
+			continue
+		}
+		v := vs[0]
+		if strings.Contains(v, "://") {
+			v = HostOr(v, "…") + "/…"
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// secretHeader reports whether a header's name says it carries or proves
+// a secret.
+func secretHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, word := range []string{"authorization", "cookie", "signature", "token", "secret", "key", "auth", "password", "credential", "hmac"} {
+		if strings.Contains(n, word) {
+			return true
+		}
+	}
+	return false
+}

@@ -23,3 +23,24 @@ func TestRedact(t *testing.T) {
 		t.Errorf("Error: %q", got)
 	}
 }
+
+func TestHeader(t *testing.T) {
+	got := Header(map[string][]string{
+		"Content-Type":        {"application/json"},
+		"Authorization":       {"Bearer s3cret"},
+		"X-Hub-Signature-256": {"sha256=abc"},
+		"X-Registry-Token":    {"t"},
+		"Cookie":              {"a=b"},
+		"Referer":             {"https://ci.example.com/hook/s3cret"},
+		"User-Agent":          {"Go-http-client/1.1"},
+	})
+	want := map[string]string{"Content-Type": "application/json", "Referer": "https://ci.example.com/…", "User-Agent": "Go-http-client/1.1"}
+	if len(got) != len(want) {
+		t.Fatalf("Header = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("Header[%s] = %q, want %q", k, got[k], v)
+		}
+	}
+}

@@ -72,8 +72,9 @@ type pending struct {
 }
 
 type result struct {
-	offset int64
-	err    error
+	partition int
+	offset    int64
+	err       error
 }
 
 // maxBatch bounds how many events go in one produce request, so that one
@@ -199,7 +200,7 @@ func (s *Sink) Publish(ctx context.Context, _ sinks.Address, e *event.Event) (si
 		if r.err != nil {
 			return sinks.Receipt{}, fmt.Errorf("publishing event %s to Kafka topic %s: %w", e.ID(), s.cfg.Topic, r.err)
 		}
-		return sinks.Receipt{Broker: "kafka", Stream: s.cfg.Topic, Seq: uint64(r.offset)}, nil
+		return sinks.Receipt{Broker: "kafka", Stream: s.cfg.Topic, Partition: r.partition, Seq: uint64(r.offset)}, nil
 	case <-ctx.Done():
 		// The batch may still be written: Kafka gives at-least-once, and
 		// consumers drop repeats by ce_source and ce_id.
@@ -293,7 +294,7 @@ func (s *Sink) producePartition(part int, ps []*pending) {
 			p.result <- result{err: err}
 			continue
 		}
-		p.result <- result{offset: resp.BaseOffset + int64(i)}
+		p.result <- result{partition: part, offset: resp.BaseOffset + int64(i)}
 	}
 }
 

@@ -68,13 +68,22 @@ type Subscriber struct {
 }
 
 var (
-	_ reply.History = (*Subscriber)(nil)
+	_ reply.History     = (*Subscriber)(nil)
+	_ reply.Redeliverer = (*Subscriber)(nil)
 )
 
 // notice is what a receiver puts on the acks topic for each stored event,
 // so that the partition's owner creates the record.
 type notice struct {
-	Received *reply.Record `json:"hubwire_received"`
+	Received  *reply.Record `json:"hubwire_received,omitempty"`
+	Redeliver *redelivery   `json:"hubwire_redeliver,omitempty"`
+}
+
+// redelivery asks the owner of an event's partition for a new chain of
+// its callback.
+type redelivery struct {
+	ID string `json:"id"`
+	By string `json:"by"`
 }
 
 // Start checks the topics and starts consuming.
@@ -157,15 +166,14 @@ func (k *Subscriber) Stop() {
 	k.running.Wait()
 }
 
-// Received implements store.Recorder: the notice of an event with a
-// callback_url goes to the partition its event's acks go to. Any other
-// event is recorded at its first ack.
+// Received implements store.Recorder: the notice of every stored event
+// goes to the partition its event's acks go to, whose owner writes the
+// record.
 func (k *Subscriber) Received(ctx context.Context, d sinks.Entry, where sinks.Receipt) error {
-	if d.CallbackURL == "" {
-		return nil
+	rec, err := reply.RecordOf(d, where, k.cfg.Required[d.Source], k.cfg.AckTimeout, k.clock())
+	if err != nil {
+		return err
 	}
-	e, source := d.Event, d.Source
-	rec := reply.NewRecord(e.ID(), e.Type(), source, e.Subject(), d.CallbackURL, where, k.cfg.Required[source], k.cfg.AckTimeout, k.clock())
 	body, err := json.Marshal(notice{Received: &rec})
 	if err != nil {
 		return err
@@ -177,6 +185,26 @@ func (k *Subscriber) Received(ctx context.Context, d sinks.Entry, where sinks.Re
 		return err
 	}
 	return nil
+}
+
+// Redeliver implements reply.Redeliverer: it checks the record in the
+// view and sends the request to the owner of the event's partition, the
+// only writer of its record, which checks again and starts the chain. The
+// record returned is the view's, before the owner took the request.
+func (k *Subscriber) Redeliver(ctx context.Context, id, who string) (reply.Record, error) {
+	rec, err := k.Get(ctx, id)
+	if err != nil {
+		return rec, err
+	}
+	check := rec.Clone()
+	if err := check.Redeliver(who, k.clock()); err != nil {
+		return rec, err
+	}
+	body, err := json.Marshal(notice{Redeliver: &redelivery{ID: id, By: who}})
+	if err != nil {
+		return rec, err
+	}
+	return rec, k.produce(ctx, k.cfg.AcksTopic, k.partitionOf(id), id, body)
 }
 
 func (k *Subscriber) partitionOf(id string) int {
@@ -423,6 +451,26 @@ func (o *owner) restore(ctx context.Context) error {
 func (o *owner) apply(ctx context.Context, m kafkago.Message) error {
 	k := o.k
 	var n notice
+	if json.Unmarshal(m.Value, &n) == nil && n.Redeliver != nil {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		cur, ok := o.records[n.Redeliver.ID]
+		if !ok {
+			return nil
+		}
+		rec := cur.Clone()
+		if err := rec.Redeliver(n.Redeliver.By, k.clock()); err != nil || o.inFlight[rec.ID] {
+			k.cfg.Logger.Info("callback redelivery refused", "event_id", rec.ID, "reason", err)
+			return nil
+		}
+		if err := o.keep(ctx, rec); err != nil {
+			k.cfg.Metrics.RecordWriteError(reply.OpReceipt)
+			return err
+		}
+		k.cfg.Logger.Info("callback redelivery", "event_id", rec.ID, "chain", rec.Callback.Chain)
+		o.startCallback(ctx, rec.ID)
+		return nil
+	}
 	if json.Unmarshal(m.Value, &n) == nil && n.Received != nil {
 		o.mu.Lock()
 		defer o.mu.Unlock()

@@ -149,7 +149,7 @@ func TestHistory(t *testing.T) {
 	}
 	w := httptest.NewRecorder()
 	k.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/events?registry=dockerhub&outcome=sent", nil))
-	if body := w.Body.String(); w.Code != 200 || strings.Count(body, `"id"`) != 1 || strings.Contains(body, "secret-capability") {
+	if body := w.Body.String(); w.Code != 200 || strings.Count(body, `"received_at"`) != 1 || strings.Contains(body, "secret-capability") {
 		t.Errorf("GET /api/events: %d %s", w.Code, body)
 	}
 }

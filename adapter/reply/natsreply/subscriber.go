@@ -43,7 +43,10 @@ const (
 
 // Config configures the Subscriber.
 type Config struct {
-	Conn   *natsgo.Conn
+	Conn *natsgo.Conn
+	// Events is the stream of the events (HUBWIRE_EVENTS), which History
+	// lists; none leaves History to the records alone.
+	Events string
 	Poster *reply.Poster
 	// Required lists, per source, the consumers whose acks the callback
 	// waits for; a source not listed takes the first ack.
@@ -94,7 +97,8 @@ func (s *Subscriber) enter() bool {
 }
 
 var (
-	_ reply.History = (*Subscriber)(nil)
+	_ reply.History     = (*Subscriber)(nil)
+	_ reply.Redeliverer = (*Subscriber)(nil)
 )
 
 // Start sets up the bucket, the streams and the consumers, and starts
@@ -304,16 +308,21 @@ func (s *Subscriber) Stop() {
 	s.cfg.Conn.FlushTimeout(2 * time.Second)
 }
 
-// Received implements store.Recorder: it starts the record of an event
-// with a callback_url, and the timer of its required consumers. Any other
-// event is recorded at its first ack. A repeated delivery keeps the record
-// it has; one whose acks came first takes the receipt.
+// Received implements store.Recorder: it records an event with a
+// callback_url (beside its publish: stored names the stream, no sequence),
+// and starts the timer of its required consumers; any other event is
+// recorded at its first ack, and listed from the events stream. A record
+// whose acks came first takes the receipt.
 func (s *Subscriber) Received(ctx context.Context, d sinks.Entry, stored sinks.Receipt) error {
 	if d.CallbackURL == "" {
 		return nil
 	}
-	e, source := d.Event, d.Source
-	rec := reply.NewRecord(e.ID(), e.Type(), source, e.Subject(), d.CallbackURL, stored, s.cfg.Required[source], s.cfg.AckTimeout, s.clock())
+	rec, err := reply.RecordOf(d, stored, s.cfg.Required[d.Source], s.cfg.AckTimeout, s.clock())
+	if err != nil {
+		return err
+	}
+	// The event is in the events stream; History reads it from there.
+	rec.Event = nil
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -339,19 +348,39 @@ func (s *Subscriber) Received(ctx context.Context, d sinks.Entry, stored sinks.R
 		return fmt.Errorf("recording delivery of %s: %w", rec.ID, err)
 	}
 	if queued {
-		if err := s.queue(ctx, "callback", rec.ID); err != nil {
+		if err := s.queue(ctx, "callback", rec.ID, ""); err != nil {
 			return fmt.Errorf("recording delivery of %s: %w", rec.ID, err)
 		}
 	}
 	if !rec.Deadline.IsZero() {
-		return s.queue(ctx, "timer", rec.ID)
+		return s.queue(ctx, "timer", rec.ID, "")
 	}
 	return nil
 }
 
-// Get returns the record of an event; reply.ErrNoRecord when there is
-// none (or id could not be a key).
-func (s *Subscriber) Get(ctx context.Context, id string) (reply.Record, error) {
+// Redeliver implements reply.Redeliverer: a new chain of attempts of the
+// callback of id, queued as work for whichever replica takes it.
+func (s *Subscriber) Redeliver(ctx context.Context, id, who string) (reply.Record, error) {
+	var refused error
+	rec, err := s.update(ctx, id, func(r *reply.Record) bool {
+		refused = r.Redeliver(who, s.clock())
+		return refused == nil
+	})
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrInvalidKey):
+		return rec, reply.ErrNoRecord
+	case err != nil:
+		return rec, err
+	case refused != nil:
+		return rec, refused
+	}
+	s.cfg.Logger.Info("callback redelivery", "event_id", id, "chain", rec.Callback.Chain)
+	return rec, s.queue(ctx, "callback", id, fmt.Sprint(rec.Callback.Chain))
+}
+
+// record returns the record of an event in the bucket; reply.ErrNoRecord
+// when there is none (or id could not be a key).
+func (s *Subscriber) record(ctx context.Context, id string) (reply.Record, error) {
 	var rec reply.Record
 	e, err := s.kv.Get(ctx, id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
@@ -361,36 +390,6 @@ func (s *Subscriber) Get(ctx context.Context, id string) (reply.Record, error) {
 		return rec, err
 	}
 	return rec, json.Unmarshal(e.Value(), &rec)
-}
-
-// List returns the records q selects, newest first. It reads the whole
-// bucket (its latest values, in one pass): fine for the records of the
-// retention at today's rates; an index would come before a busy console.
-func (s *Subscriber) List(ctx context.Context, q reply.Query) ([]reply.Record, error) {
-	w, err := s.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
-	if err != nil {
-		return nil, err
-	}
-	defer w.Stop()
-	var recs []reply.Record
-	for {
-		select {
-		case e, ok := <-w.Updates():
-			if !ok {
-				return nil, fmt.Errorf("listing %s: the watch ended early", Bucket)
-			}
-			// nil marks the end of the values the bucket held.
-			if e == nil {
-				return q.Newest(recs), nil
-			}
-			var rec reply.Record
-			if json.Unmarshal(e.Value(), &rec) == nil && q.Match(&rec) {
-				recs = append(recs, rec)
-			}
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
 }
 
 // ServeHTTP serves the records: see reply.API.
@@ -459,9 +458,14 @@ func (s *Subscriber) write(ctx context.Context, id string, create bool, change f
 
 // queue puts one piece of work on the work stream; the id in Nats-Msg-Id
 // keeps a repeat within the duplicate window from making a second one.
-func (s *Subscriber) queue(ctx context.Context, kind, id string) error {
+// chain tells a redelivery's work from the first chain's.
+func (s *Subscriber) queue(ctx context.Context, kind, id, chain string) error {
 	msg := natsgo.NewMsg(workPrefix + "." + kind + "." + id)
-	msg.Header.Set(jetstream.MsgIDHeader, kind+"-"+id)
+	msgID := kind + "-" + id
+	if chain != "" {
+		msgID += "-" + chain
+	}
+	msg.Header.Set(jetstream.MsgIDHeader, msgID)
 	_, err := s.js.PublishMsg(ctx, msg)
 	if missingStream(err) {
 		if rerr := s.repair(ctx); rerr != nil {
@@ -532,13 +536,22 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 	if rec.Callback.Outcome == reply.OutcomeQueued {
 		// Queued again if this ack is processed twice: the work stream's
 		// duplicate window and the record's outcome keep it to one POST.
-		if err := s.queue(ctx, "callback", rec.ID); err != nil {
+		if err := s.queue(ctx, "callback", rec.ID, chainOf(rec)); err != nil {
 			log.Error("callback not queued; will retry", "event_id", a.EventID, "error", err)
 			msg.NakWithDelay(time.Second)
 			return
 		}
 	}
 	msg.Ack()
+}
+
+// chainOf is the work id suffix of rec's callback chain: none for the
+// first.
+func chainOf(rec reply.Record) string {
+	if rec.Callback.Chain == 0 {
+		return ""
+	}
+	return fmt.Sprint(rec.Callback.Chain)
 }
 
 // handleWork runs one timer check or callback.
@@ -570,7 +583,7 @@ func (s *Subscriber) handleWork(msg jetstream.Msg) {
 func (s *Subscriber) timer(msg jetstream.Msg, id string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	rec, err := s.Get(ctx, id)
+	rec, err := s.record(ctx, id)
 	if errors.Is(err, reply.ErrNoRecord) {
 		return msg.Ack()
 	}
@@ -591,7 +604,7 @@ func (s *Subscriber) timer(msg jetstream.Msg, id string) error {
 	}
 	if rec.Callback.Outcome == reply.OutcomeQueued {
 		s.cfg.Logger.Info("ack timeout", "event_id", id, "description", rec.Decision.Description)
-		if err := s.queue(ctx, "callback", id); err != nil {
+		if err := s.queue(ctx, "callback", id, ""); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,195 @@
+package natsreply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hubwire/hubwire/adapter/reply"
+	natssink "github.com/hubwire/hubwire/sinks/nats"
+)
+
+// The bounds of a read of the events stream: a list (or the search of one
+// event) reads at most maxScan messages, however little its filter matches.
+const (
+	maxScan  = 100_000
+	maxNoLim = 10_000 // the most records of a list that asks for all
+)
+
+// Get returns what hubwire knows of an event: its record from the bucket
+// (acks, callback, audit), completed with the event as the stream holds
+// it; an event without a record is found in the stream alone (a bounded
+// scan, newest first). reply.ErrNoRecord when neither has it.
+func (s *Subscriber) Get(ctx context.Context, id string) (reply.Record, error) {
+	rec, err := s.record(ctx, id)
+	found := err == nil
+	if err != nil && !errors.Is(err, reply.ErrNoRecord) {
+		return rec, err
+	}
+	if s.cfg.Events == "" || id == "" {
+		return rec, err
+	}
+	q := natssink.NewestQuery{Stream: s.cfg.Events, Limit: 1, MaxScan: maxScan,
+		Keep: func(st *natssink.Stored) bool { return st.Attribute("id") == id }}
+	if found && validToken(rec.Source) {
+		q.Subjects = []string{natssink.DefaultSubjectPrefix + "." + rec.Source + ".>"}
+	}
+	got, _, serr := natssink.Newest(ctx, s.cfg.Conn, q)
+	if serr != nil {
+		if found {
+			// The record alone still says what hubwire did.
+			return rec, nil
+		}
+		return rec, fmt.Errorf("reading stream %s: %w", s.cfg.Events, serr)
+	}
+	if len(got) == 0 {
+		if found {
+			return rec, nil
+		}
+		return rec, reply.ErrNoRecord
+	}
+	if !found {
+		rec = reply.NewAckRecord(id)
+	}
+	return s.complete(rec, got[0]), nil
+}
+
+// List returns the events q selects, newest first in the stream's order,
+// read from the events stream (nothing is kept beside it): each with its
+// record from the bucket, when it has one. The registry filters by
+// subject; the rest is checked on each message read, and the outcome,
+// which only a record knows, looks the record up for each candidate.
+func (s *Subscriber) List(ctx context.Context, q reply.Query) ([]reply.Record, error) {
+	if s.cfg.Events == "" {
+		return nil, errors.New("listing events: no events stream configured")
+	}
+	nq := natssink.NewestQuery{Stream: s.cfg.Events, Before: q.Before, Limit: q.Limit, MaxScan: maxScan}
+	if nq.Limit <= 0 {
+		nq.Limit = maxNoLim
+	}
+	if q.Registry != "" {
+		if !validToken(q.Registry) {
+			return nil, nil // no subject holds it
+		}
+		nq.Subjects = []string{natssink.DefaultSubjectPrefix + "." + q.Registry + ".>"}
+	}
+	// What the message alone answers; the rest below.
+	plain := q
+	plain.Outcome, plain.Text, plain.AfterID, plain.AfterTime, plain.Before, plain.Limit = "", "", "", time.Time{}, 0, 0
+	// Records looked up for the outcome filter, kept for the answer.
+	looked := map[uint64]reply.Record{}
+	var lookErr error
+	nq.Keep = func(st *natssink.Stored) bool {
+		r := s.fromStream(st)
+		if !plain.Match(&r) {
+			return false
+		}
+		if q.Text != "" {
+			if ev, err := st.AppendJSON(nil); err == nil {
+				r.Event = ev
+			}
+			if !(reply.Query{Text: q.Text}).Match(&r) {
+				return false
+			}
+		}
+		if q.Outcome != "" {
+			rec, err := s.record(ctx, r.ID)
+			switch {
+			case errors.Is(err, reply.ErrNoRecord):
+				rec = reply.NewAckRecord(r.ID)
+			case err != nil:
+				lookErr = err
+				return false
+			}
+			rec = s.complete(rec, st)
+			if !(reply.Query{Outcome: q.Outcome}).Match(&rec) {
+				return false
+			}
+			looked[st.Seq] = rec
+		}
+		return true
+	}
+	got, _, err := natssink.Newest(ctx, s.cfg.Conn, nq)
+	if err == nil {
+		err = lookErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing stream %s: %w", s.cfg.Events, err)
+	}
+	out := make([]reply.Record, 0, len(got))
+	for _, st := range got {
+		if rec, ok := looked[st.Seq]; ok {
+			out = append(out, rec)
+			continue
+		}
+		id := st.Attribute("id")
+		rec, err := s.record(ctx, id)
+		switch {
+		case errors.Is(err, reply.ErrNoRecord):
+			rec = reply.NewAckRecord(id)
+		case err != nil:
+			return nil, fmt.Errorf("listing stream %s: record of %s: %w", s.cfg.Events, id, err)
+		}
+		out = append(out, s.complete(rec, st))
+	}
+	return out, nil
+}
+
+// fromStream is what one stored message says of its event, without the
+// event's JSON: enough for the filters.
+func (s *Subscriber) fromStream(st *natssink.Stored) reply.Record {
+	r := reply.Record{
+		ID: st.Attribute("id"), Type: st.Attribute("type"), Subject: st.Attribute("subject"),
+		Source: registryOf(st.Subject), ReceivedAt: st.Time,
+		Stored:   reply.Destination{Broker: "nats", Stream: s.cfg.Events, Seq: st.Seq},
+		Callback: reply.Callback{Outcome: reply.OutcomeNone},
+	}
+	if t, err := time.Parse(time.RFC3339Nano, st.Attribute("time")); err == nil {
+		r.EventTime = t
+	}
+	return r
+}
+
+// complete fills rec (the bucket's, or a bare one) with what the stream
+// holds of its event: where it is stored, when, and the event as published.
+func (s *Subscriber) complete(rec reply.Record, st *natssink.Stored) reply.Record {
+	from := s.fromStream(st)
+	rec.Stored = from.Stored
+	if rec.ReceivedAt.IsZero() {
+		rec.ReceivedAt = from.ReceivedAt
+	}
+	if rec.Type == "" {
+		rec.Type = from.Type
+	}
+	if rec.Source == "" {
+		rec.Source = from.Source
+	}
+	if rec.Subject == "" {
+		rec.Subject = from.Subject
+	}
+	if rec.EventTime.IsZero() {
+		rec.EventTime = from.EventTime
+	}
+	if ev, err := st.AppendJSON(nil); err == nil {
+		rec.Event = ev
+	}
+	return rec
+}
+
+// registryOf is the registry of an event's subject:
+// <prefix>.<registry>.<kind>.<namespace>.<name>.
+func registryOf(subject string) string {
+	rest, ok := strings.CutPrefix(subject, natssink.DefaultSubjectPrefix+".")
+	if !ok {
+		return ""
+	}
+	reg, _, _ := strings.Cut(rest, ".")
+	return reg
+}
+
+// validToken reports whether s can be one token of a subject filter.
+func validToken(s string) bool {
+	return s != "" && !strings.ContainsAny(s, ".*> \t\r\n")
+}

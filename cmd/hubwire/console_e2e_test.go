@@ -1,0 +1,319 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	natsgo "github.com/nats-io/nats.go"
+
+	"github.com/hubwire/hubwire/server"
+)
+
+// browser starts headless Chromium (Debian's chromium; .ci/run installs
+// it) with a fresh profile, for chromedp to drive.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("the console's browser test needs Chromium: apt-get install chromium (.ci/run does)")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+// run runs browser actions, failing the test with what was being done.
+func browse(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// text is the visible text of the element sel.
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("reading %s: %v", sel, err)
+	}
+	return s
+}
+
+// waitText reloads the page until sel's text holds want.
+func waitText(t *testing.T, ctx context.Context, sel, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.AtLeast(0)))
+		if err == nil && strings.Contains(s, want) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %q in %s; it reads %q (%v)", want, sel, s, err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		browse(t, ctx, "reloading", chromedp.Reload())
+	}
+}
+
+// TestConsoleInABrowser drives the delivery console in headless Chromium
+// as an operator would: sign in, see deliveries from several registries,
+// filter, open one, watch its ack and callback arrive, redeliver the
+// callback, sign out; and checks that nothing of the console answers
+// without a session, nor any action without its CSRF token.
+func TestConsoleInABrowser(t *testing.T) {
+	cb := newRegistryCallbacks(t, 200)
+	inst := startHubwire(t, t.TempDir(), allowTestCallbacks...)
+	base := inst.PublicURL() + "/console/"
+	ctx := browser(t)
+
+	// Deliveries from several registries; the Docker Hub one asks for a
+	// callback.
+	hubID := deliver(t, inst, hubDelivery(t, cb.URL, "1.4"))
+	now := time.Now()
+	for _, f := range fixtures(t) {
+		if (f.source == "dtr" && f.name == "tag-push.json") || (f.source == "quay" && f.name == "repo-push.json") || (f.source == "harbor" && f.name == "push-artifact.json") {
+			if a := f.deliver(t, inst, freshen(f.body, f.source, now)); a.status != http.StatusAccepted {
+				t.Fatalf("%s %s: %d %v", f.source, f.name, a.status, a.body)
+			}
+		}
+	}
+
+	// Signing in: a wrong token is refused, the right one lands on the list.
+	browse(t, ctx, "opening the console",
+		chromedp.Navigate(base),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), "not-the-token"),
+		chromedp.Submit(chromedp.CSS("#token")),
+		chromedp.WaitVisible(chromedp.CSS(".error")))
+	if got := text(t, ctx, ".error"); !strings.Contains(got, "not hubwire's API token") {
+		t.Errorf("a wrong token: %q", got)
+	}
+	browse(t, ctx, "signing in",
+		chromedp.SendKeys(chromedp.CSS("#token"), inst.Token()),
+		chromedp.Submit(chromedp.CSS("#token")),
+		chromedp.WaitVisible(chromedp.CSS("table.events")))
+	rows := text(t, ctx, "#rows")
+	for _, want := range []string{"dockerhub", "dtr", "quay", "harbor", "waiting for ack", "HUBWIRE_EVENTS #"} {
+		if !strings.Contains(rows, want) {
+			t.Errorf("the list lacks %q:\n%s", want, rows)
+		}
+	}
+
+	// A filter keeps to one registry, and lives in the URL.
+	browse(t, ctx, "filtering by registry",
+		chromedp.SetValue(chromedp.CSS(`select[name=registry]`), "dtr"),
+		chromedp.Submit(chromedp.CSS(`select[name=registry]`)),
+		chromedp.WaitVisible(chromedp.CSS("table.events")))
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	if !strings.Contains(loc, "registry=dtr") {
+		t.Errorf("the filter is not in the URL: %s", loc)
+	}
+	if rows := text(t, ctx, "#rows"); !strings.Contains(rows, "dtr") || strings.Contains(rows, "dockerhub") || strings.Contains(rows, "quay") {
+		t.Errorf("filtered by dtr, the list shows:\n%s", rows)
+	}
+	browse(t, ctx, "searching the payload", chromedp.Navigate(base+"?q=fireflyiii"), chromedp.WaitVisible(chromedp.CSS("table.events")))
+	if rows := text(t, ctx, "#rows"); !strings.Contains(rows, "dockerhub") || strings.Contains(rows, "dtr") {
+		t.Errorf("searching for fireflyiii, the list shows:\n%s", rows)
+	}
+
+	// The live tail marks an event that arrives while the list is open.
+	browse(t, ctx, "opening the list", chromedp.Navigate(base), chromedp.WaitVisible(chromedp.CSS("table.events")))
+	liveID := deliver(t, inst, hubDelivery(t, cb.URL, "live"))
+	browse(t, ctx, "waiting for the live row", chromedp.WaitVisible(chromedp.CSS(`tr.new[data-id="`+liveID+`"]`)))
+	shot(t, ctx, "console-list.png")
+	// At a phone's width the rows become cards, each value labelled.
+	browse(t, ctx, "narrowing to a phone's width", chromedp.EmulateViewport(390, 844))
+	if label, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#rows td"), "::before").content`)); err != nil || !strings.Contains(label, "When") {
+		t.Errorf("at a phone's width the cells are not labelled: %q %v", label, err)
+	}
+	shot(t, ctx, "console-phone.png")
+	browse(t, ctx, "back to a laptop's width", chromedp.EmulateViewport(1280, 900))
+
+	// The detail page: the delivery, the event, where it is stored; the
+	// callback URL's host only.
+	browse(t, ctx, "opening the detail page",
+		chromedp.Click(chromedp.CSS(`tr[data-id="`+hubID+`"] td.subject a`)),
+		chromedp.WaitVisible(chromedp.CSS("#cb-h")))
+	page := text(t, ctx, "main")
+	for _, want := range []string{hubID, "com.docker.hub.push", "HUBWIRE_EVENTS #1", "waiting for ack", cb.URL + "/…", "fireflyiii/core", "Content-Type"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the detail page lacks %q", want)
+		}
+	}
+
+	// An ack decides the callback; its attempt shows in the timeline.
+	nc, err := natsgo.Connect(inst.EmbeddedURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := nc.Request("hubwire.acks."+hubID, []byte(`{"consumer":"ci","state":"success","description":"deployed"}`), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "main", "callback sent")
+	if page := text(t, ctx, "main"); !strings.Contains(page, "ci") || !strings.Contains(page, "deployed") || !strings.Contains(page, "200") {
+		t.Errorf("after the ack, the page reads:\n%s", page)
+	}
+	shot(t, ctx, "console-detail.png")
+
+	// Redeliver: a second chain, one more POST, audited.
+	browse(t, ctx, "redelivering",
+		chromedp.Click(chromedp.CSS(`form.inline button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice")))
+	waitFor(t, "the redelivered callback", func() bool { return len(cb.received()) == 2 })
+	page = waitText(t, ctx, "table.attempts", "2")
+	if page := text(t, ctx, "main"); !strings.Contains(page, "redeliver") || !strings.Contains(page, "callback chain 2") {
+		t.Errorf("the redelivery is not audited:\n%s", page)
+	}
+
+	// Nothing on any page holds the token or the callback's secret path.
+	var html string
+	for _, p := range []string{base, base + "events/" + hubID, base + "health"} {
+		browse(t, ctx, "opening "+p, chromedp.Navigate(p), chromedp.WaitReady(chromedp.CSS("main")))
+		if html, err = chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(html, inst.Token()) || strings.Contains(html, "2bda0e2f204fj42egeb225d5ca2fa0eb1") {
+			t.Errorf("%s shows a secret", p)
+		}
+	}
+	if h := text(t, ctx, "main"); !strings.Contains(h, "dockerhub") || !strings.Contains(h, "Broker") {
+		t.Errorf("the health page reads:\n%s", h)
+	}
+
+	// Sign out: back to the sign-in form, and the list is gone.
+	browse(t, ctx, "signing out",
+		chromedp.Click(chromedp.CSS(`.signout button`)),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.Navigate(base+"events/"+hubID),
+		chromedp.WaitReady(chromedp.CSS("body")))
+	if page := text(t, ctx, "body"); strings.Contains(page, "fireflyiii") || !strings.Contains(page, "Sign in") {
+		t.Errorf("after signing out, the detail page reads:\n%s", page)
+	}
+
+	refusesWithoutSession(t, inst, hubID)
+}
+
+// refusesWithoutSession checks every page and action without a session,
+// and every action with a session but without its CSRF token.
+func refusesWithoutSession(t *testing.T, inst *server.Server, id string) {
+	t.Helper()
+	base := inst.PublicURL() + "/console/"
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	anon := &http.Client{CheckRedirect: noRedirect}
+	pages := []string{"events/" + id, "health", "live", "static/console.js", "static/console.css", "nowhere"}
+	actions := []string{"events/" + id + "/redeliver", "logout"}
+	for _, p := range pages {
+		resp, err := anon.Get(base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || strings.Contains(string(body), id) {
+			t.Errorf("GET %s without a session: %d %.200s", p, resp.StatusCode, body)
+		}
+	}
+	// The list without a session is the sign-in form, and nothing else.
+	resp, err := anon.Get(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `name="token"`) || strings.Contains(string(body), id) {
+		t.Errorf("GET / without a session: %d %.300s", resp.StatusCode, body)
+	}
+	for _, p := range actions {
+		resp, err := anon.PostForm(base+p, url.Values{"csrf": {"x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("POST %s without a session: %d", p, resp.StatusCode)
+		}
+	}
+	// Signed in, an action without its CSRF token is refused.
+	jar, _ := cookiejar.New(nil)
+	user := &http.Client{Jar: jar, CheckRedirect: noRedirect}
+	resp, err = user.PostForm(base+"login", url.Values{"token": {inst.Token()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	ck := resp.Header.Get("Set-Cookie")
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "SameSite=Strict") {
+		t.Fatalf("signing in: %d %s", resp.StatusCode, ck)
+	}
+	for _, p := range actions {
+		for _, form := range []url.Values{{}, {"csrf": {"0123456789abcdef"}}} {
+			resp, err := user.PostForm(base+p, form)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("POST %s with a session and csrf %q: %d", p, form.Get("csrf"), resp.StatusCode)
+			}
+		}
+	}
+	// Wrong tokens are rate-limited.
+	status := 0
+	for range 8 {
+		resp, err := anon.PostForm(base+"login", url.Values{"token": {"guess"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		status = resp.StatusCode
+	}
+	if status != http.StatusTooManyRequests {
+		t.Errorf("the 8th wrong token in a row: %d, want 429", status)
+	}
+}
+
+// shot saves a screenshot of the page into the directory that
+// HUBWIRE_SCREENSHOTS names (docs/, to refresh the documentation's).
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("HUBWIRE_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,48 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/hubwire/hubwire/adapter/reply"
+	"github.com/hubwire/hubwire/console"
+)
+
+// console makes the delivery console over the reply subscriber's
+// history; nil (no console) when acks and callbacks are off.
+func (s *Server) console() (*console.Console, error) {
+	h, ok := s.reply.(reply.History)
+	if s.reply == nil || !ok {
+		return nil, nil
+	}
+	r, _ := s.reply.(reply.Redeliverer)
+	return console.New(console.Config{
+		Token:       s.token,
+		History:     h,
+		Redeliverer: r,
+		Registries:  s.opts.Registries.Names(),
+		PublicURL:   s.publicURL,
+		Health:      s.health,
+		Logger:      s.log.With("component", "console"),
+	})
+}
+
+// health is the store's readiness, for the console's health page.
+func (s *Server) health(ctx context.Context) console.Health {
+	r := s.store.Ready(ctx, s.opts.MaxBodyBytes)
+	h := console.Health{Status: r.Status, Error: r.Error}
+	if sp := r.Spool; sp != nil {
+		h.Spool = fmt.Sprintf("%d events waiting, %d of %d bytes used", sp.Events, sp.Bytes, sp.MaxBytes)
+	}
+	return h
+}
+
+// consoleHandler is c as the receiver's Console: a nil *Console would be
+// a non-nil handler.
+func consoleHandler(c *console.Console) http.Handler {
+	if c == nil {
+		return nil
+	}
+	return c
+}
