@@ -18,11 +18,15 @@ import (
 // stored, the acks that came, the decision, and each callback attempt.
 // It is Docker Hub's "View History" for the event.
 //
-// Every stored event is recorded once the broker has it (the record keeps
-// a callback URL, which never leaves hubwire), so that the history covers
-// every event, whether or not anyone answers it. An ack can come before
-// the record is written: it starts a record without a receipt
-// (ReceivedAt zero), which the receipt then completes.
+// An event with a callback_url is recorded when it is received, beside
+// its publish (the record keeps the URL, which never leaves hubwire); any
+// other event only at its first ack, so that the bulk of a registry's
+// traffic (DTR pulls, which no one answers) costs one write to the broker,
+// not two. History completes a record with what the events stream holds
+// (where, when, the event as published), and lists the events that have
+// none from the stream alone. An ack can come before the record is
+// written: it starts a record without a receipt (ReceivedAt zero), which
+// the receipt then completes.
 type Record struct {
 	ID         string    `json:"id"`
 	Type       string    `json:"type,omitempty"`

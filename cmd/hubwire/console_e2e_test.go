@@ -170,7 +170,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	}
 
 	// An ack decides the callback; its attempt shows in the timeline.
-	nc, err := natsgo.Connect(inst.EmbeddedURL())
+	nc, err := natsgo.Connect(natsURLOf(inst))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -193,15 +193,17 @@ func TestAckOfAnEventWithoutCallback(t *testing.T) {
 				t.Fatalf("delivery: %d %v", a.status, a.body)
 			}
 			id := a.body["id"].(string)
-			// Every stored event has its record, acked or not: where it
-			// was stored, as the 202 said.
 			var rec reply.Record
-			waitFor(t, "the record of the stored event", func() bool {
+			if broker == "nats" {
+				// History reads the events stream: an event no one acked
+				// shows, where it was stored as the 202 said.
 				rec, err = getRecord(inst, id)
-				return err == nil
-			})
-			if rec.ReceivedAt.IsZero() || rec.Stored.Stream == "" || rec.Stored.Seq != uint64(a.body["seq"].(float64)) || rec.Subject != "foo/bar:latest" || len(rec.Event) == 0 {
-				t.Errorf("the record of an event no one acked: %+v", rec)
+				if err != nil || rec.ReceivedAt.IsZero() || rec.Stored.Stream == "" || rec.Stored.Seq != uint64(a.body["seq"].(float64)) || rec.Subject != "foo/bar:latest" || len(rec.Event) == 0 {
+					t.Errorf("an event no one acked: %+v %v", rec, err)
+				}
+			} else if _, err := getRecord(inst, id); err == nil || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "any other at its first ack") {
+				// Kafka's history is still its records alone.
+				t.Errorf("GET /api/events/<id> of an event no one acked: %v", err)
 			}
 			if _, err := getRecord(inst, "0123456789abcdef0123456789abcdef"); err == nil || !strings.Contains(err.Error(), "404") {
 				t.Errorf("GET /api/events/<id> of an event never stored: %v", err)
@@ -212,7 +214,7 @@ func TestAckOfAnEventWithoutCallback(t *testing.T) {
 				rec, err = getRecord(inst, id)
 				return err == nil && len(rec.Acks) == 2
 			})
-			if rec.ID != id || rec.ReceivedAt.IsZero() || rec.Decision != nil || rec.Callback.Outcome != reply.OutcomeNone ||
+			if rec.ID != id || rec.ReceivedAt.IsZero() != (broker == "kafka") || rec.Decision != nil || rec.Callback.Outcome != reply.OutcomeNone ||
 				rec.Acks[0].Consumer != "ci" || rec.Acks[0].Description != "pulled" || rec.Acks[1].State != reply.Failure {
 				t.Errorf("record %+v", rec)
 			}

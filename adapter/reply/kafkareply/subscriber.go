@@ -166,10 +166,13 @@ func (k *Subscriber) Stop() {
 	k.running.Wait()
 }
 
-// Received implements store.Recorder: the notice of every stored event
-// goes to the partition its event's acks go to, whose owner writes the
-// record.
+// Received implements store.Recorder: the notice of an event with a
+// callback_url goes to the partition its event's acks go to, whose owner
+// writes the record. Any other event is recorded at its first ack.
 func (k *Subscriber) Received(ctx context.Context, d sinks.Entry, where sinks.Receipt) error {
+	if d.CallbackURL == "" {
+		return nil
+	}
 	rec, err := reply.RecordOf(d, where, k.cfg.Required[d.Source], k.cfg.AckTimeout, k.clock())
 	if err != nil {
 		return err
