@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cloudevents/sdk-go/v2/event"
+
 	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/sinks"
 )
@@ -152,10 +154,11 @@ func NewRecord(id, typ, source, subject, callbackURL string, stored sinks.Receip
 	return r
 }
 
-// RecordOf starts the record of an event the broker stored (where says
-// where): what NewRecord keeps, plus the event's time, the delivery's
-// headers and the event as published.
-func RecordOf(d sinks.Entry, where sinks.Receipt, required []string, ackTimeout time.Duration, now time.Time) (Record, error) {
+// RecordOf starts the record of an event the broker is storing (where
+// says where): what NewRecord keeps, plus the event's time and the
+// delivery's headers. The event itself is read from the stream (NATS);
+// WithEvent adds it where the records are the whole history (Kafka).
+func RecordOf(d sinks.Entry, where sinks.Receipt, required []string, ackTimeout time.Duration, now time.Time) Record {
 	e := d.Event
 	r := NewRecord(e.ID(), e.Type(), d.Source, e.Subject(), d.CallbackURL, where, required, ackTimeout, now)
 	r.EventTime = e.Time()
@@ -164,12 +167,17 @@ func RecordOf(d sinks.Entry, where sinks.Receipt, required []string, ackTimeout 
 		// The first delivery's record was not written: this one is.
 		r.Duplicates = 1
 	}
+	return r
+}
+
+// WithEvent adds the event as published (structured JSON) to r.
+func (r *Record) WithEvent(e *event.Event) error {
 	ev, err := e.MarshalJSON()
 	if err != nil {
-		return r, fmt.Errorf("event %s: %w", e.ID(), err)
+		return fmt.Errorf("event %s: %w", e.ID(), err)
 	}
 	r.Event = ev
-	return r, nil
+	return nil
 }
 
 // NewAckRecord starts the record of an event at its first ack.

@@ -173,8 +173,9 @@ func (k *Subscriber) Received(ctx context.Context, d sinks.Entry, where sinks.Re
 	if d.CallbackURL == "" {
 		return nil
 	}
-	rec, err := reply.RecordOf(d, where, k.cfg.Required[d.Source], k.cfg.AckTimeout, k.clock())
-	if err != nil {
+	// Kafka's history is its records: the event goes in too.
+	rec := reply.RecordOf(d, where, k.cfg.Required[d.Source], k.cfg.AckTimeout, k.clock())
+	if err := rec.WithEvent(d.Event); err != nil {
 		return err
 	}
 	body, err := json.Marshal(notice{Received: &rec})

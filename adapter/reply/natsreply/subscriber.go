@@ -317,12 +317,8 @@ func (s *Subscriber) Received(ctx context.Context, d sinks.Entry, stored sinks.R
 	if d.CallbackURL == "" {
 		return nil
 	}
-	rec, err := reply.RecordOf(d, stored, s.cfg.Required[d.Source], s.cfg.AckTimeout, s.clock())
-	if err != nil {
-		return err
-	}
 	// The event is in the events stream; History reads it from there.
-	rec.Event = nil
+	rec := reply.RecordOf(d, stored, s.cfg.Required[d.Source], s.cfg.AckTimeout, s.clock())
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
