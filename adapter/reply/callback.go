@@ -110,7 +110,7 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, raw, bytes.NewReader(payload))
 	if err != nil {
-		a.Error = redact.Error(err)
+		a.Error = reduce(err, raw)
 		return a, 0, true
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -118,7 +118,7 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 	resp, err := p.httpClient().Do(req)
 	a.Duration = time.Since(a.At)
 	if err != nil {
-		a.Error = redact.Error(err)
+		a.Error = reduce(err, raw)
 		return a, 0, false
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -132,6 +132,12 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 		return a, 0, true
 	}
 	return a, 0, true
+}
+
+// reduce is the text of an error of the callback client, logged and
+// recorded: the URL reduced to its host wherever it stands.
+func reduce(err error, raw string) string {
+	return strings.ReplaceAll(redact.Error(err), raw, publicURL(raw))
 }
 
 func (p *Poster) httpClient() *http.Client {
