@@ -31,6 +31,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/excerpt"
 	"github.com/hubwire/hubwire/sinks"
 	"github.com/hubwire/hubwire/sinks/spool"
 	"github.com/hubwire/hubwire/sinks/store"
@@ -327,7 +328,7 @@ func (r *Receiver) handshake(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if !slices.Contains(r.cfg.AllowedOrigins, "*") && !slices.Contains(r.cfg.AllowedOrigins, origin) {
-		writeJSON(w, http.StatusForbidden, ErrorBody{Error: fmt.Sprintf("origin %q may not deliver here (--webhook-allowed-origin)", origin)})
+		writeJSON(w, http.StatusForbidden, ErrorBody{Error: fmt.Sprintf("origin %s may not deliver here (--webhook-allowed-origin)", excerpt.Quote(origin))})
 		return
 	}
 	w.Header().Set("WebHook-Allowed-Origin", origin)
@@ -340,7 +341,7 @@ func (r *Receiver) handshake(w http.ResponseWriter, req *http.Request) {
 func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder) (int, any, string) {
 	reg := r.regs[source]
 	if ct := req.Header.Get("Content-Type"); !isJSON(ct) && !isOneOf(ct, reg.MediaTypes) {
-		return http.StatusUnsupportedMediaType, ErrorBody{Error: fmt.Sprintf("Content-Type %q is not JSON: send the body as Content-Type: application/json", ct)}, ""
+		return http.StatusUnsupportedMediaType, ErrorBody{Error: fmt.Sprintf("Content-Type %s is not JSON: send the body as Content-Type: application/json", excerpt.Quote(ct))}, ""
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, r.cfg.MaxBodyBytes))
 	if err != nil {
@@ -368,11 +369,13 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 		if other, ok := r.recognize(source, delivery); ok {
 			return http.StatusBadRequest, ErrorBody{Error: fmt.Sprintf("this is a %s delivery, not a %s one; send it to /hooks/%s/<token>", other.Title, reg.Title, other.Name)}, ""
 		}
+		// Capped as well as excerpted where made: a decoder that quotes
+		// a value whole still gives a short answer and log line.
 		var fe *adapter.FieldError
 		if errors.As(err, &fe) {
-			return http.StatusBadRequest, ErrorBody{Error: fe.Error(), Field: fe.Field}, ""
+			return http.StatusBadRequest, ErrorBody{Error: excerpt.Text(fe.Error(), maxErrorText), Field: excerpt.Text(fe.Field, maxErrorText)}, ""
 		}
-		return http.StatusBadRequest, ErrorBody{Error: err.Error()}, ""
+		return http.StatusBadRequest, ErrorBody{Error: excerpt.Text(err.Error(), maxErrorText)}, ""
 	}
 	if len(events) == 0 {
 		// Nothing to publish is not the sender's fault: a 4xx would make
@@ -441,6 +444,9 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 	}
 	return status, b, first.ID
 }
+
+// maxErrorText bounds the text of a 400 answer, in bytes.
+const maxErrorText = 1024
 
 // dropped reports whether the filters keep an event of ceType of source
 // from being published.

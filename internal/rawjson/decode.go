@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/hubwire/hubwire/internal/excerpt"
 )
 
 // Error is a body that cannot be decoded: the field at fault (its JSON
@@ -74,7 +76,7 @@ func jsonError(err error) error {
 		if typ.Field == "" {
 			return &Error{Problem: fmt.Sprintf("body must be a JSON object, not %s", typ.Value)}
 		}
-		return &Error{Field: typ.Field, Problem: fmt.Sprintf("must be %s, not %s", describe(typ.Type.Kind().String()), typ.Value)}
+		return &Error{Field: typ.Field, Problem: fmt.Sprintf("must be %s, not %s", describe(typ.Type.Kind().String()), excerpt.Text(typ.Value, excerpt.Max))}
 	case errors.As(err, new(*Error)):
 		return err
 	default:

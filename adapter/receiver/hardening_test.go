@@ -1,0 +1,40 @@
+package receiver_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/hubwire/hubwire/adapter/all"
+)
+
+// TestBadValueQuotedAsAnExcerpt: a 400 names the bad value by its start
+// and its length; a 900 KB field gives neither a 900 KB answer nor a
+// 900 KB log line.
+func TestBadValueQuotedAsAnExcerpt(t *testing.T) {
+	var logs bytes.Buffer
+	ts, _ := serveRegistries(t, all.Registries, 2<<20, &logs)
+	big := strings.Repeat("x", 900_000)
+	for name, c := range map[string]struct{ source, body, says string }{
+		"unknown DTR type":        {"dtr", `{"type":"` + big + `","createdAt":"2024-01-01T00:00:00Z","contents":{}}`, `unknown DTR event type "xxxx`},
+		"Docker Hub repo_name":    {"dockerhub", `{"push_data":{"pushed_at":1,"tag":"1"},"repository":{"repo_name":"/` + big + `"}}`, `is not namespace/name`},
+		"a number that is not":    {"dockerhub", `{"push_data":{"pushed_at":"` + big + `","tag":"1"},"repository":{"repo_name":"a/b"}}`, `must be a number, not "xxxx`},
+		"Content-Type in the 415": {"dtr", tagPush, `Content-Type "text/xxxx`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			logs.Reset()
+			ct := "application/json"
+			if strings.HasPrefix(name, "Content-Type") {
+				ct = "text/" + big
+			}
+			resp, body := request(t, "POST", ts.URL+"/hooks/"+c.source+"/"+token, ct, c.body)
+			msg, _ := body["error"].(string)
+			if resp.StatusCode/100 != 4 || !strings.Contains(msg, c.says) || !strings.Contains(msg, "(90000") || len(msg) > 512 {
+				t.Errorf("answer %d, %d bytes: %.300s", resp.StatusCode, len(msg), msg)
+			}
+			if logs.Len() > 2048 || !strings.Contains(logs.String(), "bytes)") {
+				t.Errorf("log of %d bytes: %.300s", logs.Len(), logs.String())
+			}
+		})
+	}
+}
