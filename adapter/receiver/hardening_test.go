@@ -38,3 +38,22 @@ func TestBadValueQuotedAsAnExcerpt(t *testing.T) {
 		})
 	}
 }
+
+// TestDuplicateKeysAndBadUTF8Are400: a delivery that names a key twice
+// (two DTR deliveries about different repositories once got one id) or
+// holds bytes that are not UTF-8 is answered 400 naming the key or the
+// offset, never published.
+func TestDuplicateKeysAndBadUTF8Are400(t *testing.T) {
+	ts, _ := serveReceiver(t, 1<<20, nil)
+	hook := ts.URL + "/hooks/dtr/" + token
+	for body, want := range map[string][2]string{
+		`{"type":"TAG_PUSH","createdAt":"2024-01-01T00:00:00Z","contents":{"namespace":"a","repository":"b","repository":"c","tag":"1"}}`:          {"contents.repository", "appears twice"},
+		`{"type":"TAG_PUSH","type":"TAG_PUSH","createdAt":"2024-01-01T00:00:00Z","contents":{"namespace":"a","repository":"b","tag":"1"}}`:         {"type", "appears twice"},
+		"{\"type\":\"TAG_PUSH\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"contents\":{\"namespace\":\"a\",\"repository\":\"b\xff\",\"tag\":\"1\"}}": {"", "not valid UTF-8 at byte offset 97"},
+	} {
+		resp, out := request(t, "POST", hook, "application/json", body)
+		if f, _ := out["field"].(string); resp.StatusCode != 400 || f != want[0] || !contains(out["error"], want[1]) {
+			t.Errorf("%q: %d %v; want 400 naming %q, saying %q", body, resp.StatusCode, out, want[0], want[1])
+		}
+	}
+}
