@@ -57,3 +57,23 @@ func TestDuplicateKeysAndBadUTF8Are400(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyOfAnglesFits: a 760 KB body of '<', under the 1 MiB limit, was
+// answered a final 413 because escaping grew its payload 6 times; it is
+// published at about its own size now. A body that truly cannot fit is
+// answered 413 saying why: its size once encoded and the broker's limit.
+func TestBodyOfAnglesFits(t *testing.T) {
+	ts, _ := serveReceiver(t, 2<<20, nil) // the embedded server's max payload: 1 MiB
+	hook := ts.URL + "/hooks/dtr/" + token
+	body := func(n int) string {
+		return `{"type":"TAG_PUSH","createdAt":"2024-01-01T00:00:00Z","contents":{"namespace":"a","repository":"b","tag":"1","note":"` + strings.Repeat("<", n) + `"}}`
+	}
+	if resp, out := request(t, "POST", hook, "application/json", body(760_000)); resp.StatusCode != 202 {
+		t.Errorf("760 KB of '<': %d %v", resp.StatusCode, out)
+	}
+	resp, out := request(t, "POST", hook, "application/json", body(1_100_000))
+	msg, _ := out["error"].(string)
+	if resp.StatusCode != 413 || !strings.Contains(msg, "bytes once encoded as a CloudEvent") || !strings.Contains(msg, "max payload of 1048576 bytes") {
+		t.Errorf("1.1 MB: %d %v", resp.StatusCode, out)
+	}
+}

@@ -496,7 +496,18 @@ func (r *Receiver) notStored(id string, err error) (int, ErrorBody) {
 	switch {
 	case errors.Is(err, sinks.ErrTooLarge):
 		r.cfg.Logger.Warn("publish failed", "event_id", id, "error", err)
-		return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("event %s is larger than the broker accepts", id)}
+		// Says why: the body was under --max-body-bytes, the event it
+		// makes is not under the broker's limit.
+		msg := fmt.Sprintf("event %s is larger than the broker accepts", id)
+		var tl *sinks.TooLargeError
+		if errors.As(err, &tl) {
+			limit := "the most " + tl.Broker + " accepts (its max.message.bytes)"
+			if tl.Max > 0 {
+				limit = fmt.Sprintf("the broker's max payload of %d bytes", tl.Max)
+			}
+			msg = fmt.Sprintf("event %s cannot be published: it is %d bytes once encoded as a CloudEvent (the body's facts and data.payload, the body as sent), more than %s; send a smaller body or raise the broker's limit", id, tl.Size, limit)
+		}
+		return http.StatusRequestEntityTooLarge, ErrorBody{Error: msg}
 	case errors.Is(err, spool.ErrFull):
 		r.cfg.Logger.Warn("spool full", "event_id", id, "error", err)
 		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker is unavailable and the local spool is full; nothing was published, retry later", id)}
@@ -646,5 +657,7 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 		w.Write(a.appendJSON(make([]byte, 0, 256*len(a.Events))))
 		return
 	}
-	json.NewEncoder(w).Encode(body)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(body)
 }

@@ -2,9 +2,9 @@ package rawjson
 
 import (
 	"bytes"
-	"errors"
 	"encoding"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"

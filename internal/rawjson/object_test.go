@@ -14,8 +14,9 @@ import (
 
 // payloadByMaps is how data.payload was made before Object.Payload wrote
 // it from the text: decode into a map of raw members, delete the dropped
-// ones, encode again. Payload must give the same bytes: consumers and the
-// schemas have seen that form since the first version.
+// ones, encode again (without HTML escaping since issue 16.7). Payload
+// must give the same bytes: consumers and the schemas have seen that form
+// since the first version.
 func payloadByMaps(body []byte, drop ...string) (string, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
@@ -24,8 +25,7 @@ func payloadByMaps(body []byte, drop ...string) (string, error) {
 	for _, k := range drop {
 		delete(top, k)
 	}
-	out, err := json.Marshal(top)
-	return string(out), err
+	return string(marshalNoHTML(top)), nil
 }
 
 var payloadCases = []string{

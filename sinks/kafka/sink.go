@@ -189,7 +189,7 @@ func (s *Sink) Publish(ctx context.Context, _ sinks.Address, e *event.Event) (si
 	select {
 	case r := <-p.result:
 		if errors.Is(r.err, kafkago.MessageSizeTooLarge) {
-			r.err = fmt.Errorf("%w: %w", sinks.ErrTooLarge, r.err)
+			return sinks.Receipt{}, &sinks.TooLargeError{ID: e.ID(), Size: int64(len(msg.Key) + len(msg.Value)), Broker: "Kafka topic " + s.cfg.Topic, Err: r.err}
 		}
 		if r.err != nil {
 			return sinks.Receipt{}, fmt.Errorf("publishing event %s to Kafka topic %s: %w", e.ID(), s.cfg.Topic, r.err)
