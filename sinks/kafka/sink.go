@@ -125,7 +125,10 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 func (s *Sink) createTopics(ctx context.Context) error {
 	topics := []kafkago.TopicConfig{{Topic: s.cfg.Topic, NumPartitions: s.cfg.Partitions, ReplicationFactor: s.cfg.ReplicationFactor}}
 	if s.cfg.AcksTopic != "" {
-		topics = append(topics, kafkago.TopicConfig{Topic: s.cfg.AcksTopic, NumPartitions: s.cfg.Partitions, ReplicationFactor: s.cfg.ReplicationFactor})
+		topics = append(topics, kafkago.TopicConfig{Topic: s.cfg.AcksTopic, NumPartitions: s.cfg.Partitions, ReplicationFactor: s.cfg.ReplicationFactor},
+			// The reply subscriber's dead letters (acks not applied after
+			// every try), on one partition.
+			kafkago.TopicConfig{Topic: s.cfg.AcksTopic + ".deadletter", NumPartitions: 1, ReplicationFactor: s.cfg.ReplicationFactor})
 	}
 	if s.cfg.DeliveriesTopic != "" {
 		topics = append(topics, kafkago.TopicConfig{Topic: s.cfg.DeliveriesTopic, NumPartitions: s.cfg.Partitions, ReplicationFactor: s.cfg.ReplicationFactor,
