@@ -58,10 +58,12 @@ var byAction = func() map[string]adapter.EventType {
 // delivery is the part of a package event hubwire reads; the two event
 // names differ only in the key of the package object.
 type delivery struct {
-	Action          string                  `json:"action"`
-	Package         *pkg                    `json:"package"`
-	RegistryPackage *pkg                    `json:"registry_package"`
-	Sender          *struct{ Login string } `json:"sender"`
+	Action          string `json:"action"`
+	Package         *pkg   `json:"package"`
+	RegistryPackage *pkg   `json:"registry_package"`
+	Sender          *struct {
+		Login string `json:"login"`
+	} `json:"sender"`
 }
 
 type pkg struct {
