@@ -28,6 +28,9 @@ func (o *Options) Check() error {
 	if age := o.Broker.Stream.MaxAge; age > 0 && age <= o.Reply.AckTimeout {
 		return fmt.Errorf("--max-age %v must be longer than --ack-timeout %v (or 0, to keep events and their delivery records forever)", age, o.Reply.AckTimeout)
 	}
+	if _, err := tokenHeaders(o.Sources); err != nil {
+		return err
+	}
 	_, err := verifiers(o.Sources)
 	return err
 }
@@ -121,6 +124,9 @@ func (b *Broker) check() error {
 	if b.Kind != "kafka" {
 		if err := b.Stream.Check(); err != nil {
 			return fmt.Errorf("--stream, --max-age, --duplicate-window, --stream-replicas: %w", err)
+		}
+		if b.Kind == "embedded" || b.Kind == "" {
+			return b.Embedded.check()
 		}
 		return nil
 	}

@@ -53,6 +53,10 @@ type Config struct {
 	// SourceTokens are a source's own tokens (several, so that one can be
 	// rotated without downtime); the source then takes only those.
 	SourceTokens map[string][]string
+	// TokenHeaders name, per source, a header that may also carry its
+	// token as its whole value (the API-key header of an EventBridge
+	// connection).
+	TokenHeaders map[string]string
 	// Publish and Drop filter a source's events by CloudEvent type (a
 	// trailing * matches any rest): with Publish, only the events it
 	// names are published; those Drop or the registry's own Drop name are
@@ -142,6 +146,14 @@ func New(cfg Config) (*Receiver, error) {
 		r.regs[reg.Name] = reg
 		r.tokens[reg.Name] = r.token
 	}
+	for name, h := range cfg.TokenHeaders {
+		if _, ok := r.sources[name]; !ok {
+			return nil, fmt.Errorf("a token header for source %q, which this receiver does not take", name)
+		}
+		if !ValidHeaderName(h) {
+			return nil, fmt.Errorf("token header %q of source %s is not a header name", h, name)
+		}
+	}
 	for name, toks := range cfg.SourceTokens {
 		if _, ok := r.sources[name]; !ok {
 			return nil, fmt.Errorf("tokens for source %q, which this receiver does not take", name)
@@ -199,7 +211,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			r.ready(w, req)
 		}
 	case strings.HasPrefix(req.URL.Path, "/api/") && r.cfg.API != nil:
-		if !r.authorized(req, "", r.token) {
+		if !r.authorized(req, "", "", r.token) {
 			notFound(w)
 			return
 		}
@@ -245,7 +257,7 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 	if !ok {
 		valid = r.token
 	}
-	if authorized := r.authorized(req, pathToken, valid); !known || !authorized {
+	if authorized := r.authorized(req, pathToken, r.cfg.TokenHeaders[sourceName], valid); !known || !authorized {
 		reason := "unknown source or token"
 		if !known && looksLikeAName(sourceName) {
 			// Named, so that a route misspelt in a registry's settings can
@@ -610,10 +622,14 @@ func (r *Receiver) notStored(id string, err error) (int, ErrorBody) {
 
 // authorized checks the tokens a request presents (in the path, as
 // Authorization: Bearer, as the access_token query parameter, the ways the
-// CloudEvents webhook spec allows; raw or Basic where configured) against
-// valid, every pair in constant time and without stopping early.
-func (r *Receiver) authorized(req *http.Request, pathToken string, valid [][sha256.Size]byte) bool {
+// CloudEvents webhook spec allows; raw or Basic where configured; the whole
+// value of tokenHeader, if named) against valid, every pair in constant
+// time and without stopping early.
+func (r *Receiver) authorized(req *http.Request, pathToken, tokenHeader string, valid [][sha256.Size]byte) bool {
 	candidates := []string{pathToken, req.URL.Query().Get("access_token")}
+	if tokenHeader != "" {
+		candidates = append(candidates, req.Header.Get(tokenHeader))
+	}
 	auth := req.Header.Get("Authorization")
 	if scheme, tok, ok := strings.Cut(auth, " "); ok && strings.EqualFold(scheme, "Bearer") {
 		candidates = append(candidates, strings.TrimSpace(tok))
@@ -632,6 +648,21 @@ func (r *Receiver) authorized(req *http.Request, pathToken string, valid [][sha2
 		}
 	}
 	return ok == 1
+}
+
+// ValidHeaderName reports whether h is an HTTP header name (an RFC 9110
+// token).
+func ValidHeaderName(h string) bool {
+	if h == "" {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func boolInt(b bool) int {

@@ -51,12 +51,12 @@ func serveRegistriesWith(t *testing.T, regs adapter.List, change func(*receiver.
 func serve(t *testing.T, regs adapter.List, maxBody int64, logs io.Writer, change func(*receiver.Config)) (*httptest.Server, *server.Server) {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 1 << 20, Logger: quiet})
+	srv, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 1 << 20, AllowAnonymous: true, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := natssink.ConnectInProcess(srv)
+	nc, err := natssink.ConnectInProcess(srv, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,11 +12,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	natssink "github.com/hubwire/hubwire/sinks/nats"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -235,6 +238,14 @@ func TestFaultKilledMidLoad(t *testing.T) {
 			waitReady(t, httpAddr)
 			if broker != nil {
 				waitSpoolEmpty(t, httpAddr)
+			}
+			if !tc.external {
+				// A consumer logs in with the password serve keeps.
+				pw, err := natssink.ReadPassword(filepath.Join(dir, natssink.PasswordFile))
+				if err != nil {
+					t.Fatal(err)
+				}
+				natsURL = natstest.WithLogin(natsURL, natssink.DefaultUser, pw)
 			}
 			tally(t, "killed mid-load, "+tc.name, out, natsIDs(t, natsURL, "HUBWIRE_EVENTS"), true)
 		})

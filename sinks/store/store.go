@@ -225,6 +225,17 @@ func (s *Store) Ready(ctx context.Context, room int64) Readiness {
 			return r
 		}
 		r.Broker += "; deliveries are spooled"
+	} else if rr, ok := s.cfg.Recorder.(interface{ Ready(context.Context) error }); ok {
+		// The delivery records (NATS's bucket and streams) are the
+		// broker's too: a delivery with a callback is answered 503
+		// without them.
+		rctx, cancel := context.WithTimeout(ctx, CheckTimeout)
+		err := rr.Ready(rctx)
+		cancel()
+		if err != nil {
+			r.Status, r.Error = "unavailable", "delivery records: "+err.Error()
+			return r
+		}
 	}
 	if s.spool == nil {
 		return r
