@@ -336,7 +336,7 @@ func TestExternalBrokerTLS(t *testing.T) {
 func TestInFlightCap(t *testing.T) {
 	broker := natstest.StartBroker(t)
 	proxy := newTCPProxy(t, strings.TrimPrefix(broker.URL(), "nats://"))
-	inst := startHubwire(t, t.TempDir(), "--max-in-flight", "1", "--broker", "nats://"+proxy.addr(), "--spool-max-bytes", "0")
+	inst := startHubwire(t, t.TempDir(), "--max-in-flight", "1", "--broker", "nats://"+proxy.addr(), "--spool-max-bytes", "0", "--publish-timeout", "30s")
 	f := fixtures(t)[0]
 	proxy.slow(3 * time.Second)
 	result := make(chan int, 1)
