@@ -328,21 +328,20 @@ func TestExternalBrokerTLS(t *testing.T) {
 	}
 }
 
-// TestInFlightCap holds one delivery in the handler with --max-in-flight 1:
-// the next is answered 503 with Retry-After at once, and the first still
-// completes.
+// TestInFlightCap holds one delivery in the handler with --max-in-flight 1
+// (its body read, its publish waiting on a slow broker): the next is
+// answered 503 with Retry-After at once, and the first still completes. A
+// delivery whose body is still arriving holds no slot
+// (TestSlowBodiesDoNotTakeTheInFlightSlots).
 func TestInFlightCap(t *testing.T) {
-	inst := startHubwire(t, t.TempDir(), "--max-in-flight", "1")
+	broker := natstest.StartBroker(t)
+	proxy := newTCPProxy(t, strings.TrimPrefix(broker.URL(), "nats://"))
+	inst := startHubwire(t, t.TempDir(), "--max-in-flight", "1", "--broker", "nats://"+proxy.addr(), "--spool-max-bytes", "0", "--publish-timeout", "30s")
 	f := fixtures(t)[0]
-	pr, pw := io.Pipe()
-	req, _ := http.NewRequest(http.MethodPost, inst.WebhookURL(f.source), pr)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Expect", "100-continue") // the body flows once the handler reads it
-	req.ContentLength = int64(len(f.body))
-	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	proxy.slow(3 * time.Second)
 	result := make(chan int, 1)
 	go func() {
-		resp, err := client.Do(req)
+		resp, err := http.Post(inst.WebhookURL(f.source), "application/json", bytes.NewReader(f.body))
 		if err != nil {
 			t.Error(err)
 			result <- 0
@@ -351,17 +350,17 @@ func TestInFlightCap(t *testing.T) {
 		resp.Body.Close()
 		result <- resp.StatusCode
 	}()
-	pw.Write(f.body[:10]) // returns once the first delivery holds the slot
-
+	// The first delivery's small body is read at once; it then waits
+	// seconds for the broker, holding the slot. (A wait, not an assertion.)
+	time.Sleep(time.Second)
 	a := post(t, inst.WebhookURL(f.source), "application/json", fixtures(t)[1].body)
 	if a.status != 503 || a.header.Get("Retry-After") == "" || !contains(a.body["error"], "the most allowed at once") {
 		t.Errorf("second delivery: %d %v", a.status, a.body)
 	}
-	pw.Write(f.body[10:])
-	pw.Close()
 	if status := <-result; status != 202 {
 		t.Errorf("first delivery: %d", status)
 	}
+	proxy.slow(0)
 }
 
 // TestWebhookHandshake answers the CloudEvents webhook abuse-protection
