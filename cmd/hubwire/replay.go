@@ -37,6 +37,8 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	f.StringVar(&to, "to", "-", "`destination` of the events: - (JSON lines), http(s)://…, nats:<subject>\nor kafka:<topic>")
 	f.Float64Var(&opts.Rate, "rate", 0, "at most this many `events/s` on average (0: as fast as the output takes\nthem)")
 	f.DurationVar(&opts.HTTPTimeout, "http-timeout", replay.DefaultHTTPTimeout, "time limit of one POST to an http(s) --to (`duration`); a POST that\ntakes longer is retried")
+	var minEvents int64
+	f.Int64Var(&minEvents, "min-events", 0, "exit 1 unless at least this many events were replayed (`count`), for checks\nthat an event arrived, such as the Helm chart's test; 0 for no check")
 	var err error
 	if opts.Selection, err = parseSelection(f, args, getenv, &b, &sel); err != nil {
 		return err
@@ -53,6 +55,12 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if opts.Broker, err = b.broker(); err != nil {
 		return err
 	}
-	_, err = replay.Run(ctx, opts)
+	if minEvents < 0 {
+		return fmt.Errorf("--min-events %d: want a count, or 0 for no check", minEvents)
+	}
+	summary, err := replay.Run(ctx, opts)
+	if err == nil && summary.Written < minEvents {
+		err = fmt.Errorf("replayed %d of the %d events --min-events asks for", summary.Written, minEvents)
+	}
 	return err
 }
