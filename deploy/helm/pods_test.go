@@ -1,10 +1,19 @@
 package helm
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -67,8 +76,10 @@ func secretData(r rendered, name, key string) string {
 	switch key {
 	case "config.yaml":
 		return "log-format: json\nsources:\n  dtr:\n    tokens: [operator-dtr-token-0123456789]\n"
-	case "tls.crt", "tls.key", "ca.crt":
-		return "" // not read by config check
+	case "tls.crt", "ca.crt":
+		return testCert().cert
+	case "tls.key":
+		return testCert().key
 	}
 	return "operator-made-" + strings.ReplaceAll(key, ".", "-") + "-0123456789abcdef"
 }
@@ -147,3 +158,35 @@ func rendersSecret(r rendered, name string) bool {
 	}
 	return false
 }
+
+// testCert is a self-signed certificate for localhost, the stand-in for a
+// kubernetes.io/tls Secret the operator makes.
+var testCert = sync.OnceValue(func() struct{ cert, key string } {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "localhost"},
+		DNSNames:              []string{"localhost"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		panic(err)
+	}
+	return struct{ cert, key string }{
+		string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})),
+	}
+})

@@ -11,16 +11,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
-	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/cli/values"
-	"helm.sh/helm/v3/pkg/getter"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/lint"
+	"helm.sh/helm/v3/pkg/lint/support"
 	"helm.sh/helm/v3/pkg/releaseutil"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -85,14 +87,40 @@ func valueFiles(t *testing.T) map[string][]string {
 	return cases
 }
 
-// readValues merges value files as `helm -f` does.
+// readValues merges value files as `helm -f` does: each file's maps merged
+// into the earlier ones', anything else replaced.
 func readValues(t *testing.T, files []string) map[string]any {
 	t.Helper()
-	vals, err := (&values.Options{ValueFiles: files}).MergeValues(getter.Providers{})
-	if err != nil {
-		t.Fatal(err)
+	vals := map[string]any{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var current map[string]any
+		if err := yaml.Unmarshal(raw, &current); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		vals = mergeMaps(vals, current)
 	}
 	return vals
+}
+
+func mergeMaps(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		if bv, ok := v.(map[string]any); ok {
+			if av, ok := out[k].(map[string]any); ok {
+				out[k] = mergeMaps(av, bv)
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // rendered is one `helm template` of the chart.
@@ -123,47 +151,80 @@ func renderAs(t *testing.T, dir string, vals map[string]any, release, namespace 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := action.CheckDependencies(chrt, chrt.Metadata.Dependencies); err != nil {
+	// What `helm template` does (cmd/helm's install and pkg/action's
+	// Install.Run and renderResources), without a cluster: the dependencies
+	// must be there, the disabled ones are dropped, the release's values
+	// are put together, the templates rendered and sorted in install order.
+	if err := checkDependencies(chrt); err != nil {
 		t.Fatal(err)
 	}
-	install := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
-	install.DryRun = true
-	install.DryRunOption = "client"
-	install.ClientOnly = true
-	install.Replace = true
-	install.ReleaseName = release
-	install.Namespace = namespace
-	install.KubeVersion = kubeVersion
-	rel, err := install.Run(chrt, vals)
+	if err := chartutil.ProcessDependenciesWithMerge(chrt, vals); err != nil {
+		t.Fatal(err)
+	}
+	caps := chartutil.DefaultCapabilities.Copy()
+	caps.KubeVersion = *kubeVersion
+	if !chartutil.IsCompatibleRange(chrt.Metadata.KubeVersion, caps.KubeVersion.String()) {
+		t.Fatalf("the chart requires Kubernetes %s", chrt.Metadata.KubeVersion)
+	}
+	options := chartutil.ReleaseOptions{Name: release, Namespace: namespace, Revision: 1, IsInstall: true}
+	top, err := chartutil.ToRenderValues(chrt, vals, options, caps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := engine.Render(chrt, top)
 	if err != nil {
 		t.Fatalf("helm template: %v", err)
 	}
 	var r rendered
-	r.notes = rel.Info.Notes
-	for _, text := range sortedManifests(rel.Manifest) {
-		r.objects = append(r.objects, decode(t, text, false))
+	for name, text := range files {
+		if strings.HasSuffix(name, "NOTES.txt") {
+			if name == path.Join(chrt.Name(), "templates", "NOTES.txt") {
+				r.notes = text
+			}
+			delete(files, name)
+		}
 	}
-	for _, h := range rel.Hooks {
+	hooks, manifests, err := releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
+	if err != nil {
+		t.Fatalf("helm template: %v", err)
+	}
+	for _, m := range manifests {
+		r.objects = append(r.objects, decode(t, m.Content, false))
+	}
+	for _, h := range hooks {
 		r.objects = append(r.objects, decode(t, h.Manifest, true))
 	}
 	return r
 }
 
-// sortedManifests splits a release's manifest in Helm's install order.
-func sortedManifests(manifest string) []string {
-	split := releaseutil.SplitManifests(manifest)
-	keys := make([]string, 0, len(split))
-	for k := range split {
-		keys = append(keys, k)
-	}
-	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
-	var out []string
-	for _, k := range keys {
-		if strings.TrimSpace(split[k]) != "" {
-			out = append(out, split[k])
+// checkDependencies is the check `helm install` and `helm template` make
+// before anything else (pkg/action's CheckDependencies, kept here so that
+// this test does not link Helm's Kubernetes client): every dependency
+// Chart.yaml names must be in charts/, enabled or not.
+func checkDependencies(c *chart.Chart) error {
+	var missing []string
+	for _, r := range c.Metadata.Dependencies {
+		if !slices.ContainsFunc(c.Dependencies(), func(d *chart.Chart) bool { return d.Name() == r.Name }) {
+			missing = append(missing, r.Name)
 		}
 	}
-	return out
+	if len(missing) > 0 {
+		return fmt.Errorf("found in Chart.yaml, but missing in charts/ directory: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// strictLint is `helm lint --strict` of the chart in dir with vals: every
+// message of Helm's linter that is a warning or an error.
+func strictLint(dir string, vals map[string]any) []string {
+	linter := lint.AllWithKubeVersionAndSchemaValidation(dir, vals, "hubwire", kubeVersion, false)
+	var problems []string
+	for _, m := range linter.Messages {
+		if m.Severity >= support.WarningSev {
+			problems = append(problems, m.Err.Error())
+		}
+	}
+	return problems
 }
 
 // decode reads one object strictly into its API type: a field the type

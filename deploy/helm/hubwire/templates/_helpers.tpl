@@ -143,7 +143,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- fail "mode external needs external.broker (nats://… or kafka://…) or nats.enabled" }}
 {{- end }}
 {{- range $key := list "http-addr" "data-dir" "nats-addr" "broker" "public-url" "token" "spool-max-bytes" "shutdown-timeout" "callback-timeout" "config" "stream-replicas" }}
-{{- if hasKey $.Values.config $key }}
+{{- if hasKey (default dict $.Values.config) $key }}
 {{- fail (printf "config.%s is set by the chart; use the value that names it (values.yaml)" $key) }}
 {{- end }}
 {{- end }}
