@@ -49,6 +49,8 @@ func (o *Options) checkLimits() error {
 		return fmt.Errorf("--rate-limit %v, --source-rate-limit %v: must be 0 (no limit) or more", o.RateLimit, o.SourceRateLimit)
 	case o.MaxInFlight < 0:
 		return fmt.Errorf("--max-in-flight %d: must be 0 (no cap) or more", o.MaxInFlight)
+	case o.MaxInFlightBytes < 0 || o.MaxInFlightBytes > 0 && o.MaxInFlightBytes < o.MaxBodyBytes:
+		return fmt.Errorf("--max-in-flight-bytes %d: must be 0 (no bound) or at least --max-body-bytes %d", o.MaxInFlightBytes, o.MaxBodyBytes)
 	case o.DataDir == "":
 		return errors.New("--data-dir is empty: name a directory for the store and the token")
 	}
@@ -119,6 +121,9 @@ func (b *Broker) check() error {
 	if b.Kind != "kafka" {
 		if err := b.Stream.Check(); err != nil {
 			return fmt.Errorf("--stream, --max-age, --duplicate-window, --stream-replicas: %w", err)
+		}
+		if b.Kind == "embedded" || b.Kind == "" {
+			return b.Embedded.check()
 		}
 		return nil
 	}

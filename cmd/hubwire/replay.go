@@ -25,25 +25,42 @@ mode, in order: an event is retried with backoff until the receiver answers
 to resume), nats:<subject> or kafka:<topic> (re-published to the broker
 replay reads). A progress bar shows on a terminal; a summary ends the run.`
 
-func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	var b brokerClient
-	var sel selection
-	var to string
-	opts := replay.Options{Out: stdout, Log: stderr}
+// replayArgs is what replay's flags say.
+type replayArgs struct {
+	b    brokerClient
+	sel  selection
+	to   string
+	opts replay.Options
+	// minEvents is the fewest events a replay must write to succeed.
+	minEvents int64
+}
+
+func (x *replayArgs) flags(out io.Writer) *cli.Flags {
+	opts := &x.opts
 	f := cli.New("replay", replaySummary)
-	f.SetOutput(stderr)
-	b.register(f)
-	sel.register(f, true)
-	f.StringVar(&to, "to", "-", "`destination` of the events: - (JSON lines), http(s)://…, nats:<subject>\nor kafka:<topic>")
+	f.SetOutput(out)
+	x.b.register(f)
+	f.Group("Which events")
+	x.sel.register(f, true)
+	f.Group("Where to")
+	f.StringVar(&x.to, "to", "-", "`destination` of the events: - (JSON lines), http(s)://…, nats:<subject>\nor kafka:<topic>")
+	f.BoolVar(&opts.Force, "force", false, "re-publish even into the stream (or topic) read, which then stores every\nevent replayed a second time")
 	f.Float64Var(&opts.Rate, "rate", 0, "at most this many `events/s` on average (0: as fast as the output takes\nthem)")
 	f.DurationVar(&opts.HTTPTimeout, "http-timeout", replay.DefaultHTTPTimeout, "time limit of one POST to an http(s) --to (`duration`); a POST that\ntakes longer is retried")
-	var minEvents int64
-	f.Int64Var(&minEvents, "min-events", 0, "exit 1 unless at least this many events were replayed (`count`), for checks\nthat an event arrived, such as the Helm chart's test; 0 for no check")
+	f.Int64Var(&x.minEvents, "min-events", 0, "exit 1 unless at least this many events were replayed (`count`), for checks\nthat an event arrived, such as the Helm chart's test; 0 for no check")
+	return f
+}
+
+func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var x replayArgs
+	f := x.flags(stderr)
+	b, sel, opts := &x.b, &x.sel, &x.opts
+	opts.Out, opts.Log = stdout, stderr
 	var err error
-	if opts.Selection, err = parseSelection(f, args, getenv, &b, &sel); err != nil {
+	if opts.Selection, err = parseSelection(f, args, getenv, b, sel); err != nil {
 		return err
 	}
-	if opts.To, err = replay.ParseDestination(to, b.kind); err != nil {
+	if opts.To, err = replay.ParseDestination(x.to, b.kind); err != nil {
 		return err
 	}
 	if opts.Rate < 0 {
@@ -55,12 +72,12 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if opts.Broker, err = b.broker(); err != nil {
 		return err
 	}
-	if minEvents < 0 {
-		return fmt.Errorf("--min-events %d: want a count, or 0 for no check", minEvents)
+	if x.minEvents < 0 {
+		return fmt.Errorf("--min-events %d: want a count, or 0 for no check", x.minEvents)
 	}
-	summary, err := replay.Run(ctx, opts)
-	if err == nil && summary.Written < minEvents {
-		err = fmt.Errorf("replayed %d of the %d events --min-events asks for", summary.Written, minEvents)
+	summary, err := replay.Run(ctx, *opts)
+	if err == nil && summary.Written < x.minEvents {
+		err = fmt.Errorf("replayed %d of the %d events --min-events asks for", summary.Written, x.minEvents)
 	}
-	return err
+	return b.login.hint(err)
 }

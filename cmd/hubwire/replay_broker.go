@@ -16,14 +16,23 @@ type brokerClient struct {
 	stream string
 	topic  string
 	nats   natsAuth
+	login  embeddedLogin
 	kafka  kafkaAuth
 }
 
+// register defines the flags, which mean what serve's do, under their
+// global variables (HUBWIRE_BROKER).
 func (b *brokerClient) register(f *cli.Flags) {
+	f.Group("Broker (as hubwire serve's)")
+	f.Global(func() { b.define(f) })
+}
+
+func (b *brokerClient) define(f *cli.Flags) {
 	f.StringVar(&b.url, "broker", "nats://127.0.0.1:4222", "`URLs` of the broker hubwire serve uses: nats://host:4222[,…] or\nkafka://host:9092[,…] (the default is serve's embedded server)")
 	f.StringVar(&b.stream, "stream", "HUBWIRE_EVENTS", "JetStream stream `name` of the events (NATS)")
 	f.StringVar(&b.topic, "kafka-topic", "hubwire.events", "Kafka `topic` of the events")
 	b.nats.register(f)
+	b.login.register(f)
 	b.kafka.register(f)
 }
 
@@ -51,6 +60,11 @@ func (b *brokerClient) broker() (replay.Broker, error) {
 		if err != nil {
 			return replay.Broker{}, err
 		}
+		login, err := b.login.options(b.url, b.nats.Auth)
+		if err != nil {
+			return replay.Broker{}, err
+		}
+		opts = append(opts, login...)
 		return replay.Broker{NATS: &replay.NATS{URL: b.url, Options: opts, Stream: b.stream}}, nil
 	}
 	auth, err := b.kafka.auth()
