@@ -208,6 +208,19 @@ func TestReplayNATS(t *testing.T) {
 		}
 	})
 
+	t.Run("min events", func(t *testing.T) {
+		pushes := len(idsOf(h.b, func(e storedEvent) bool { return e.typ == "com.docker.dtr.tag.push" }))
+		args := []string{"--broker", broker, "--since", t1, "--until", t2, "--type", "com.docker.dtr.tag.push"}
+		if code, _, errOut := replayCLI(t, append(args, "--min-events", fmt.Sprint(pushes))...); code != 0 || pushes == 0 {
+			t.Errorf("%d pushes, --min-events %d: exit %d\n%s", pushes, pushes, code, errOut)
+		}
+		code, out, errOut := replayCLI(t, append(args, "--min-events", fmt.Sprint(pushes+1))...)
+		want := fmt.Sprintf("replayed %d of the %d events --min-events asks for", pushes, pushes+1)
+		if code != 1 || !strings.Contains(errOut, want) || len(replayedEvents(t, out)) != pushes {
+			t.Errorf("--min-events %d: exit %d, stderr %q, want %q", pushes+1, code, errOut, want)
+		}
+	})
+
 	t.Run("events are whole", func(t *testing.T) {
 		_, out, _ := replayCLI(t, "--broker", broker, "--type", "com.docker.dtr.scan.completed", "--until", t1)
 		events := replayedEvents(t, out)
