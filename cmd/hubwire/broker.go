@@ -73,6 +73,7 @@ func (b *brokerConfig) register(f *cli.Flags) {
 	f.DurationVar(&b.stream.MaxAge, "max-age", 30*24*time.Hour, "how long the stream keeps events, and hubwire their delivery records\n(`duration`; 0 keeps them forever)")
 	f.DurationVar(&b.stream.Duplicates, "duplicate-window", 2*time.Minute, "`duration` within which a repeated delivery of the same event is\ndropped by the stream (JetStream's default; the stream keeps each id for\nit, about 0.4 KiB of memory an event: rate × window × 0.4 KiB)")
 	f.IntVar(&b.stream.Replicas, "stream-replicas", 1, "`replicas` of the stream on a NATS cluster (3 for a three-node cluster)")
+	f.Group("NATS client (with --broker nats://…)")
 	b.natsAuth.register(f)
 	f.StringVar(&b.embedded.User, "embedded-nats-user", natssink.DefaultUser, "`user` name hubwire's own clients log in to the embedded NATS server as")
 	f.StringVar(&b.embedded.PasswordFile, "embedded-nats-password-file", "", "`file` holding that user's password (a mounted secret); by default\nhubwire generates one on first start and keeps it in <data-dir>/nats-password")
@@ -81,6 +82,7 @@ func (b *brokerConfig) register(f *cli.Flags) {
 	f.StringVar(&b.embedded.TLSCert, "embedded-nats-tls-cert", "", "PEM certificate `file` for the embedded NATS server's listener (with\n--embedded-nats-tls-key; TLS required of every client); reloaded when it changes")
 	f.StringVar(&b.embedded.TLSKey, "embedded-nats-tls-key", "", "PEM private key `file` of --embedded-nats-tls-cert")
 
+	f.Group("Kafka (with --broker kafka://…)")
 	f.StringVar(&b.kafka.topic, "kafka-topic", "hubwire.events", "Kafka `topic` for the events")
 	f.StringVar(&b.kafka.acksTopic, "kafka-acks-topic", "hubwire.acks", "Kafka `topic` for consumers' acknowledgements")
 	f.BoolVar(&b.kafka.create, "kafka-create-topics", false, "create the Kafka topics when they are missing (otherwise a missing\nevents topic stops hubwire at start)")
