@@ -241,6 +241,20 @@ func (b *Broker) openKafka(ctx context.Context, log *slog.Logger) (*broker, erro
 	}, nil
 }
 
+// late is the broker that was unreachable at the start (firstErr): a
+// sink that connects in the background and runs ready once it did.
+func (b *Broker) late(firstErr error, connect func(context.Context) (*broker, error), ready func(*broker), log *slog.Logger) *broker {
+	dest := sinks.Receipt{Broker: "nats", Stream: b.Stream.Name}
+	where := fmt.Sprintf("NATS JetStream at %s, stream %s, subjects %s.> (not reachable yet: deliveries are spooled until it is)", redact.URLs(b.URL), b.Stream.Name, natssink.DefaultSubjectPrefix)
+	watch := fmt.Sprintf("nats --server %s sub '%s.>'", redact.URLs(b.URL), natssink.DefaultSubjectPrefix)
+	if b.Kind == "kafka" {
+		dest = sinks.Receipt{Broker: "kafka", Stream: b.Kafka.Topic}
+		where = fmt.Sprintf("Kafka at %s, topic %s (key = repository; not reachable yet: deliveries are spooled until it is)", strings.Join(b.Kafka.Brokers, ","), b.Kafka.Topic)
+		watch = fmt.Sprintf("kcat -C -b %s -t %s -f '%%k %%h\\n%%s\\n'", b.Kafka.Brokers[0], b.Kafka.Topic)
+	}
+	return &broker{sink: startLateSink(dest, firstErr, connect, ready, log.With("broker", b.brokerName())), where: where, watch: watch}
+}
+
 // natsConn is the NATS connection behind the sink, nil on Kafka.
 func (b *broker) natsConn() *natsgo.Conn {
 	if s, ok := b.sink.(*natssink.Sink); ok {

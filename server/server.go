@@ -63,9 +63,11 @@ type Options struct {
 	SpoolMaxBytes  int64
 	PublishTimeout time.Duration
 	MaxInFlight    int
-	AllowedOrigins []string
-	AllowedRate    string
-	RateLimit      float64
+	// MaxInFlightBytes bounds the bytes of the bodies held at once.
+	MaxInFlightBytes int64
+	AllowedOrigins   []string
+	AllowedRate      string
+	RateLimit        float64
 	// SourceRateLimit bounds each registry's deliveries a second.
 	SourceRateLimit float64
 
@@ -141,7 +143,35 @@ func (s *Server) Start(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	if s.broker, err = opts.Broker.open(ctx, opts.DataDir, opts.MaxBodyBytes, log); err != nil {
+	spoolBytes := opts.SpoolMaxBytes
+	if opts.Broker.Kind != "nats" && opts.Broker.Kind != "kafka" {
+		spoolBytes = 0 // the broker is in the process: nothing to outlast
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var late *lateReplier
+	switch s.broker, err = opts.Broker.open(ctx, opts.DataDir, opts.MaxBodyBytes, log); {
+	case err == nil:
+	case spoolBytes > 0 && unreachable(err):
+		// With a spool, hubwire starts without the broker: deliveries are
+		// spooled, and forwarded once it is reached (its streams or topics
+		// checked then).
+		log.Warn("the broker is not reachable; starting all the same: deliveries are spooled until it is", "broker", opts.Broker.brokerName(), "error", err)
+		late = &lateReplier{}
+		s.broker = opts.Broker.late(err, func(ctx context.Context) (*broker, error) {
+			return opts.Broker.open(ctx, opts.DataDir, opts.MaxBodyBytes, log)
+		}, func(b *broker) {
+			rep, err := s.startReply(context.Background(), b, reg)
+			if err != nil {
+				log.Error("acks and callbacks are off: the reply subscriber did not start", "error", err)
+			}
+			late.set(rep)
+		}, log)
+	case opts.Broker.Kind != "embedded" && unreachable(err):
+		if s.broker, err = opts.Broker.waitForBroker(ctx, opts.DataDir, opts.MaxBodyBytes, log); err != nil {
+			return err
+		}
+	default:
 		return err
 	}
 
@@ -169,20 +199,15 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		}
 		s.publicURL = scheme + loopbackIfUnspecified(ln.Addr().(*net.TCPAddr))
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	if s.reply, err = s.startReply(ctx, reg); err != nil {
+	if late != nil {
+		s.reply = late
+	} else if s.reply, err = s.startReply(ctx, s.broker, reg); err != nil {
 		return err
 	}
 	var recorder store.Recorder
 	var api http.Handler
 	if s.reply != nil {
 		recorder, api = s.reply, s.reply
-	}
-	spoolBytes := opts.SpoolMaxBytes
-	if s.broker.embedded != nil {
-		spoolBytes = 0 // the broker is in the process: nothing to outlast
 	}
 	s.store, err = store.New(ctx, store.Config{
 		Sink:          s.broker.sink,
@@ -204,6 +229,10 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		return err
 	}
 	publish, drop := filters(opts.Sources)
+	headers, err := tokenHeaders(opts.Sources)
+	if err != nil {
+		return err
+	}
 	recv, err := receiver.New(receiver.Config{
 		Registries:       opts.Registries,
 		SchemaBase:       s.publicURL + "/schemas/",
@@ -211,9 +240,11 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		Token:            s.token,
 		MaxBodyBytes:     opts.MaxBodyBytes,
 		MaxInFlight:      opts.MaxInFlight,
+		MaxInFlightBytes: opts.MaxInFlightBytes,
 		AllowedOrigins:   opts.AllowedOrigins,
 		AllowedRate:      opts.AllowedRate,
 		SourceTokens:     opts.SourceTokens,
+		TokenHeaders:     headers,
 		Verifiers:        verifiers,
 		Publish:          publish,
 		Drop:             drop,

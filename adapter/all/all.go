@@ -13,9 +13,12 @@ import (
 	"github.com/hubwire/hubwire/adapter/distribution"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/ecr"
+	"github.com/hubwire/hubwire/adapter/gcr"
 	"github.com/hubwire/hubwire/adapter/github"
 	"github.com/hubwire/hubwire/adapter/harbor"
 	"github.com/hubwire/hubwire/adapter/quay"
+	"github.com/hubwire/hubwire/adapter/zot"
 )
 
 // Registries are the registries hubwire serves, in the order it prints
@@ -28,4 +31,7 @@ var Registries = adapter.List{
 	distribution.Registry,
 	acr.Registry,
 	quay.Registry,
+	zot.Registry,
+	ecr.Registry,
+	gcr.Registry,
 }

@@ -93,7 +93,11 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return err
 	}
 	if fresh && file == "" && reg.Freshen != nil {
-		d.Body = reg.Freshen(d.Body, time.Now().UTC())
+		now := time.Now().UTC()
+		d.Body = reg.Freshen(d.Body, now)
+		if reg.FreshenHeader != nil {
+			reg.FreshenHeader(d.Header, now)
+		}
 	}
 	if len(d.Query) > 0 {
 		sep := "?"

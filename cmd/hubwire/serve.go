@@ -41,6 +41,7 @@ type serveConfig struct {
 	publishTimeout  time.Duration
 	shutdownTimeout time.Duration
 	maxInFlight     int
+	maxInFlightB    int64
 	memoryLimit     int64
 	allowedOrigins  cli.List
 	allowedRate     string
@@ -110,6 +111,7 @@ func (c *serveConfig) register(f *cli.Flags) {
 	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest delivery accepted, in `bytes` (413 above it)")
 	f.IntVar(&c.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request headers accepted, in `bytes`")
 	f.IntVar(&c.maxInFlight, "max-in-flight", 1024, "most deliveries handled at once (`count`); more are answered 503\nwith Retry-After; 0 for no cap")
+	f.Int64Var(&c.maxInFlightB, "max-in-flight-bytes", 32<<20, "most `bytes` of delivery bodies held at once, being read or handled;\nmore are answered 503 with Retry-After; 0 for no bound")
 	f.Float64Var(&c.rateLimit, "rate-limit", 0, "most deliveries a second in all (`rate`; 429 with Retry-After above it);\n0 for no limit")
 	f.Float64Var(&c.sourceRateLimit, "source-rate-limit", 0, "most deliveries a second from each source (`rate`); 0 for no limit")
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
@@ -306,6 +308,7 @@ func (c serveConfig) options(log *slog.Logger) (server.Options, error) {
 		SpoolMaxBytes:     c.spoolMaxBytes,
 		PublishTimeout:    c.publishTimeout,
 		MaxInFlight:       c.maxInFlight,
+		MaxInFlightBytes:  c.maxInFlightB,
 		AllowedOrigins:    c.allowedOrigins.Values,
 		AllowedRate:       c.allowedRate,
 		RateLimit:         c.rateLimit,
