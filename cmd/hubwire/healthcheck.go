@@ -26,14 +26,13 @@ type healthcheckArgs struct {
 }
 
 func (x *healthcheckArgs) flags(out io.Writer) *cli.Flags {
-	addr, cert, timeout := &x.addr, &x.cert, &x.timeout
 	f := cli.New("healthcheck", healthcheckSummary)
 	f.SetOutput(out)
-	f.Global(func() { // serve's HUBWIRE_HTTP_ADDR and HUBWIRE_TLS_CERT
-		f.StringVar(addr, "http-addr", "127.0.0.1:8080", "`host:port` serve's receiver listens on (its --http-addr)")
-		f.StringVar(cert, "tls-cert", "", "serve's --tls-cert: when set, ask over HTTPS (the certificate is not\nverified: this is serve's own, asked on loopback)")
+	f.Global(func() { // serve's own settings, read from its variables
+		f.StringVar(&x.addr, "http-addr", "127.0.0.1:8080", "`host:port` serve's receiver listens on (its --http-addr)")
+		f.StringVar(&x.cert, "tls-cert", "", "serve's --tls-cert `file`: when set, ask over HTTPS (the certificate is\nnot verified: this is serve's own, asked on loopback)")
 	})
-	f.DurationVar(timeout, "timeout", 5*time.Second, "time limit of the check (`duration`)")
+	f.DurationVar(&x.timeout, "timeout", 5*time.Second, "time limit of the check (`duration`)")
 	return f
 }
 
