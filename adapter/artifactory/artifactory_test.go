@@ -41,7 +41,7 @@ func TestDecodeSamples(t *testing.T) {
 	}
 	tests := []struct {
 		file, typ, kind, source, subject, repo, ns, name, tag, digest, imageType, subscription string
-		platforms                                                                             int
+		platforms                                                                              int
 	}{
 		{"docker-pushed.json", "com.jfrog.artifactory.docker.pushed", "docker_pushed", "https://acme.jfrog.io/docker-remote-cache/library/ubuntu",
 			"library/ubuntu:latest", "library/ubuntu", "library", "ubuntu", "latest", "sha256:35c4a2c15539c6c1e4e5fa4e554dac323ad0107d8eb5c582d6ff386b383b7dce", "docker", "hubwire-docker", 5},
