@@ -10,11 +10,14 @@ package all
 import (
 	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/acr"
+	"github.com/hubwire/hubwire/adapter/artifactory"
 	"github.com/hubwire/hubwire/adapter/distribution"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/gitea"
 	"github.com/hubwire/hubwire/adapter/github"
 	"github.com/hubwire/hubwire/adapter/harbor"
+	"github.com/hubwire/hubwire/adapter/nexus"
 	"github.com/hubwire/hubwire/adapter/quay"
 )
 
@@ -28,4 +31,7 @@ var Registries = adapter.List{
 	distribution.Registry,
 	acr.Registry,
 	quay.Registry,
+	artifactory.Registry,
+	nexus.Registry,
+	gitea.Registry,
 }

@@ -150,24 +150,28 @@ func (s *Source) decode(webhook string, raw []byte) (*adapter.Decoded, error) {
 		return nil, err
 	}
 
-	// What the event is about: an image for Docker, else the component's
-	// or asset's own name.
+	// What the event is about: an image, for a Docker component or
+	// manifest; else the component in its Nexus repository
+	// (maven-releases/org.acme/app), or for an asset that belongs to no
+	// image (a Docker blob, an npm tarball) the Nexus repository itself.
 	var repository, tag, digest, about string
 	var entity []string
+	entityEvent := kind == "component" || kind == "asset"
+	if entityEvent && b.RepositoryName == "" {
+		return nil, adapter.Errorf("repositoryName", "is required: the Nexus repository the %s is in", kind)
+	}
 	switch {
 	case kind == "component":
 		c := b.Component
 		entity = []string{c.ID, c.ComponentID, c.Group, c.Name, c.Version}
-		if strings.EqualFold(c.Format, "docker") {
-			repository, tag = c.Name, c.Version
-			if isDigest(tag) {
-				tag, digest = "", tag
-			}
+		if strings.EqualFold(c.Format, "docker") && c.Name != "" {
+			repository = c.Name
 		} else {
-			about = join("/", c.Group, c.Name)
-			if c.Version != "" {
-				about += "@" + c.Version
-			}
+			repository = join("/", b.RepositoryName, c.Group, c.Name)
+		}
+		tag = c.Version
+		if isDigest(tag) {
+			tag, digest = "", tag
 		}
 	case kind == "asset":
 		a := b.Asset
@@ -176,7 +180,7 @@ func (s *Source) decode(webhook string, raw []byte) (*adapter.Decoded, error) {
 			repository, tag, digest = dockerAsset(a.Name)
 		}
 		if repository == "" {
-			about = a.Name
+			repository, about = b.RepositoryName, b.RepositoryName+"/"+strings.TrimPrefix(a.Name, "/")
 		}
 	case b.Repository != nil:
 		about = b.Repository.Name
@@ -206,14 +210,16 @@ func (s *Source) decode(webhook string, raw []byte) (*adapter.Decoded, error) {
 	}
 
 	source := "urn:hubwire:nexus"
-	if b.RepositoryName != "" {
+	switch {
+	case repository != "" && (repository == b.RepositoryName || strings.HasPrefix(repository, b.RepositoryName+"/")):
+		source += ":" + escapePath(repository)
+	case repository != "":
+		source += ":" + url.PathEscape(b.RepositoryName) + "/" + escapePath(repository)
+	case b.RepositoryName != "":
 		source += ":" + url.PathEscape(b.RepositoryName)
-		if repository != "" {
-			source += "/" + escapePath(repository)
-		}
 	}
 	subject, partition := about, cmp.Or(b.RepositoryName, about, SourceName)
-	if repository != "" {
+	if repository != "" && about == "" {
 		subject, partition = repository, repository
 		switch {
 		case tag != "":

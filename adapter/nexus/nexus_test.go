@@ -43,14 +43,14 @@ func TestDecodeSamples(t *testing.T) {
 			time.Date(2023, 5, 16, 9, 41, 13, 27e6, time.UTC)},
 		{"component-deleted", "com.sonatype.nexus.component.deleted", "urn:hubwire:nexus:docker-hosted/org/demo2", "org/demo2:0.9.0", "org/demo2", "org", "demo2", "0.9.0", "", "admin", "org/demo2",
 			time.Date(2023, 6, 2, 17, 5, 44, 901e6, time.UTC)},
-		// The docs' npm asset: no image, named by the asset.
-		{"asset-created", "com.sonatype.nexus.asset.created", "urn:hubwire:nexus:npm-proxy", "concrete", "", "", "", "", "", "admin", "npm-proxy",
+		// The docs' npm asset: no image; the repository is Nexus's.
+		{"asset-created", "com.sonatype.nexus.asset.created", "urn:hubwire:nexus:npm-proxy", "npm-proxy/concrete", "npm-proxy", "", "npm-proxy", "", "", "admin", "npm-proxy",
 			time.Date(2016, 11, 10, 23, 57, 49, 664e6, time.UTC)},
 		{"asset-updated", "com.sonatype.nexus.asset.updated", "urn:hubwire:nexus:docker-hosted/org/demo2", "org/demo2:1.0.3", "org/demo2", "org", "demo2", "1.0.3", "", "ci-deployer", "org/demo2",
 			time.Date(2023, 5, 16, 9, 41, 13, 112e6, time.UTC)},
 		// A blob of the shared blob store belongs to no one image.
 		{"asset-deleted", "com.sonatype.nexus.asset.deleted", "urn:hubwire:nexus:docker-hosted",
-			"v2/-/blobs/sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4", "", "", "", "", "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4", "admin", "docker-hosted",
+			"docker-hosted/v2/-/blobs/sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4", "docker-hosted", "", "docker-hosted", "", "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4", "admin", "docker-hosted",
 			time.Date(2023, 6, 2, 17, 5, 45, 230e6, time.UTC)},
 	}
 	ids := map[string]string{}
@@ -144,7 +144,7 @@ func TestOtherWebhooksKept(t *testing.T) {
 		{"rm:audit", `{"nodeId":"N","initiator":"admin/127.0.0.1","audit":{"domain":"security.user","type":"created","context":"testuser","attributes":{"id":"testuser"}}}`,
 			"com.sonatype.nexus.audit.created", ""},
 		{"rm:repository:component", `{"timestamp":"2016-11-14T19:32:13.515+0000","nodeId":"N","initiator":"admin","repositoryName":"maven-releases","action":"PURGED","component":{"format":"maven2","group":"org.acme","name":"app","version":"1.0"}}`,
-			"com.sonatype.nexus.component.purged", "org.acme/app@1.0"},
+			"com.sonatype.nexus.component.purged", "maven-releases/org.acme/app:1.0"},
 	} {
 		src := New(schemaBase)
 		src.now = func() time.Time { return received }
@@ -178,10 +178,11 @@ func TestDecodeErrors(t *testing.T) {
 		{"no webhook id", http.Header{}, `{"action":"CREATED"}`, "X-Nexus-Webhook-ID", "is required"},
 		{"no action", comp, `{"timestamp":"2016-11-10T23:57:49.664+0000","component":{"name":"a"}}`, "action", "is required"},
 		{"no component", comp, `{"timestamp":"2016-11-10T23:57:49.664+0000","action":"CREATED"}`, "component", "is required"},
+		{"no repositoryName", comp, `{"timestamp":"2016-11-10T23:57:49.664+0000","action":"CREATED","component":{"name":"a"}}`, "repositoryName", "is required"},
 		{"no asset", http.Header{"X-Nexus-Webhook-Id": {webhookAsset}}, `{"timestamp":"2016-11-10T23:57:49.664+0000","action":"CREATED"}`, "asset", "is required"},
 		{"no timestamp", comp, `{"action":"CREATED","component":{"name":"a"}}`, "timestamp", "is required"},
 		{"bad timestamp", comp, `{"timestamp":"yesterday","action":"CREATED","component":{"name":"a"}}`, "timestamp", "is not a time"},
-		{"name not a string", comp, `{"timestamp":"2016-11-10T23:57:49.664+0000","action":"CREATED","component":{"name":5}}`, "component.name", "must be a string"},
+		{"name not a string", comp, `{"timestamp":"2016-11-10T23:57:49.664+0000","repositoryName":"r","action":"CREATED","component":{"name":5}}`, "component.name", "must be a string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
