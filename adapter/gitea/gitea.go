@@ -187,7 +187,7 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	}
 	path := url.PathEscape(owner) + "/" + escapePath(name)
 	if !image {
-		path = url.PathEscape(owner) + "/-/packages/" + url.PathEscape(strings.ToLower(p.Type)) + "/" + url.PathEscape(name)
+		path = url.PathEscape(owner) + "/-/packages/" + url.PathEscape(strings.ToLower(p.Type)) + "/" + escapePath(name)
 	}
 	source := "urn:hubwire:gitea:" + path
 	if host != "" {

@@ -53,7 +53,7 @@ func TestDecodeSamples(t *testing.T) {
 		// A deletion is timed when hubwire receives it.
 		{"container-deleted", "io.gitea.image.deleted", "https://git.example.com/acme/webapp", "acme/webapp:1.3.0", "acme/webapp", "acme", "webapp", "1.3.0", "", "alice", "container", "git.example.com", received},
 		// Other packages keep their owner's case, and their page is the source.
-		{"package-created", "io.gitea.package.created", "https://git.example.com/Acme/-/packages/npm/@acme%2Fui-kit", "Acme/@acme/ui-kit:2.8.0", "Acme/@acme/ui-kit", "Acme", "@acme/ui-kit", "2.8.0", "", "ci-bot", "npm", "git.example.com",
+		{"package-created", "io.gitea.package.created", "https://git.example.com/Acme/-/packages/npm/@acme/ui-kit", "Acme/@acme/ui-kit:2.8.0", "Acme/@acme/ui-kit", "Acme", "@acme/ui-kit", "2.8.0", "", "ci-bot", "npm", "git.example.com",
 			time.Date(2023, 6, 20, 16, 45, 2, 0, time.UTC)},
 		{"package-deleted", "io.gitea.package.deleted", "https://git.example.com/Acme/-/packages/generic/firmware", "Acme/firmware:0.9.1", "Acme/firmware", "Acme", "firmware", "0.9.1", "", "alice", "generic", "git.example.com", received},
 		{"forgejo-container-created", "io.gitea.image.created", "https://codeberg.org/sam/tools/linter", "sam/tools/linter:v0.7.0", "sam/tools/linter", "sam", "tools/linter", "v0.7.0", "", "sam", "container", "codeberg.org",
