@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/rawjson"
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -54,9 +55,11 @@ type envelope struct {
 	Domain          string  `json:"domain"`
 	EventType       string  `json:"event_type"`
 	Data            *inside `json:"data"`
-	SubscriptionKey string  `json:"subscription_key"`
 	Origin          string  `json:"jpd_origin"`
-	Source          string  `json:"source"`
+	// What the envelope says of the webhook is read leniently: a member
+	// of an unexpected type costs that fact, not the delivery.
+	SubscriptionKey json.RawMessage `json:"subscription_key"`
+	Source          json.RawMessage `json:"source"`
 }
 
 type inside struct {
@@ -67,8 +70,8 @@ type inside struct {
 	Size      json.RawMessage `json:"size"`
 	ImageName string          `json:"image_name"`
 	ImageType string          `json:"image_type"`
-	Tag       string          `json:"tag"`
-	Platforms []Platform      `json:"platforms"`
+	Tag       rawjson.Text    `json:"tag"`
+	Platforms json.RawMessage `json:"platforms"`
 }
 
 // Data is the data of every com.jfrog.artifactory.* event; which of the
@@ -155,7 +158,7 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	}
 	tag, digest := "", ""
 	if docker {
-		tag = in.Tag
+		tag = string(in.Tag)
 		digest = digestOf(in.SHA256)
 	}
 	occurred := s.now().UTC()
@@ -177,7 +180,7 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 		ImageName: in.ImageName,
 		ImageType: in.ImageType,
 		Size:      sizeOf(in.Size),
-		Platforms: in.Platforms,
+		Platforms: platformsOf(in.Platforms),
 		Origin:    env.Origin,
 		Payload:   top.Payload(),
 	}
@@ -213,7 +216,7 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 		// deliver it under two keys. Artifactory sends no time, so the
 		// same manifest pushed to the same tag twice within the duplicate
 		// window is stored once.
-		ID:           adapter.EventID(SourceName, env.Domain, env.EventType, env.Origin, in.RepoKey, in.Path, in.SHA256, in.Tag),
+		ID:           adapter.EventID(SourceName, env.Domain, env.EventType, env.Origin, in.RepoKey, in.Path, in.SHA256, string(in.Tag)),
 		Source:       source,
 		Type:         k.Type,
 		Subject:      subject,
@@ -225,7 +228,7 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	if err != nil {
 		return nil, err
 	}
-	for name, v := range map[string]string{ExtSubscription: env.SubscriptionKey, ExtSource: env.Source} {
+	for name, v := range map[string]string{ExtSubscription: str(env.SubscriptionKey), ExtSource: str(env.Source)} {
 		if v != "" {
 			e.SetExtension(name, v)
 		}
@@ -266,6 +269,25 @@ func sizeOf(raw json.RawMessage) *int64 {
 		return nil
 	}
 	return &n
+}
+
+// platformsOf reads the platforms of a manifest list; a list it cannot
+// read is left to the payload.
+func platformsOf(raw json.RawMessage) []Platform {
+	var ps []Platform
+	if json.Unmarshal(raw, &ps) != nil || len(ps) == 0 {
+		return nil
+	}
+	return ps
+}
+
+// str is a JSON string's value; "" for anything else.
+func str(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
 }
 
 // hostOf is the host of jpd_origin, when it is a URL with a valid host.
