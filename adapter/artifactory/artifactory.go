@@ -52,10 +52,10 @@ func New(schemaBase string) *Source {
 // envelope is what hubwire reads of a delivery; the rest is kept in
 // data.payload.
 type envelope struct {
-	Domain          string  `json:"domain"`
-	EventType       string  `json:"event_type"`
-	Data            *inside `json:"data"`
-	Origin          string  `json:"jpd_origin"`
+	Domain    string  `json:"domain"`
+	EventType string  `json:"event_type"`
+	Data      *inside `json:"data"`
+	Origin    string  `json:"jpd_origin"`
 	// What the envelope says of the webhook is read leniently: a member
 	// of an unexpected type costs that fact, not the delivery.
 	SubscriptionKey json.RawMessage `json:"subscription_key"`
