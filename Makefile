@@ -2,7 +2,7 @@
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test interop examples asyncapi vet fmt-check fuzz bench clean
+.PHONY: run build test interop examples asyncapi vet fmt-check fuzz bench soak clean
 
 ## run: build and start hubwire with the embedded NATS JetStream (data in ./hubwire-data)
 run: build
@@ -51,6 +51,13 @@ BENCHFLAGS ?=
 bench: build
 	$(GO) build -o bin/hubwire-bench ./cmd/hubwire-bench
 	./bin/hubwire-bench --hubwire bin/hubwire $(BENCHFLAGS)
+
+## soak: hubwire at half of its maximum rate for SOAKTIME (default 15m), its resident set
+## sampled every 10 s, printed and drawn into soak.png
+SOAKTIME ?= 15m
+soak: build
+	$(GO) build -o bin/hubwire-bench ./cmd/hubwire-bench
+	./bin/hubwire-bench soak --hubwire bin/hubwire --duration $(SOAKTIME) $(BENCHFLAGS)
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s)
 FUZZTIME ?= 30s

@@ -26,9 +26,13 @@ type Broker struct {
 	NATSOptions []natsgo.Option
 	// NATSAddr is where the embedded NATS server listens for consumers.
 	NATSAddr string
-	Mode     sinks.Mode
-	Stream   natssink.StreamConfig
-	Kafka    Kafka
+	// Sync is when the embedded server's file store fsyncs: "always"
+	// (each write, before its PubAck) or "interval" (JetStream's two
+	// minutes).
+	Sync   string
+	Mode   sinks.Mode
+	Stream natssink.StreamConfig
+	Kafka  Kafka
 }
 
 // Kafka is where events go on Kafka.
@@ -72,6 +76,7 @@ func (b *Broker) open(ctx context.Context, dataDir string, maxBody int64, log *s
 		// The event holds the delivery plus its normalized facts, and
 		// JSON escaping can grow it; leave room well above the body limit.
 		MaxPayload: int32(min(4*maxBody+64<<10, 64<<20)),
+		SyncAlways: b.Sync == "always",
 		Logger:     log,
 	})
 	if err != nil {

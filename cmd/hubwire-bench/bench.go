@@ -36,6 +36,8 @@ type benchConfig struct {
 	// measured in the same run.
 	compare []string
 	slices  int
+	// allowDuplicates accepts answers that say "duplicate": true.
+	allowDuplicates bool
 }
 
 func listen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
@@ -48,6 +50,8 @@ type proc struct {
 	ready time.Duration
 	hooks map[string]string
 	nats  string
+	// mix makes the target's deliveries, across every slice and run.
+	mix *mix
 }
 
 // start runs args and reads its stdout until ready says it is up.
@@ -58,7 +62,7 @@ func start(args []string, ready func(line string, p *proc) bool) (*proc, error) 
 		return nil, err
 	}
 	cmd.Stderr = os.Stderr
-	p := &proc{cmd: cmd, lines: bufio.NewScanner(out), hooks: map[string]string{}}
+	p := &proc{cmd: cmd, lines: bufio.NewScanner(out), hooks: map[string]string{}, mix: newMix()}
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -163,7 +167,34 @@ func startBaseline() (*proc, error) {
 	})
 }
 
+// startFloor starts the floor: a bare server publishing each body to an
+// embedded JetStream and answering after the PubAck.
+func startFloor() (*proc, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return start([]string{self, "floor"}, func(line string, p *proc) bool {
+		url, ok := strings.CutPrefix(line, "floor listening on ")
+		if ok {
+			for _, source := range []string{"dtr", "dockerhub", "distribution", "github"} {
+				p.hooks[source] = url + "/hooks/" + source
+			}
+		}
+		return ok
+	})
+}
+
+// startHubwire starts bin serve on dataDir. A build that has --sync
+// (fsync each event: the default since 2026-12-02) runs with
+// --sync=interval unless extra says otherwise, as the floor and older
+// builds do: the bench measures hubwire's own path, which fsyncs would
+// hide (one costs ~2 ms on this disk, and nats-server does not group
+// them); the --sync always target measures the default apart.
 func startHubwire(bin, dataDir string, extra ...string) (*proc, error) {
+	if hasFlag(bin, "sync") && !slices.ContainsFunc(extra, func(f string) bool { return strings.HasPrefix(f, "--sync") }) {
+		extra = append([]string{"--sync=interval"}, extra...)
+	}
 	args := append([]string{bin, "serve", "--http-addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn"}, extra...)
 	return start(args, func(line string, p *proc) bool {
 		line = strings.TrimSpace(line)
@@ -186,6 +217,12 @@ func startHubwire(bin, dataDir string, extra ...string) (*proc, error) {
 		}
 		return strings.HasPrefix(line, "Schemas:")
 	})
+}
+
+// hasFlag says whether bin serve has the flag --name.
+func hasFlag(bin, name string) bool {
+	out, _ := exec.Command(bin, "serve", "--help").CombinedOutput()
+	return strings.Contains(string(out), "-"+name+" ")
 }
 
 // measured is one target's figures.
@@ -247,7 +284,7 @@ func runTogether(ctx context.Context, cfg benchConfig, targets []target) []measu
 				sample <- rss
 			}()
 			cpu0 := p.cpu()
-			ms[i].run = ms[i].run.merge(load(ctx, p.hooks, cfg.concurrency, slice, 0))
+			ms[i].run = ms[i].run.merge(load(ctx, p.mix, p.hooks, cfg.concurrency, slice, 0))
 			ms[i].cpu += p.cpu() - cpu0
 			ms[i].load = max(ms[i].load, <-sample)
 		}
@@ -256,7 +293,7 @@ func runTogether(ctx context.Context, cfg benchConfig, targets []target) []measu
 		for k := range targets {
 			i := (s + k) % len(targets)
 			if targets[i].paced {
-				ms[i].paced = ms[i].paced.merge(load(ctx, targets[i].p.hooks, cfg.concurrency, slice, ms[i].run.rate()/2))
+				ms[i].paced = ms[i].paced.merge(load(ctx, targets[i].p.mix, targets[i].p.hooks, cfg.concurrency, slice, ms[i].run.rate()/2))
 			}
 		}
 	}
@@ -308,12 +345,28 @@ func bench(ctx context.Context, cfg benchConfig) error {
 	// load generator).
 	targets = append(targets, target{"baseline (decode, answer 202)", base, true})
 
+	floor, err := startFloor()
+	if err != nil {
+		return err
+	}
+	stops = append(stops, floor.stop)
+	targets = append(targets, target{"floor (publish the body, PubAck, 202)", floor, true})
+
 	hub, err := startHubwire(cfg.hubwire, filepath.Join(tmp, "embedded"), cfg.hubwireFlags...)
 	if err != nil {
 		return err
 	}
 	defer hub.stop()
 	targets = append(targets, target{"hubwire, embedded JetStream", hub, true})
+
+	if hasFlag(cfg.hubwire, "sync") {
+		p, err := startHubwire(cfg.hubwire, filepath.Join(tmp, "sync-always"), append([]string{"--sync=always"}, cfg.hubwireFlags...)...)
+		if err != nil {
+			return err
+		}
+		stops = append(stops, p.stop)
+		targets = append(targets, target{"hubwire, embedded, --sync always", p, false})
+	}
 
 	for i, bin := range cfg.compare {
 		p, err := startHubwire(bin, filepath.Join(tmp, fmt.Sprintf("compare-%d", i)), cfg.hubwireFlags...)
@@ -342,7 +395,15 @@ func bench(ctx context.Context, cfg benchConfig) error {
 	}
 
 	all := runTogether(ctx, cfg, targets)
-	embedded := all[1]
+	embedded := all[2]
+	if !cfg.allowDuplicates {
+		for _, m := range all {
+			if n := m.run.duplicates + m.paced.duplicates; n > 0 {
+				report(os.Stdout, cfg, all, embedded, measured{}, replayFigures{}, ready)
+				return fmt.Errorf("%s answered %d deliveries \"duplicate\": true, though each was a new occurrence: the figures above are not of new events (--allow-duplicates to accept)", m.name, n)
+			}
+		}
+	}
 
 	var replay replayFigures
 	var large measured
@@ -401,7 +462,7 @@ func fillAndReplay(ctx context.Context, bin, url string, n int) (replayFigures, 
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
-	var m mix
+	m := newMix()
 	m.n.Store(4)
 	_, body, _ := m.next() // the fifth of the mix: a TAG_PULL
 	events, err := dtr.New("http://127.0.0.1/schemas/").Decode(adapter.Delivery{Body: body})

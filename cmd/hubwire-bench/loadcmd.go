@@ -66,7 +66,7 @@ is left out, its share going to the others.
 	case *rate < 0:
 		return fmt.Errorf("--rate %v: must be 0 or more", *rate)
 	}
-	r := loadCount(ctx, hooks, *concurrency, *duration, *rate, *count)
+	r := loadCount(ctx, newMix(), hooks, *concurrency, *duration, *rate, *count)
 	printLoad(stdout, r)
 	if r.requests == 0 {
 		return errors.New("no request was answered: is the receiver running at that URL?")
@@ -104,4 +104,5 @@ func printLoad(w io.Writer, r result) {
 		fmt.Fprintf(w, " %d: %d", code, r.statuses[code])
 	}
 	fmt.Fprintf(w, "\nerrors    %d (no answer)\n", r.errors)
+	fmt.Fprintf(w, "duplicates %d (answered \"duplicate\": true; each delivery sent is a new occurrence)\n", r.duplicates)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // receiver is a real HTTP server that counts the deliveries per path and
@@ -103,5 +104,47 @@ func TestLoadFlagsRefused(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error()+errs.String(), tc.says) {
 			t.Errorf("%q: %v (%s), want %q", tc.args, err, errs.String(), tc.says)
 		}
+	}
+}
+
+// dedup answers as hubwire does: "duplicate": true for a body it has seen.
+type dedup struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (d *dedup) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	d.mu.Lock()
+	dup := d.seen[string(body)]
+	d.seen[string(body)] = true
+	d.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+	w.Write([]byte(`{"id":"x","duplicate":` + map[bool]string{true: "true", false: "false"}[dup] + `}`))
+}
+
+// The bench once made its mix anew in every slice, so every slice after
+// the first re-sent the first one's occurrences: one mix per target, kept
+// across slices, sends none twice, and the duplicates are counted when a
+// receiver says so.
+func TestSlicesSendNewOccurrences(t *testing.T) {
+	srv := httptest.NewServer(&dedup{seen: map[string]bool{}})
+	defer srv.Close()
+	hooks := map[string]string{}
+	for _, s := range []string{"dtr", "dockerhub", "distribution", "github"} {
+		hooks[s] = srv.URL + "/hooks/" + s
+	}
+	m := newMix()
+	var r result
+	for range 3 {
+		r = r.merge(loadCount(context.Background(), m, hooks, 4, time.Minute, 0, 200))
+	}
+	if r.requests != 600 || r.duplicates != 0 {
+		t.Fatalf("three slices of one mix: %d requests, %d answered duplicate; want 600 and 0", r.requests, r.duplicates)
+	}
+	// A mix that starts over, as each slice's did, repeats them all.
+	again := loadCount(context.Background(), &mix{base: m.base}, hooks, 4, time.Minute, 0, 200)
+	if again.duplicates != 200 {
+		t.Fatalf("a mix starting over: %d of 200 answered duplicate; want all", again.duplicates)
 	}
 }

@@ -4,6 +4,7 @@
 // absolute numbers from different runs do not compare).
 //
 //	hubwire-bench --hubwire bin/hubwire [--duration 10s] [--concurrency 64] [--compare old/hubwire]
+//	hubwire-bench soak --hubwire bin/hubwire [--duration 15m] [--interval 10s] [--png soak.png]
 //	hubwire-bench load --dtr URL [--dockerhub URL] [--requests N | --duration 10s] [--rate R]
 //
 // The second form is the load generator alone, against receivers already
@@ -27,6 +28,21 @@ func main() {
 		baseline()
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "floor" {
+		floor()
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "soak" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if err := soakCommand(ctx, os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			if !errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(os.Stderr, "hubwire-bench soak:", err)
+			}
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "load" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
@@ -45,6 +61,7 @@ func main() {
 	flag.IntVar(&cfg.replayEvents, "replay-events", 1_000_000, "events in the stream for the replay and large-stream runs")
 	flag.BoolVar(&cfg.kafka, "kafka", true, "also measure hubwire on an in-process Kafka (kfake)")
 	flag.IntVar(&cfg.slices, "slices", 5, "cut each run into this many slices, taking turns among the targets\n(the machine's load then weighs on all alike); 1 runs each target in one go")
+	flag.BoolVar(&cfg.allowDuplicates, "allow-duplicates", false, "do not fail the run when hubwire answers \"duplicate\": true (every\ndelivery the bench sends is a new occurrence, so none is expected)")
 	flag.Func("compare", "another hubwire binary to measure in the same run, such as the build\nbefore a change (repeatable)", func(v string) error {
 		cfg.compare = append(cfg.compare, v)
 		return nil

@@ -53,6 +53,8 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 		{[]string{"--max-age", "10m"}, nil, "--max-age 10m0s must be longer than --ack-timeout 30m0s"},
 		{[]string{"--public-url", "/"}, nil, `--public-url "/": want an absolute http(s) URL`},
 		{[]string{"--duplicate-window", "0s"}, nil, "must be positive"},
+		{[]string{"--sync", "sometimes"}, nil, `--sync "sometimes": want always`},
+		{[]string{"--memory-limit", "-1"}, nil, `--memory-limit -1: must be a number of bytes`},
 		{[]string{"--http-addr", "8080"}, nil, "--http-addr \"8080\": want host:port"},
 		{[]string{"--token", "short"}, nil, "--token: webhook token is 5 characters"},
 		{[]string{"--public-url", "hooks.example.com"}, nil, "--public-url \"hooks.example.com\": want an absolute http(s) URL"},

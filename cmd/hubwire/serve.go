@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -38,6 +39,7 @@ type serveConfig struct {
 	publishTimeout  time.Duration
 	shutdownTimeout time.Duration
 	maxInFlight     int
+	memoryLimit     int64
 	allowedOrigins  cli.List
 	allowedRate     string
 	rateLimit       float64
@@ -108,6 +110,7 @@ func (c *serveConfig) register(f *cli.Flags) {
 	f.Int64Var(&c.spoolMaxBytes, "spool-max-bytes", 1<<30, "size in `bytes` of the local spool under --data-dir that keeps deliveries\nan external broker cannot take in time (answered 202 with \"spooled\": true,\nforwarded in order when it is back); 503 when full; 0 turns it off")
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
 	f.IntVar(&c.maxInFlight, "max-in-flight", 1024, "most deliveries handled at once (`count`); more are answered 503\nwith Retry-After; 0 for no cap")
+	f.Int64Var(&c.memoryLimit, "memory-limit", 0, "soft limit on the process's memory, in `bytes` (Go's GOMEMLIMIT): the\ngarbage collector works harder as the heap nears it; 0 leaves GOMEMLIMIT\nas the environment sets it")
 	f.Float64Var(&c.rateLimit, "rate-limit", 0, "most deliveries a second in all (`rate`; 429 with Retry-After above it);\n0 for no limit")
 	f.Float64Var(&c.sourceRateLimit, "source-rate-limit", 0, "most deliveries a second from each source (`rate`); 0 for no limit")
 	f.Var(&c.allowedOrigins, "webhook-allowed-origin", "`origin` granted in the CloudEvents webhook handshake (OPTIONS with\nWebHook-Request-Origin; repeatable, * for any); none by default")
@@ -176,6 +179,8 @@ func (c *serveConfig) checkFlags() error {
 		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
 	case c.shutdownTimeout <= 0:
 		return fmt.Errorf("--shutdown-timeout %v: must be positive", c.shutdownTimeout)
+	case c.memoryLimit < 0:
+		return fmt.Errorf("--memory-limit %d: must be a number of bytes, or 0 for none", c.memoryLimit)
 	}
 	for _, form := range c.acceptAuth.Values {
 		if form != "raw" && form != "basic" {
@@ -204,6 +209,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := newLogger(stderr, cfg)
+	if cfg.memoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.memoryLimit)
+	}
 	srv, err := start(ctx, cfg, log)
 	if err != nil {
 		return err

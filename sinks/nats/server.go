@@ -22,6 +22,11 @@ type ServerConfig struct {
 	// MaxPayload bounds one message; it must hold the largest event the
 	// receiver accepts (its body limit plus the normalized data).
 	MaxPayload int32
+	// SyncAlways makes the file store fsync every write before the PubAck,
+	// so that a power cut loses nothing answered; otherwise JetStream
+	// fsyncs every two minutes (a process kill still loses nothing: the
+	// write is in the kernel's cache).
+	SyncAlways bool
 	Logger     *slog.Logger
 }
 
@@ -47,6 +52,7 @@ func StartServer(cfg ServerConfig) (*server.Server, error) {
 		JetStream:  true,
 		StoreDir:   filepath.Join(cfg.DataDir, "jetstream"),
 		MaxPayload: cfg.MaxPayload,
+		SyncAlways: cfg.SyncAlways,
 		// hubwire handles signals itself and shuts the server down in order.
 		NoSigs: true,
 	}

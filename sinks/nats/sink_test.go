@@ -338,3 +338,19 @@ func TestUpdateKeepsOperatorSettings(t *testing.T) {
 		t.Errorf("after update: max msgs %d, duplicates %v", got.MaxMsgs, got.Duplicates)
 	}
 }
+
+// --sync always reaches the file store: JetStream then fsyncs each write
+// before the PubAck, instead of every two minutes.
+func TestSyncAlways(t *testing.T) {
+	for _, always := range []bool{true, false} {
+		srv, err := StartServer(ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), SyncAlways: always, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := srv.JetStreamConfig().SyncAlways; got != always {
+			t.Errorf("SyncAlways %v: the server's JetStream has sync_always %v", always, got)
+		}
+		srv.Shutdown()
+		srv.WaitForShutdown()
+	}
+}
