@@ -121,6 +121,15 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	if err != nil {
 		return nil, err
 	}
+	if env.Domain == "" && env.Data == nil && top.Get("repo_key") != nil && top.Get("image_name") != nil {
+		// The docker data alone, as JFrog's docs show it and as a custom
+		// webhook may send it: read as the docker event it describes.
+		var in inside
+		if _, err := adapter.DecodeJSON(body, &in); err != nil {
+			return nil, err
+		}
+		env.Domain, env.Data = dockerDomain, &in
+	}
 	if env.Domain == "" {
 		return nil, adapter.Errorf("domain", "is required: an Artifactory webhook names its domain (docker for image events)")
 	}
@@ -324,7 +333,7 @@ func token(s string) string {
 }
 
 // recognizes reports whether a delivery looks like Artifactory's: its
-// auth header, or the envelope's members.
+// auth header, the envelope's members, or the docker data's alone.
 func recognizes(d adapter.Delivery) bool {
 	if d.Header.Get("X-JFrog-Event-Auth") != "" {
 		return true
@@ -333,9 +342,11 @@ func recognizes(d adapter.Delivery) bool {
 		Domain    *string         `json:"domain"`
 		EventType *string         `json:"event_type"`
 		Data      json.RawMessage `json:"data"`
+		RepoKey   *string         `json:"repo_key"`
+		ImageName *string         `json:"image_name"`
 	}
-	if json.Unmarshal(d.Body, &b) != nil {
+	if json.Unmarshal(d.Body, &b) != nil || b.EventType == nil {
 		return false
 	}
-	return b.Domain != nil && b.EventType != nil && len(b.Data) > 0 && b.Data[0] == '{'
+	return b.Domain != nil && len(b.Data) > 0 && b.Data[0] == '{' || b.RepoKey != nil && b.ImageName != nil
 }

@@ -182,6 +182,30 @@ func TestLenientWhereItCostsOnlyAFact(t *testing.T) {
 	}
 }
 
+// TestDataAlone: the docker data without its envelope, as JFrog's docs
+// show it, is read as the docker event it describes.
+func TestDataAlone(t *testing.T) {
+	validator, err := schematest.NewValidator(schemaBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{ "repo_key":"docker-remote-cache", "event_type":"pushed", "path":"library/ubuntu/latest/list.manifest.json", "name":"list.manifest.json", "sha256":"35c4a2c15539c6c1e4e5fa4e554dac323ad0107d8eb5c582d6ff386b383b7dce", "size":1206, "image_name":"library/ubuntu", "tag":"latest", "platforms":[ { "architecture":"amd64", "os":"linux" } ] }`)
+	d, err := adaptertest.DecodeOne(at(schemaBase), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := d.Event
+	if e.Type() != typePrefix+"docker.pushed" || e.Subject() != "library/ubuntu:latest" || e.Source() != "urn:hubwire:artifactory:docker-remote-cache/library/ubuntu" {
+		t.Errorf("type %q subject %q source %q", e.Type(), e.Subject(), e.Source())
+	}
+	if err := validator.Validate(e.DataSchema(), e.Data()); err != nil {
+		t.Error(err)
+	}
+	if !recognizes(adapter.Delivery{Header: http.Header{}, Body: body}) {
+		t.Error("the data alone is not recognized")
+	}
+}
+
 func TestDecodeErrors(t *testing.T) {
 	tests := []struct{ name, body, field, problem string }{
 		{"not json", `{"domain":`, "", "not valid JSON"},
