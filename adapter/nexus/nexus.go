@@ -154,7 +154,7 @@ func (s *Source) decode(webhook string, raw []byte) (*adapter.Decoded, error) {
 	// manifest; else the component in its Nexus repository
 	// (maven-releases/org.acme/app), or for an asset that belongs to no
 	// image (a Docker blob, an npm tarball) the Nexus repository itself.
-	var repository, tag, digest, about string
+	var repository, tag, digest, about string // about: an event of no repository
 	var entity []string
 	entityEvent := kind == "component" || kind == "asset"
 	if entityEvent && b.RepositoryName == "" {
@@ -180,7 +180,7 @@ func (s *Source) decode(webhook string, raw []byte) (*adapter.Decoded, error) {
 			repository, tag, digest = dockerAsset(a.Name)
 		}
 		if repository == "" {
-			repository, about = b.RepositoryName, b.RepositoryName+"/"+strings.TrimPrefix(a.Name, "/")
+			repository = b.RepositoryName
 		}
 	case b.Repository != nil:
 		about = b.Repository.Name
@@ -219,7 +219,7 @@ func (s *Source) decode(webhook string, raw []byte) (*adapter.Decoded, error) {
 		source += ":" + url.PathEscape(b.RepositoryName)
 	}
 	subject, partition := about, cmp.Or(b.RepositoryName, about, SourceName)
-	if repository != "" && about == "" {
+	if repository != "" {
 		subject, partition = repository, repository
 		switch {
 		case tag != "":

@@ -44,13 +44,13 @@ func TestDecodeSamples(t *testing.T) {
 		{"component-deleted", "com.sonatype.nexus.component.deleted", "urn:hubwire:nexus:docker-hosted/org/demo2", "org/demo2:0.9.0", "org/demo2", "org", "demo2", "0.9.0", "", "admin", "org/demo2",
 			time.Date(2023, 6, 2, 17, 5, 44, 901e6, time.UTC)},
 		// The docs' npm asset: no image; the repository is Nexus's.
-		{"asset-created", "com.sonatype.nexus.asset.created", "urn:hubwire:nexus:npm-proxy", "npm-proxy/concrete", "npm-proxy", "", "npm-proxy", "", "", "admin", "npm-proxy",
+		{"asset-created", "com.sonatype.nexus.asset.created", "urn:hubwire:nexus:npm-proxy", "npm-proxy", "npm-proxy", "", "npm-proxy", "", "", "admin", "npm-proxy",
 			time.Date(2016, 11, 10, 23, 57, 49, 664e6, time.UTC)},
 		{"asset-updated", "com.sonatype.nexus.asset.updated", "urn:hubwire:nexus:docker-hosted/org/demo2", "org/demo2:1.0.3", "org/demo2", "org", "demo2", "1.0.3", "", "ci-deployer", "org/demo2",
 			time.Date(2023, 5, 16, 9, 41, 13, 112e6, time.UTC)},
 		// A blob of the shared blob store belongs to no one image.
 		{"asset-deleted", "com.sonatype.nexus.asset.deleted", "urn:hubwire:nexus:docker-hosted",
-			"docker-hosted/v2/-/blobs/sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4", "docker-hosted", "", "docker-hosted", "", "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4", "admin", "docker-hosted",
+			"docker-hosted@sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4", "docker-hosted", "", "docker-hosted", "", "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4", "admin", "docker-hosted",
 			time.Date(2023, 6, 2, 17, 5, 45, 230e6, time.UTC)},
 	}
 	ids := map[string]string{}
