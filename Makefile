@@ -1,8 +1,15 @@
 # hubwire: the two commands a new user needs are `make run` and `make test`.
 GO ?= go
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# Releases are tags vMAJOR.MINOR.PATCH; git describe says how far past the last one a build is,
+# and the binary turns it into a semantic version (internal/buildinfo: 1.2.3, 1.2.4-dev.4+abc1234,
+# or 0.0.0-dev+<commit> before the first tag). See docs/development.md.
+VERSION ?= $(shell git describe --tags --match 'v[0-9]*.[0-9]*.[0-9]*' --dirty 2>/dev/null || git describe --always --dirty 2>/dev/null)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X main.Version=$(VERSION) -X main.Commit=$(COMMIT)
+# The platforms make release builds for.
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: run build test interop examples asyncapi vet fmt-check fuzz bench soak clean
+.PHONY: run build install release test interop examples asyncapi vet fmt-check fuzz bench soak clean
 
 ## run: build and start hubwire with the embedded NATS JetStream (data in ./hubwire-data)
 run: build
@@ -10,7 +17,25 @@ run: build
 
 ## build: build the binary into bin/hubwire
 build:
-	$(GO) build -ldflags "-X main.Version=$(VERSION)" -o bin/hubwire ./cmd/hubwire
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/hubwire ./cmd/hubwire
+
+## install: go install hubwire (into $(go env GOPATH)/bin, or GOBIN), so that `hubwire …` works
+install:
+	$(GO) install -ldflags "$(LDFLAGS)" ./cmd/hubwire
+	@d=$$($(GO) env GOBIN); echo "installed $${d:-$$($(GO) env GOPATH)/bin}/hubwire (that directory must be on your PATH)"
+
+## release: static binaries for every platform of PLATFORMS, and their SHA256SUMS, in dist/ (DIST)
+DIST ?= dist
+release:
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	@set -e; for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		echo "$(DIST)/hubwire-$$os-$$arch$$ext"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" \
+			-o $(DIST)/hubwire-$$os-$$arch$$ext ./cmd/hubwire; \
+	done
+	cd $(DIST) && sha256sum hubwire-* > SHA256SUMS
+	@cat $(DIST)/SHA256SUMS
 
 ## test: formatting, go vet, then every test (with the race detector),
 ## including the seed corpus of every fuzz target and the examples' end-to-end test,
@@ -87,6 +112,7 @@ fuzz:
 	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/reply -run '^$$' -fuzz '^FuzzParseAck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPercentRoundTrip$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzJSONValue$$' -fuzztime $(FUZZTIME)
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

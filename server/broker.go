@@ -64,7 +64,7 @@ func (b *Broker) open(ctx context.Context, dataDir string, maxBody int64, log *s
 		// While disconnected, a publish fails at once instead of waiting
 		// in the client's buffer: the delivery is then spooled (or
 		// answered 503) without waiting out its deadline.
-		nc, err := natssink.Connect(b.URL, append(b.NATSOptions, natsgo.ReconnectBufSize(-1))...)
+		nc, err := natssink.Connect(b.URL, append(b.NATSOptions, natsgo.ReconnectBufSize(-1), connectionLog(log, redact.URLs(b.URL)))...)
 		if err != nil {
 			return nil, err
 		}
@@ -142,4 +142,22 @@ func (b *broker) natsConn() *natsgo.Conn {
 		return s.Conn()
 	}
 	return nil
+}
+
+// connectionLog logs when the connection to an external NATS (servers,
+// its URLs without passwords) drops and when it is back, the two lines an
+// operator looks for in an outage.
+func connectionLog(log *slog.Logger, servers string) natsgo.Option {
+	return func(o *natsgo.Options) error {
+		o.DisconnectedErrCB = func(nc *natsgo.Conn, err error) {
+			if nc.IsClosed() {
+				return // hubwire is stopping: no outage
+			}
+			log.Warn("NATS connection lost; reconnecting (deliveries are spooled or answered 503 meanwhile)", "servers", servers, "error", err)
+		}
+		o.ReconnectedCB = func(nc *natsgo.Conn) {
+			log.Info("NATS connection back", "server", nc.ConnectedUrlRedacted())
+		}
+		return nil
+	}
 }

@@ -147,8 +147,11 @@ func (e *Engine) Callback(ctx context.Context, id string, alive func()) (Result,
 		}()
 	}
 	d := rec.Decision
+	var last Attempt
+	attempts := 0
 	outcome := e.Poster.Post(postCtx, rec.CallbackURL, CallbackBody{State: d.State, Description: d.Description, Context: d.Context, TargetURL: d.TargetURL},
 		func(a Attempt) {
+			last, attempts = a, attempts+1
 			log.Info("callback attempt", "status", a.Status, "error", a.Error, "duration", a.Duration)
 			if _, err := e.write(late, id, func(r *Record) bool {
 				r.Callback.Attempts = append(r.Callback.Attempts, a)
@@ -191,7 +194,12 @@ func (e *Engine) Callback(ctx context.Context, id string, alive func()) (Result,
 		log.Error("callback outcome not recorded", "outcome", outcome, "error", err)
 		return Result{Outcome: outcome}, err
 	}
-	log.Info("callback done", "outcome", outcome)
+	if outcome == OutcomeFailed {
+		// The registry never learns the result: an operator should.
+		log.Warn("callback failed", "outcome", outcome, "attempts", attempts, "status", last.Status, "error", last.Error)
+	} else {
+		log.Info("callback done", "outcome", outcome)
+	}
 	return Result{Outcome: outcome}, nil
 }
 

@@ -3,6 +3,7 @@ package reply
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -379,5 +380,33 @@ func TestEngineRecordsTheAttemptInFlightAtStop(t *testing.T) {
 	}
 	if rec := et.recs.get(et.id); rec.Callback.Outcome != OutcomeSent || len(rec.Callback.Attempts) != 1 || rec.Callback.Attempts[0].Status != 200 {
 		t.Errorf("not recorded: %+v", rec.Callback)
+	}
+}
+
+// A callback that ends failed is a WARN record naming its attempts and
+// the last answer: the registry never learns the result, the operator does.
+func TestEngineLogsAFinalFailureAtWarn(t *testing.T) {
+	srv := newCallbackServer(t, 404)
+	et := newEngineTest(t, srv, time.Minute)
+	res, err := et.Callback(context.Background(), et.id, nil)
+	if err != nil || res.Outcome != OutcomeFailed {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+	var found bool
+	for _, line := range strings.Split(strings.TrimSpace(et.log.String()), "\n") {
+		var r struct {
+			Level, Msg string
+			Attempts   int
+			Status     int
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if r.Msg == "callback failed" {
+			found = r.Level == "WARN" && r.Attempts == 1 && r.Status == 404
+		}
+	}
+	if !found {
+		t.Errorf("no WARN \"callback failed\" with attempts 1, status 404:\n%s", et.log)
 	}
 }

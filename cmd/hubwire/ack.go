@@ -29,38 +29,55 @@ The ack is JSON on hubwire.acks.<event-id>, which any NATS client can send:
 // delivery); its reason was printed, and the exit status is 1.
 var errRefused = errors.New("refused")
 
-func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	var a reply.Ack
-	var broker string
-	var timeout time.Duration
-	var auth natsAuth
-	var kauth kafkaAuth
-	var acksTopic string
+// ackArgs is what ack's flags say.
+type ackArgs struct {
+	a         reply.Ack
+	broker    string
+	timeout   time.Duration
+	auth      natsAuth
+	kauth     kafkaAuth
+	acksTopic string
+}
+
+func (x *ackArgs) flags(out io.Writer) *cli.Flags {
+	a := &x.a
 	f := cli.New("ack", ackSummary)
 	f.Positional = " <event-id>"
-	f.SetOutput(stderr)
-	f.StringVar(&broker, "broker", "nats://127.0.0.1:4222", "`URLs` of the broker hubwire serve uses: nats://… or kafka://…")
+	f.SetOutput(out)
+	f.Group("Broker (as hubwire serve's)")
+	f.Global(func() {
+		f.StringVar(&x.broker, "broker", "nats://127.0.0.1:4222", "`URLs` of the broker hubwire serve uses: nats://… or kafka://…")
+		x.auth.register(f)
+		f.StringVar(&x.acksTopic, "kafka-acks-topic", "hubwire.acks", "Kafka `topic` of the acks")
+		x.kauth.register(f)
+	})
+	f.Group("The ack")
 	f.StringVar(&a.State, "state", "", "`state`: success, failure or error (required)")
 	f.StringVar(&a.Consumer, "consumer", "cli", "who acknowledges (`name`), as --required-consumers names them")
 	f.StringVar(&a.Description, "description", "", "what happened (`text`, at most 255 characters)")
 	f.StringVar(&a.Context, "context", "", "what did it (`text`, at most 100 characters)")
 	f.StringVar(&a.TargetURL, "target-url", "", "`URL` where the results can be seen")
-	f.DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for hubwire's answer (`duration`)")
-	auth.register(f)
-	f.StringVar(&acksTopic, "kafka-acks-topic", "hubwire.acks", "Kafka `topic` of the acks")
-	kauth.register(f)
+	f.DurationVar(&x.timeout, "timeout", 5*time.Second, "how long to wait for hubwire's answer (`duration`)")
+	f.EnvAs("timeout", "answer-timeout") // HUBWIRE_ACK_TIMEOUT is serve's --ack-timeout
+	return f
+}
+
+func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var x ackArgs
+	f := x.flags(stderr)
 	id, err := f.ParseOne(args, getenv, "event id (the id of the 202 answer, or ce-id)")
 	if err != nil {
 		return err
 	}
-	a.EventID = id
+	x.a.EventID = id
+	a, broker, timeout := x.a, x.broker, x.timeout
 	if err := a.Validate(); err != nil {
 		return err
 	}
 	if strings.HasPrefix(broker, "kafka://") {
-		return ackKafka(ctx, a, broker, acksTopic, kauth, timeout, stdout)
+		return ackKafka(ctx, a, broker, x.acksTopic, x.kauth, timeout, stdout)
 	}
-	opts, err := auth.Options()
+	opts, err := x.auth.Options()
 	if err != nil {
 		return err
 	}

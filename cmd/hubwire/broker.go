@@ -72,8 +72,10 @@ func (b *brokerConfig) register(f *cli.Flags) {
 	f.DurationVar(&b.stream.MaxAge, "max-age", 30*24*time.Hour, "how long the stream keeps events, and hubwire their delivery records\n(`duration`; 0 keeps them forever)")
 	f.DurationVar(&b.stream.Duplicates, "duplicate-window", 2*time.Minute, "`duration` within which a repeated delivery of the same event is\ndropped by the stream (JetStream's default; the stream keeps each id for\nit, about 0.4 KiB of memory an event: rate × window × 0.4 KiB)")
 	f.IntVar(&b.stream.Replicas, "stream-replicas", 1, "`replicas` of the stream on a NATS cluster (3 for a three-node cluster)")
+	f.Group("NATS client (with --broker nats://…)")
 	b.natsAuth.register(f)
 
+	f.Group("Kafka (with --broker kafka://…)")
 	f.StringVar(&b.kafka.topic, "kafka-topic", "hubwire.events", "Kafka `topic` for the events")
 	f.StringVar(&b.kafka.acksTopic, "kafka-acks-topic", "hubwire.acks", "Kafka `topic` for consumers' acknowledgements")
 	f.BoolVar(&b.kafka.create, "kafka-create-topics", false, "create the Kafka topics when they are missing (otherwise a missing\nevents topic stops hubwire at start)")

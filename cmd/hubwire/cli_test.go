@@ -47,7 +47,7 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 		{[]string{"--ce-mode", "xml"}, nil, `--ce-mode: CloudEvents mode "xml": want binary or structured`},
 		{nil, map[string]string{"HUBWIRE_MAX_AGE": "forever"}, `HUBWIRE_MAX_AGE="forever"`},
 		{nil, map[string]string{"HUBWIRE_MAX_BODY_BYTES": "1MB"}, `HUBWIRE_MAX_BODY_BYTES="1MB"`},
-		{[]string{"--no-such-flag"}, nil, "flag provided but not defined: -no-such-flag"},
+		{[]string{"--no-such-flag"}, nil, "unknown flag --no-such-flag (see hubwire serve --help)"},
 		{[]string{"extra"}, nil, `unexpected argument "extra"`},
 		{[]string{"--duplicate-window", "2h", "--max-age", "1h"}, nil, "longer than max age"},
 		{[]string{"--max-age", "10m"}, nil, "--max-age 10m0s must be longer than --ack-timeout 30m0s"},

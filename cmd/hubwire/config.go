@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 
 	"go.yaml.in/yaml/v3"
@@ -21,6 +21,9 @@ import (
 var secretFlags = []string{"token", "source-token", "nats-password", "nats-token", "kafka-password"}
 
 func decodeSources(path string, n *yaml.Node) (map[string]server.Source, error) {
+	if err := durationsWithDays(path, n); err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	if err := enc.Encode(n); err != nil {
@@ -46,6 +49,58 @@ effective configuration with secrets masked.
 
   hubwire config check --config hubwire.yaml`
 
+// sourcesShown is the sources without their tokens and secrets, and a
+// line for each left out.
+func sourcesShown(sources map[string]server.Source) (map[string]server.Source, []string) {
+	shown := map[string]server.Source{}
+	var hidden []string
+	for _, name := range slices.Sorted(maps.Keys(sources)) {
+		src := sources[name]
+		if len(src.Tokens) > 0 {
+			hidden = append(hidden, fmt.Sprintf("sources.%s.tokens: %d set, not shown (put them back, or give them as --source-token %s=…)", name, len(src.Tokens), name))
+			src.Tokens = nil
+		}
+		if sw := src.StandardWebhooks; sw != nil && len(sw.Secrets) > 0 {
+			c := *sw
+			c.Secrets = nil
+			src.StandardWebhooks = &c
+			hidden = append(hidden, fmt.Sprintf("sources.%s.standard-webhooks.secrets: %d set, not shown (put them back)", name, len(sw.Secrets)))
+		}
+		if h := src.HMAC; h != nil && len(h.Secrets) > 0 {
+			c := *h
+			c.Secrets = nil
+			src.HMAC = &c
+			hidden = append(hidden, fmt.Sprintf("sources.%s.hmac.secrets: %d set, not shown (put them back)", name, len(h.Secrets)))
+		}
+		shown[name] = src
+	}
+	return shown, hidden
+}
+
+// durationsWithDays rewrites the durations of the sources section (their
+// tolerance) that cli.ParseDuration reads but Go's does not (1d) as Go's,
+// so that days are taken there as in every other duration.
+func durationsWithDays(path string, n *yaml.Node) error {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "tolerance" && v.Kind == yaml.ScalarNode {
+				d, err := cli.ParseDuration(v.Value)
+				if err != nil {
+					return fmt.Errorf("%s:%d: tolerance %q: %w", path, v.Line, v.Value, err)
+				}
+				v.Value, v.Tag = d.String(), "!!str"
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if err := durationsWithDays(path, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // configCommand is hubwire config check.
 func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 || args[0] != "check" {
@@ -53,35 +108,29 @@ func configCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		return errors.New("usage: hubwire config check [serve's flags]")
 	}
 	var c serveConfig
-	f := cli.New("serve", serveSummary)
-	f.SetOutput(stderr)
-	c.register(f)
+	f := c.flags(stderr)
 	cfg, err := parseServeWith(f, &c, args[1:], getenv)
 	if err != nil {
 		return err
 	}
-	effective := map[string]any{}
-	f.VisitAll(func(fl *flag.Flag) {
-		value := fl.Value.String()
-		switch {
-		case slices.Contains(secretFlags, fl.Name) && value != "":
-			value = "****"
-		case fl.Name == "broker" && value != "":
-			value = redact.URLs(value) // nats://user:password@host
-		}
-		effective[fl.Name] = value
-	})
-	if len(cfg.sources) > 0 {
-		masked := map[string]server.Source{}
-		for name, src := range cfg.sources {
-			masked[name] = src.Masked()
-		}
-		effective["sources"] = masked
+	fmt.Fprintf(stdout, "# The effective configuration of hubwire serve: the flags, then the HUBWIRE_\n# variables, then the config file, then the defaults. It works as a --config file;\n# secrets are not shown (each is a comment: put it back, or set its variable).\n")
+	secret := func(name, value string) bool {
+		return value != "" && (slices.Contains(secretFlags, name) || (name == "broker" && redact.URLs(value) != value))
 	}
-	out, err := yaml.Marshal(effective)
+	if err := f.WriteConfig(stdout, secret, "config"); err != nil {
+		return err
+	}
+	if len(cfg.sources) == 0 {
+		return nil
+	}
+	shown, hidden := sourcesShown(cfg.sources)
+	out, err := yaml.Marshal(map[string]any{"sources": shown})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "# effective configuration (flags, then HUBWIRE_ variables, then the config file, then defaults)\n%s", out)
+	fmt.Fprintf(stdout, "\n# Per source\n%s", out)
+	for _, h := range hidden {
+		fmt.Fprintf(stdout, "# %s\n", h)
+	}
 	return nil
 }

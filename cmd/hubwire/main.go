@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/hubwire/hubwire/adapter/all"
+	"github.com/hubwire/hubwire/internal/cli"
 )
 
 var usage = `hubwire: container registry webhooks as CloudEvents on NATS JetStream.
@@ -32,7 +33,10 @@ Usage:
                            post a sample delivery, to try a setup (see hubwire send --help)
   hubwire config check [flags]
                            check a configuration and print it, secrets masked
-  hubwire version          print the version
+  hubwire completion bash|zsh|fish
+                           print a shell completion script
+  hubwire version          print the version, commit, Go and NATS server versions
+                           (also -v, --version)
   hubwire help             print this help
 
 With no flags, serve runs an embedded NATS server with JetStream (data in
@@ -40,6 +44,10 @@ With no flags, serve runs an embedded NATS server with JetStream (data in
 receiver on http://127.0.0.1:8080, and prints the URLs to paste into each
 registry's webhook settings.
 `
+
+func commandNames() []string {
+	return []string{"serve", "replay", "tail", "ack", "send", "config", "completion", "version", "help"}
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -68,12 +76,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = configCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "send":
 		err = sendCommand(ctx, args[1:], stdout, stderr, getenv)
-	case "version", "--version":
-		fmt.Fprintln(stdout, "hubwire", version())
+	case "completion":
+		err = completionCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "version", "--version", "-v":
+		fmt.Fprint(stdout, versionInfo())
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 	default:
-		fmt.Fprintf(stderr, "hubwire: unknown command %q\n\n%s", args[0], usage)
+		if near := cli.Nearest(args[0], commandNames()); near != "" {
+			fmt.Fprintf(stderr, "hubwire: unknown command %q; did you mean hubwire %s?\n", args[0], near)
+		} else {
+			fmt.Fprintf(stderr, "hubwire: unknown command %q (see hubwire help)\n", args[0])
+		}
 		return 2
 	}
 	switch {

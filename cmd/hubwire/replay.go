@@ -25,23 +25,38 @@ mode, in order: an event is retried with backoff until the receiver answers
 to resume), nats:<subject> or kafka:<topic> (re-published to the broker
 replay reads). A progress bar shows on a terminal; a summary ends the run.`
 
-func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	var b brokerClient
-	var sel selection
-	var to string
-	opts := replay.Options{Out: stdout, Log: stderr}
+// replayArgs is what replay's flags say.
+type replayArgs struct {
+	b    brokerClient
+	sel  selection
+	to   string
+	opts replay.Options
+}
+
+func (x *replayArgs) flags(out io.Writer) *cli.Flags {
+	opts := &x.opts
 	f := cli.New("replay", replaySummary)
-	f.SetOutput(stderr)
-	b.register(f)
-	sel.register(f, true)
-	f.StringVar(&to, "to", "-", "`destination` of the events: - (JSON lines), http(s)://…, nats:<subject>\nor kafka:<topic>")
+	f.SetOutput(out)
+	x.b.register(f)
+	f.Group("Which events")
+	x.sel.register(f, true)
+	f.Group("Where to")
+	f.StringVar(&x.to, "to", "-", "`destination` of the events: - (JSON lines), http(s)://…, nats:<subject>\nor kafka:<topic>")
 	f.Float64Var(&opts.Rate, "rate", 0, "at most this many `events/s` on average (0: as fast as the output takes\nthem)")
 	f.DurationVar(&opts.HTTPTimeout, "http-timeout", replay.DefaultHTTPTimeout, "time limit of one POST to an http(s) --to (`duration`); a POST that\ntakes longer is retried")
+	return f
+}
+
+func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var x replayArgs
+	f := x.flags(stderr)
+	b, sel, opts := &x.b, &x.sel, &x.opts
+	opts.Out, opts.Log = stdout, stderr
 	var err error
-	if opts.Selection, err = parseSelection(f, args, getenv, &b, &sel); err != nil {
+	if opts.Selection, err = parseSelection(f, args, getenv, b, sel); err != nil {
 		return err
 	}
-	if opts.To, err = replay.ParseDestination(to, b.kind); err != nil {
+	if opts.To, err = replay.ParseDestination(x.to, b.kind); err != nil {
 		return err
 	}
 	if opts.Rate < 0 {
@@ -53,6 +68,6 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if opts.Broker, err = b.broker(); err != nil {
 		return err
 	}
-	_, err = replay.Run(ctx, opts)
+	_, err = replay.Run(ctx, *opts)
 	return err
 }

@@ -19,7 +19,14 @@ type brokerClient struct {
 	kafka  kafkaAuth
 }
 
+// register defines the flags, which mean what serve's do, under their
+// global variables (HUBWIRE_BROKER).
 func (b *brokerClient) register(f *cli.Flags) {
+	f.Group("Broker (as hubwire serve's)")
+	f.Global(func() { b.define(f) })
+}
+
+func (b *brokerClient) define(f *cli.Flags) {
 	f.StringVar(&b.url, "broker", "nats://127.0.0.1:4222", "`URLs` of the broker hubwire serve uses: nats://host:4222[,…] or\nkafka://host:9092[,…] (the default is serve's embedded server)")
 	f.StringVar(&b.stream, "stream", "HUBWIRE_EVENTS", "JetStream stream `name` of the events (NATS)")
 	f.StringVar(&b.topic, "kafka-topic", "hubwire.events", "Kafka `topic` of the events")

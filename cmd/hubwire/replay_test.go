@@ -27,7 +27,7 @@ func TestReplayAndTailRefuseBadFlags(t *testing.T) {
 		{[]string{"replay", "--broker", kafka, "--offset", "x=5"}, `--offset "x=5": want partition=offset, both numbers from 0 (3=55)`},
 		{[]string{"replay", "--broker", kafka, "--offset", "1=5,1=6"}, "--offset names partition 1 twice"},
 		{[]string{"replay", "--broker", kafka, "--offset", "1=5", "--since", "1h"}, "--offset and --since both say where to start"},
-		{[]string{"replay", "--from-seq", "x"}, `invalid value "x" for flag -from-seq`},
+		{[]string{"replay", "--from-seq", "x"}, `--from-seq "x": parse error`},
 		{[]string{"replay", "--to", "ftp://host/x"}, `--to "ftp://host/x": want - (JSON lines on standard output), an http(s):// URL, nats:<subject> or kafka:<topic>`},
 		{[]string{"replay", "--to", "kafka:topic"}, "--to kafka:topic re-publishes to the broker replay reads, which is NATS: use nats:<subject>"},
 		{[]string{"replay", "--broker", kafka, "--to", "nats:subject"}, "which is Kafka: use kafka:<topic>"},
@@ -44,7 +44,7 @@ func TestReplayAndTailRefuseBadFlags(t *testing.T) {
 		{[]string{"replay", "--broker", kafka, "--kafka-topic", ""}, "--kafka-topic is empty: name the topic hubwire serve publishes to"},
 		{[]string{"replay", "--stream", ""}, "--stream is empty: name the stream hubwire serve publishes to"},
 		{[]string{"replay", "extra"}, `unexpected argument "extra"`},
-		{[]string{"tail", "--until", "1h"}, "flag provided but not defined: -until"},
+		{[]string{"tail", "--until", "1h"}, "unknown flag --until"},
 		{[]string{"tail", "--since", "soon"}, `--since "soon": want a duration`},
 		{[]string{"tail", "--repo", "/api"}, `--repo "/api": want namespace/name`},
 		{[]string{"tail", "--broker", kafka, "--type", "nope"}, `--type "nope": hubwire makes no events of this type`},
@@ -57,7 +57,7 @@ func TestReplayAndTailRefuseBadFlags(t *testing.T) {
 	}
 	// The environment is read as the flags are.
 	var out bytes.Buffer
-	env := map[string]string{"HUBWIRE_BROKER": kafka, "HUBWIRE_FROM_SEQ": "3"}
+	env := map[string]string{"HUBWIRE_BROKER": kafka, "HUBWIRE_REPLAY_FROM_SEQ": "3"}
 	if code := run(context.Background(), []string{"replay"}, &out, &out, func(k string) string { return env[k] }); code != 1 || !strings.Contains(out.String(), "--from-seq is for NATS") {
 		t.Errorf("from the environment: %d %s", code, out.String())
 	}
@@ -65,8 +65,8 @@ func TestReplayAndTailRefuseBadFlags(t *testing.T) {
 
 func TestReplayAndTailHelp(t *testing.T) {
 	for cmd, wants := range map[string][]string{
-		"replay": {"hubwire replay --since 2h > events.jsonl", "--to http://new-service:8000/events --rate 200", "HUBWIRE_SINCE", "HUBWIRE_FROM_SEQ", "HUBWIRE_OFFSET", "--nats-creds", "--kafka-sasl", "default: nats://127.0.0.1:4222"},
-		"tail":   {"hubwire tail --type 'com.docker.dtr.scan.*' --repo 'acme/*'", "HUBWIRE_JSON", "HUBWIRE_TYPE", "HUBWIRE_BROKER"},
+		"replay": {"hubwire replay --since 2h > events.jsonl", "--to http://new-service:8000/events --rate 200", "HUBWIRE_REPLAY_SINCE", "HUBWIRE_REPLAY_FROM_SEQ", "HUBWIRE_REPLAY_OFFSET", "--nats-creds", "--kafka-sasl", "default: nats://127.0.0.1:4222"},
+		"tail":   {"hubwire tail --type 'com.docker.dtr.scan.*' --repo 'acme/*'", "HUBWIRE_TAIL_JSON", "HUBWIRE_TAIL_TYPE", "HUBWIRE_BROKER"},
 	} {
 		var out bytes.Buffer
 		if code := run(context.Background(), []string{cmd, "--help"}, &out, &out, noEnv); code != 0 {

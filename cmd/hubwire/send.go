@@ -29,24 +29,36 @@ By default the delivery's time is set to now, so each send is a new event;
 --fresh=false sends the sample exactly as it is (a second send is then a
 duplicate, answered "duplicate": true).`
 
-func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	var to, typ, sample, file string
-	var fresh, list bool
-	var timeout time.Duration
+// sendArgs is what send's flags say.
+type sendArgs struct {
+	to, typ, sample, file string
+	fresh, list           bool
+	timeout               time.Duration
+}
+
+func (x *sendArgs) flags(out io.Writer) *cli.Flags {
 	f := cli.New("send", sendSummary)
 	f.Positional = " <" + strings.Join(all.Registries.Names(), "|") + ">"
-	f.SetOutput(stderr)
-	f.StringVar(&to, "to", "", "webhook `URL` to post to (required)")
-	f.StringVar(&typ, "type", "", "the registry's own name of the event `type` to send (DTR's TAG_PUSH,\nSCAN_COMPLETED, …); default its everyday delivery")
-	f.StringVar(&sample, "sample", "", "`name` of a sample to send (see --list)")
-	f.StringVar(&file, "file", "", "post this `file` instead of a sample (- for standard input)")
-	f.BoolVar(&fresh, "fresh", true, "set the delivery's time to now, so that each send is a new event")
-	f.BoolVar(&list, "list", false, "list the samples of the source and exit")
-	f.DurationVar(&timeout, "timeout", 30*time.Second, "time limit of the request (`duration`)")
+	f.SetOutput(out)
+	to, typ, sample, file, fresh, list, timeout := &x.to, &x.typ, &x.sample, &x.file, &x.fresh, &x.list, &x.timeout
+	f.StringVar(to, "to", "", "webhook `URL` to post to (required)")
+	f.StringVar(typ, "type", "", "the registry's own name of the event `type` to send (DTR's TAG_PUSH,\nSCAN_COMPLETED, …); default its everyday delivery")
+	f.StringVar(sample, "sample", "", "`name` of a sample to send (see --list)")
+	f.StringVar(file, "file", "", "post this `file` instead of a sample (- for standard input)")
+	f.BoolVar(fresh, "fresh", true, "set the delivery's time to now, so that each send is a new event")
+	f.BoolVar(list, "list", false, "list the samples of the source and exit")
+	f.DurationVar(timeout, "timeout", 30*time.Second, "time limit of the request (`duration`)")
+	return f
+}
+
+func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var x sendArgs
+	f := x.flags(stderr)
 	source, err := f.ParseOne(args, getenv, "source ("+oneOf(all.Registries.Names())+")")
 	if err != nil {
 		return err
 	}
+	to, typ, sample, file, fresh, list, timeout := x.to, x.typ, x.sample, x.file, x.fresh, x.list, x.timeout
 	reg, ok := all.Registries.Get(source)
 	if !ok {
 		return fmt.Errorf("source %q: want %s", source, oneOf(all.Registries.Names()))

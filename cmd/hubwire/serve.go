@@ -88,48 +88,59 @@ func (r *replyConfig) register(f *cli.Flags) {
 	f.DurationVar(&r.callbackTimeout, "callback-timeout", 10*time.Second, "time limit of one callback attempt (`duration`)")
 }
 
-// register defines every flag of serve on f.
+// register defines every flag of serve on f, in the sections of its usage.
 func (c *serveConfig) register(f *cli.Flags) {
+	f.Group("Receiver")
 	f.StringVar(&c.httpAddr, "http-addr", "127.0.0.1:8080", "`host:port` the webhook receiver listens on (0.0.0.0:8080 to take\ndeliveries from other machines; loopback by default)")
 	f.StringVar(&c.publicURL, "public-url", "", "`URL` under which registries reach the receiver, used in the printed\nwebhook URLs and in each event's dataschema (default http://<http-addr>)")
-	f.StringVar(&c.dataDir, "data-dir", "./hubwire-data", "`directory` for the embedded JetStream store and the generated token")
 	f.StringVar(&c.token, "token", "", "webhook `token` to use instead of the generated one (16 or more\nletters, digits, - . _ ~)")
 	f.Var(&c.sourceTokens, "source-token", "a source's own webhook token, as `source=token` (repeatable, for rotation);\na source with tokens of its own takes only those")
 	f.Var(&c.acceptAuth, "accept-authorization", "also take the token as the whole Authorization header (`raw`, as Harbor\nsends it) or as the password of HTTP Basic (basic); comma-separated")
+	f.StringVar(&c.modeText, "ce-mode", string(sinks.Binary), "CloudEvents content `mode`: binary (ce- headers, data as the body)\nor structured (the whole event as JSON)")
 	f.BoolVar(&c.tracing, "tracing", false, "carry each delivery's W3C trace context (its traceparent, or a new one)\nin the event's traceparent and tracestate extensions, for consumers to continue")
+	f.Var(&c.allowedOrigins, "webhook-allowed-origin", "`origin` granted in the CloudEvents webhook handshake (OPTIONS with\nWebHook-Request-Origin; repeatable, * for any); none by default")
+	f.StringVar(&c.allowedRate, "webhook-allowed-rate", "*", "WebHook-Allowed-Rate granted in that handshake (`requests` a minute, or *)")
+	f.Group("TLS (the receiver's HTTPS)")
 	f.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate `file` for the receiver to serve HTTPS (with --tls-key);\nreloaded when the file changes")
 	f.StringVar(&c.tlsKey, "tls-key", "", "PEM private key `file` of --tls-cert")
 	f.StringVar(&c.tlsClientCA, "tls-client-ca", "", "PEM `file` of CAs whose client certificates are verified when a sender\npresents one (mTLS)")
+	f.Group("Limits and timeouts")
+	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest delivery accepted, in `bytes` (413 above it)")
+	f.IntVar(&c.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request headers accepted, in `bytes`")
+	f.IntVar(&c.maxInFlight, "max-in-flight", 1024, "most deliveries handled at once (`count`); more are answered 503\nwith Retry-After; 0 for no cap")
+	f.Float64Var(&c.rateLimit, "rate-limit", 0, "most deliveries a second in all (`rate`; 429 with Retry-After above it);\n0 for no limit")
+	f.Float64Var(&c.sourceRateLimit, "source-rate-limit", 0, "most deliveries a second from each source (`rate`); 0 for no limit")
+	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
 	f.DurationVar(&c.headerTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request headers (`duration`)")
 	f.DurationVar(&c.readTimeout, "read-timeout", 30*time.Second, "time a client has to send a whole request (`duration`)")
 	f.DurationVar(&c.writeTimeout, "write-timeout", 45*time.Second, "time to answer a request, publish included (`duration`); keep it\nabove --publish-timeout")
 	f.DurationVar(&c.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open (`duration`)")
-	f.IntVar(&c.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request headers accepted, in `bytes`")
-	f.StringVar(&c.modeText, "ce-mode", string(sinks.Binary), "CloudEvents content `mode`: binary (ce- headers, data as the body)\nor structured (the whole event as JSON)")
-	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest delivery accepted, in `bytes` (413 above it)")
-	f.Int64Var(&c.spoolMaxBytes, "spool-max-bytes", 1<<30, "size in `bytes` of the local spool under --data-dir that keeps deliveries\nan external broker cannot take in time (answered 202 with \"spooled\": true,\nforwarded in order when it is back); 503 when full; 0 turns it off")
-	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
-	f.IntVar(&c.maxInFlight, "max-in-flight", 1024, "most deliveries handled at once (`count`); more are answered 503\nwith Retry-After; 0 for no cap")
 	f.Int64Var(&c.memoryLimit, "memory-limit", 0, "soft limit on the process's memory, in `bytes` (Go's GOMEMLIMIT): the\ngarbage collector works harder as the heap nears it; 0 leaves GOMEMLIMIT\nas the environment sets it")
-	f.Float64Var(&c.rateLimit, "rate-limit", 0, "most deliveries a second in all (`rate`; 429 with Retry-After above it);\n0 for no limit")
-	f.Float64Var(&c.sourceRateLimit, "source-rate-limit", 0, "most deliveries a second from each source (`rate`); 0 for no limit")
-	f.Var(&c.allowedOrigins, "webhook-allowed-origin", "`origin` granted in the CloudEvents webhook handshake (OPTIONS with\nWebHook-Request-Origin; repeatable, * for any); none by default")
-	f.StringVar(&c.allowedRate, "webhook-allowed-rate", "*", "WebHook-Allowed-Rate granted in that handshake (`requests` a minute, or *)")
 	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight deliveries may take to\nfinish (`duration`)")
+	f.Group("Broker: the embedded NATS server, or an external one (--broker)")
+	f.StringVar(&c.dataDir, "data-dir", "./hubwire-data", "`directory` for the embedded JetStream store and the generated token")
+	f.Int64Var(&c.spoolMaxBytes, "spool-max-bytes", 1<<30, "size in `bytes` of the local spool under --data-dir that keeps deliveries\nan external broker cannot take in time (answered 202 with \"spooled\": true,\nforwarded in order when it is back); 503 when full; 0 turns it off")
+	c.broker.register(f)
+	f.Group("Acks and callbacks")
+	c.reply.register(f)
+	f.Group("Logs and operation")
 	f.StringVar(&c.levelText, "log-level", "info", "log `level`: debug, info, warn or error")
 	f.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
 	f.StringVar(&c.configFile, "config", "", "YAML `file` of settings: the flags' names (without --) as keys, and\nper-source settings under sources; flags and HUBWIRE_ variables win over it")
 	f.StringVar(&c.debugAddr, "debug-addr", "", "`host:port` to serve Go's profiler (net/http/pprof) on, for\nperformance work; off by default, and never expose it")
-	c.broker.register(f)
-	c.reply.register(f)
 }
 
 func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
 	var c serveConfig
+	return parseServeWith(c.flags(stderr), &c, args, getenv)
+}
+
+// flags are serve's flags, writing to c; their variables are HUBWIRE_<FLAG>.
+func (c *serveConfig) flags(out io.Writer) *cli.Flags {
 	f := cli.New("serve", serveSummary)
-	f.SetOutput(stderr)
-	c.register(f)
-	return parseServeWith(f, &c, args, getenv)
+	f.SetOutput(out)
+	f.Global(func() { c.register(f) })
+	return f
 }
 
 // parseServeWith reads args, the environment and the config file into c,
@@ -217,24 +228,43 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	srv.Describe(stdout)
+	// The records a supervisor or a log pipeline waits for (no token:
+	// the receiver's base URL only).
+	log.Info("ready", "version", version(), "receiver", srv.PublicURL(), "broker", cfg.broker.kind)
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: finishing in-flight deliveries", "timeout", cfg.shutdownTimeout)
 	case err := <-srv.Err():
 		srv.Shutdown(context.Background())
+		log.Error("stopped", "error", err)
 		return fmt.Errorf("HTTP receiver: %w", err)
 	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
-	return srv.Shutdown(stopCtx)
+	if err := srv.Shutdown(stopCtx); err != nil {
+		log.Error("stopped", "error", err)
+		return err
+	}
+	log.Info("stopped")
+	return nil
 }
 
 func newLogger(w io.Writer, cfg serveConfig) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.logLevel}
 	if cfg.logFormat == "json" {
+		opts.ReplaceAttr = durationsAsText
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// durationsAsText writes a duration as the flags take it ("30s", "1.5s"),
+// not as JSON's nanoseconds.
+func durationsAsText(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
 }
 
 // start runs hubwire with a checked configuration.

@@ -20,21 +20,34 @@ type, subject and id), or one structured CloudEvent as JSON per line with
 --type and --repo select as for hubwire replay; --since first prints the
 events stored since then.`
 
-func tailCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	var b brokerClient
-	var sel selection
-	opts := replay.TailOptions{Out: stdout, Log: stderr}
+// tailArgs is what tail's flags say.
+type tailArgs struct {
+	b    brokerClient
+	sel  selection
+	opts replay.TailOptions
+}
+
+func (x *tailArgs) flags(out io.Writer) *cli.Flags {
 	f := cli.New("tail", tailSummary)
-	f.SetOutput(stderr)
-	b.register(f)
-	sel.register(f, false)
-	f.BoolVar(&opts.JSON, "json", false, "print each event as structured-mode JSON, one per line")
+	f.SetOutput(out)
+	x.b.register(f)
+	f.Group("Which events, and how")
+	x.sel.register(f, false)
+	f.BoolVar(&x.opts.JSON, "json", false, "print each event as structured-mode JSON, one per line")
+	return f
+}
+
+func tailCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var x tailArgs
+	f := x.flags(stderr)
+	opts := &x.opts
+	opts.Out, opts.Log = stdout, stderr
 	var err error
-	if opts.Selection, err = parseSelection(f, args, getenv, &b, &sel); err != nil {
+	if opts.Selection, err = parseSelection(f, args, getenv, &x.b, &x.sel); err != nil {
 		return err
 	}
-	if opts.Broker, err = b.broker(); err != nil {
+	if opts.Broker, err = x.b.broker(); err != nil {
 		return err
 	}
-	return replay.Tail(ctx, opts)
+	return replay.Tail(ctx, *opts)
 }

@@ -1,39 +1,18 @@
 package main
 
-import "runtime/debug"
+import (
+	natsserver "github.com/nats-io/nats-server/v2/server"
 
-// Version is set at build time (-ldflags "-X main.Version=v1.2.3"); without
-// it, the module version or VCS revision Go recorded is used.
-var Version = ""
+	"github.com/hubwire/hubwire/internal/buildinfo"
+)
 
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	rev, dirty := "", false
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev == "" {
-		return "devel"
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if dirty {
-		rev += "-dirty"
-	}
-	return "devel-" + rev
-}
+// Version and Commit are set at build time: make passes
+// -ldflags "-X main.Version=$(git describe --tags --dirty) -X main.Commit=$(git rev-parse HEAD)".
+// Without them, what Go recorded of the module and its VCS is used
+// (see internal/buildinfo for the version scheme).
+var Version, Commit string
+
+func versionInfo() buildinfo.Info { return buildinfo.Get(Version, Commit, natsserver.VERSION) }
+
+// version is the semantic version of this binary.
+func version() string { return versionInfo().Version }

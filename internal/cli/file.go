@@ -40,6 +40,9 @@ func (f *Flags) ApplyFile(path, section string) (*yaml.Node, error) {
 			continue
 		}
 		if f.Lookup(key) == nil || key == "config" {
+			if near := Nearest(key, append(f.names(), section)); near != "" && near != "config" {
+				return nil, fmt.Errorf("%s:%d: unknown setting %q; did you mean %s?", path, node.Line, key, near)
+			}
 			return nil, fmt.Errorf("%s:%d: unknown setting %q; the settings are the flags of hubwire %s (without --) and %s", path, node.Line, key, f.Name(), section)
 		}
 		if set[key] {

@@ -27,7 +27,9 @@ type ReplayConfig struct {
 	// starts at. Otherwise every partition is read from StartTime, when
 	// set (the first record stored at or after it), or from the
 	// beginning, or with Follow from the records stored from now on.
-	Offsets   map[int]int64
+	Offsets map[int]int64
+	// Ends, when set, ends a partition it names before that offset.
+	Ends      map[int]int64
 	StartTime time.Time
 	// Until, when set, ends each partition before its first record
 	// stored after it.
@@ -112,6 +114,9 @@ func NewReader(ctx context.Context, cfg ReplayConfig) (*Reader, error) {
 	r := &Reader{cfg: cfg}
 	for _, p := range ids {
 		pr := partitionRange{partition: p, start: first[p], end: last[p]}
+		if end, ok := cfg.Ends[p]; ok {
+			pr.end = min(pr.end, max(end, first[p]))
+		}
 		switch {
 		case cfg.Offsets != nil:
 			// Records before the first were deleted by retention: start

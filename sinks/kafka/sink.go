@@ -16,7 +16,9 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -55,6 +57,9 @@ type Sink struct {
 	done       chan struct{}
 	closeOnce  sync.Once
 	wg         sync.WaitGroup
+	// down is set while produces fail for want of a broker, for one log
+	// line when Kafka goes away and one when it is back.
+	down atomic.Bool
 }
 
 var _ sinks.Sink = (*Sink)(nil)
@@ -273,6 +278,7 @@ func (s *Sink) producePartition(part int, ps []*pending) {
 		if err == nil && resp.Error != nil {
 			err = resp.Error
 		}
+		s.noteReachable(err)
 		if err == nil || !retriable(err) || ctx.Err() != nil {
 			break
 		}
@@ -288,6 +294,21 @@ func (s *Sink) producePartition(part int, ps []*pending) {
 			continue
 		}
 		p.result <- result{offset: resp.BaseOffset + int64(i)}
+	}
+}
+
+// noteReachable logs the turns of Kafka's reachability: the first produce
+// that fails for want of a broker, and the first that works after.
+func (s *Sink) noteReachable(err error) {
+	switch {
+	case err == nil:
+		if s.down.CompareAndSwap(true, false) {
+			s.cfg.Logger.Info("Kafka reachable again: produces work", "brokers", strings.Join(s.cfg.Brokers, ","), "topic", s.cfg.Topic)
+		}
+	case retriable(err):
+		if s.down.CompareAndSwap(false, true) {
+			s.cfg.Logger.Warn("Kafka unreachable: produces fail (deliveries are spooled or answered 503 until it is back)", "brokers", strings.Join(s.cfg.Brokers, ","), "topic", s.cfg.Topic, "error", err)
+		}
 	}
 }
 

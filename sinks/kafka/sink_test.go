@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -293,4 +295,60 @@ func TestRecordTooLargeForTheTopic(t *testing.T) {
 	if _, err := s.Publish(ctx, sinks.Address{}, e); !errors.Is(err, sinks.ErrTooLarge) {
 		t.Errorf("want ErrTooLarge, got %v", err)
 	}
+}
+
+// Kafka going away and coming back is one WARN line and one INFO line in
+// the log, however many produces fail in between.
+func TestLogsWhenKafkaGoesAndComesBack(t *testing.T) {
+	c1 := cluster(t, kfake.SeedTopics(1, topic))
+	addr := c1.ListenAddrs()[0]
+	_, portText, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portText)
+	var log syncLog
+	s := newSink(t, c1, Config{})
+	s.cfg.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	publish := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		_, err := s.Publish(ctx, sinks.Address{}, testEvent("acme/api", 1))
+		return err
+	}
+	if err := publish(); err != nil {
+		t.Fatal(err)
+	}
+	c1.Close()
+	for range 3 {
+		if publish() == nil {
+			t.Fatal("publish to a closed cluster succeeded")
+		}
+	}
+	cluster(t, kfake.Ports(port), kfake.SeedTopics(1, topic))
+	deadline := time.Now().Add(20 * time.Second)
+	for publish() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("no publish to the new cluster:\n%s", log.String())
+		}
+	}
+	text := log.String()
+	if strings.Count(text, "level=WARN msg=\"Kafka unreachable") != 1 || strings.Count(text, "level=INFO msg=\"Kafka reachable again") != 1 ||
+		strings.Index(text, "Kafka unreachable") > strings.Index(text, "Kafka reachable again") {
+		t.Errorf("want one unreachable WARN, then one reachable again INFO:\n%s", text)
+	}
+}
+
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

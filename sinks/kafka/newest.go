@@ -1,0 +1,160 @@
+package kafka
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	kafkago "github.com/segmentio/kafka-go"
+)
+
+// NewestQuery says which events Newest reads.
+type NewestQuery struct {
+	// Brokers, Topic, Transport and Dialer are as in ReplayConfig.
+	Brokers   []string
+	Topic     string
+	Transport *kafkago.Transport
+	Dialer    *kafkago.Dialer
+	// Before, when set, reads only records before these offsets, by
+	// partition: the next page of a list that ended there (Cursor).
+	Before map[int]int64
+	// Limit is the most events returned (default 50).
+	Limit int
+	// MaxScan bounds the records read to find them (default 100,000).
+	MaxScan int
+	// Keep, when set, selects the events returned among those read.
+	Keep func(Stored) bool
+}
+
+// Newest reads the events of a topic newest first (by record time, then
+// partition and offset), without anything kept beside the topic: it reads
+// a window at the end of every partition, doubling it until Limit events
+// are known to be the newest, every partition is read to its start or
+// MaxScan records were read. It returns the events and the offsets to
+// pass as Before for the next page, nil when none is left.
+func Newest(ctx context.Context, q NewestQuery) ([]Stored, map[int]int64, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.MaxScan <= 0 {
+		q.MaxScan = 100_000
+	}
+	// Where each partition starts and ends now.
+	bounds, err := NewReader(ctx, ReplayConfig{Brokers: q.Brokers, Topic: q.Topic, Transport: q.Transport, Dialer: q.Dialer, Ends: q.Before})
+	if err != nil {
+		return nil, nil, err
+	}
+	ends := map[int]int64{}
+	firsts := map[int]int64{}
+	for _, p := range bounds.parts {
+		ends[p.partition], firsts[p.partition] = p.end, p.start
+	}
+	window := int64(max(2*q.Limit, 64))
+	for scanned := 0; ; window *= 2 {
+		starts := map[int]int64{}
+		for p, end := range ends {
+			starts[p] = max(firsts[p], end-window)
+		}
+		r, err := NewReader(ctx, ReplayConfig{Brokers: q.Brokers, Topic: q.Topic, Transport: q.Transport, Dialer: q.Dialer,
+			Offsets: starts, Ends: ends, Undecodable: func(int, int64, error) {}})
+		if err != nil {
+			return nil, nil, err
+		}
+		var read []Stored
+		if err := r.Read(ctx, func(s Stored) error { read = append(read, s); return nil }); err != nil {
+			return nil, nil, err
+		}
+		scanned += len(read)
+		slices.SortFunc(read, newestFirst)
+		// A record is surely among the newest once it is at least as new
+		// as the oldest record read of every partition not read to its
+		// start: an older partition's unread records are older still.
+		var frontier *Stored
+		exhausted := true
+		for p, start := range starts {
+			if start <= firsts[p] {
+				continue
+			}
+			exhausted = false
+			for i := len(read) - 1; i >= 0; i-- {
+				if read[i].Partition == p {
+					if frontier == nil || newestFirst(read[i], *frontier) < 0 {
+						frontier = &read[i]
+					}
+					break
+				}
+			}
+		}
+		var sure []Stored
+		for _, s := range read {
+			if !exhausted && !scannedEnough(scanned, q.MaxScan) && frontier != nil && newestFirst(s, *frontier) > 0 {
+				break
+			}
+			sure = append(sure, s)
+		}
+		var out []Stored
+		consumed := len(sure)
+		for i, s := range sure {
+			if q.Keep == nil || q.Keep(s) {
+				out = append(out, s)
+				if len(out) == q.Limit {
+					consumed = i + 1
+					break
+				}
+			}
+		}
+		if len(out) == q.Limit || exhausted || scannedEnough(scanned, q.MaxScan) {
+			next := maps.Clone(ends)
+			for _, s := range sure[:consumed] {
+				next[s.Partition] = min(next[s.Partition], s.Offset)
+			}
+			if exhausted && consumed == len(sure) && len(read) == consumed {
+				return out, nil, nil
+			}
+			return out, next, nil
+		}
+	}
+}
+
+func scannedEnough(scanned, max int) bool { return scanned >= max }
+
+// newestFirst orders records newest first, then by partition and offset
+// from the last.
+func newestFirst(a, b Stored) int {
+	if c := b.Time.Compare(a.Time); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Partition, b.Partition); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.Offset, a.Offset)
+}
+
+// Cursor writes the offsets Newest returned as text ("0:12,1:40"), for a
+// URL; ParseCursor reads it back.
+func Cursor(next map[int]int64) string {
+	var parts []string
+	for _, p := range slices.Sorted(maps.Keys(next)) {
+		parts = append(parts, fmt.Sprintf("%d:%d", p, next[p]))
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParseCursor reads a Cursor.
+func ParseCursor(c string) (map[int]int64, error) {
+	out := map[int]int64{}
+	for _, part := range strings.Split(c, ",") {
+		ps, os, ok := strings.Cut(part, ":")
+		p, perr := strconv.Atoi(ps)
+		o, oerr := strconv.ParseInt(os, 10, 64)
+		if !ok || perr != nil || oerr != nil || p < 0 || o < 0 {
+			return nil, fmt.Errorf("cursor %q: not one hubwire gave (want partition:offset pairs)", c)
+		}
+		out[p] = o
+	}
+	return out, nil
+}

@@ -1,0 +1,62 @@
+package kafka
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// Newest pages through a real topic of three partitions newest first, in
+// the order of the whole topic read and sorted, none twice, none missed;
+// and filtered, the newest of what the caller keeps.
+func TestNewest(t *testing.T) {
+	c := cluster(t, kfake.SeedTopics(3, topic))
+	s := newSink(t, c, Config{})
+	repos := []string{"foo/bar", "foo/baz", "acme/api", "acme/web"}
+	for _, g := range []string{"a", "b", "c", "d", "e"} {
+		publishGroup(t, s, g, repos)
+	}
+	all, _ := readAll(t, ReplayConfig{Brokers: c.ListenAddrs(), Topic: topic})
+	slices.SortFunc(all, newestFirst)
+	if len(all) != 60 {
+		t.Fatalf("the topic holds %d events; want 60", len(all))
+	}
+	ctx := context.Background()
+	q := NewestQuery{Brokers: c.ListenAddrs(), Topic: topic, Limit: 7}
+	var got []string
+	for page := 0; ; page++ {
+		events, next, err := Newest(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ids(events)...)
+		if next == nil {
+			break
+		}
+		if page > 20 {
+			t.Fatal("the pages do not end")
+		}
+		// The cursor survives a URL.
+		if q.Before, err = ParseCursor(Cursor(next)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(got, ids(all)) {
+		t.Fatalf("pages of 7 listed\n%v\nwant the topic newest first\n%v", got, ids(all))
+	}
+
+	keep := func(s Stored) bool { return string(s.Key) == "acme/api" }
+	events, _, err := Newest(ctx, NewestQuery{Brokers: c.ListenAddrs(), Topic: topic, Limit: 4, Keep: keep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ids(slices.DeleteFunc(slices.Clone(all), func(s Stored) bool { return !keep(s) }))[:4]
+	if !slices.Equal(ids(events), want) {
+		t.Fatalf("acme/api's newest 4: %v; want %v", ids(events), want)
+	}
+	if _, err := ParseCursor("0:12,x"); err == nil {
+		t.Fatal("a cursor hubwire did not give was read")
+	}
+}
