@@ -33,6 +33,10 @@ type Registry struct {
 	// Freshen sets the time of a sample's occurrence to now, so that each
 	// send is a new event; a body it cannot read is returned as it is.
 	Freshen func(body []byte, now time.Time) []byte
+	// FreshenHeader does what Freshen does for a registry whose
+	// deliveries say when and which occurrence in headers (zot's
+	// binary-mode CloudEvents: ce-time, ce-id); nil for none.
+	FreshenHeader func(h http.Header, now time.Time)
 	// New returns the registry's decoder, whose events point their
 	// dataschema at the schemas served under schemaBase (for example
 	// http://127.0.0.1:8080/schemas/).

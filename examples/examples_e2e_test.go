@@ -218,19 +218,23 @@ func hasLine(prefix string) func(out, errs []string) bool {
 type hub struct {
 	*proc
 	httpURL, natsURL string
+	// dataDir holds the NATS password hubwire generated; the consumers
+	// read it as a user's would, from <data-dir>/nats-password.
+	dataDir, passwordFile string
 }
 
 // serve runs the hubwire binary on free loopback ports and reads the URLs
 // it prints.
 func serve(t *testing.T, ctx context.Context, flags ...string) *hub {
 	t.Helper()
+	dataDir := t.TempDir()
 	args := append([]string{"serve", "--http-addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0",
-		"--data-dir", t.TempDir(), "--token", token,
-		// The Hub samples' callback_urls name Docker Hub: allow only a
-		// host that does not exist, so that those callbacks are refused
-		// and nothing leaves this machine.
+		"--data-dir", dataDir, "--token", token,
+		// The Hub samples' callback_urls name example.invalid; allow only
+		// another host that does not exist, so that those callbacks are
+		// refused and nothing leaves this machine.
 		"--callback-allow-host", "callbacks.invalid"}, flags...)
-	h := &hub{proc: start(t, ctx, "hubwire serve", nil, bin.hubwire, args...)}
+	h := &hub{proc: start(t, ctx, "hubwire serve", nil, bin.hubwire, args...), dataDir: dataDir, passwordFile: filepath.Join(dataDir, "nats-password")}
 	ready := h.waitFor(30*time.Second, func(out, _ []string) bool {
 		return slices.ContainsFunc(out, func(l string) bool { return strings.HasPrefix(l, "Schemas:") })
 	})
@@ -241,7 +245,8 @@ func serve(t *testing.T, ctx context.Context, flags ...string) *hub {
 		f := strings.Fields(l)
 		switch {
 		case len(f) == 3 && f[0] == "Docker" && f[1] == "Hub:":
-			h.httpURL = strings.TrimSuffix(f[2], "/hooks/dockerhub/"+token)
+			// The token was given (--token), so serve masks it.
+			h.httpURL = strings.TrimSuffix(f[2], "/hooks/dockerhub/<token>")
 		case len(f) > 5 && f[0] == "Watch" && f[3] == "nats" && f[4] == "--server":
 			h.natsURL = f[5]
 		}
@@ -325,9 +330,13 @@ func unique(ds []delivery) map[string]delivery {
 }
 
 // readStream reads every event in the stream with hubwire's own decoder.
-func readStream(t *testing.T, ctx context.Context, url string, n int) map[string]ref {
+func readStream(t *testing.T, ctx context.Context, h *hub, n int) map[string]ref {
 	t.Helper()
-	nc, err := natsgo.Connect(url)
+	pw, err := os.ReadFile(h.passwordFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := natsgo.Connect(h.natsURL, natsgo.UserInfo("hubwire", strings.TrimSpace(string(pw))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +502,7 @@ func TestNATSConsumers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second) // a bound; it takes 5-15s
 	defer cancel()
 	h := serve(t, ctx)
-	nats := []string{"--server", h.natsURL}
+	nats := []string{"--server", h.natsURL, "--password-file", h.passwordFile}
 
 	// Load balancing: two instances of the durable "workers", one in Go
 	// and one in JavaScript, running before the events arrive.
@@ -511,7 +520,7 @@ func TestNATSConsumers(t *testing.T) {
 
 	deliveries := postSamples(t, h)
 	stored := unique(deliveries)
-	want := readStream(t, ctx, h.natsURL, len(stored))
+	want := readStream(t, ctx, h, len(stored))
 	if ts := types(want); len(ts) < 16 {
 		t.Fatalf("the samples make only %d event types: %v", len(ts), ts)
 	}
@@ -520,7 +529,7 @@ func TestNATSConsumers(t *testing.T) {
 	// durable of its own, started after every event was stored.
 	n := fmt.Sprint(len(stored))
 	goTeam := start(t, ctx, "Go consumer", nil, bin.consumer, append(nats, "--durable", "team-go", "--count", n)...)
-	jsTeam := start(t, ctx, "JS consumer", []string{"NATS_URL=" + h.natsURL, "DURABLE=team-js"}, "node", "js/nats-consumer.js", "--count", n)
+	jsTeam := start(t, ctx, "JS consumer", []string{"NATS_URL=" + h.natsURL, "NATS_PASSWORD_FILE=" + h.passwordFile, "DURABLE=team-js"}, "node", "js/nats-consumer.js", "--count", n)
 	// A filter: only Docker Hub's events.
 	var hubEvents int
 	for _, r := range want {
@@ -602,7 +611,7 @@ func TestNATSConsumers(t *testing.T) {
 		some = id
 		break
 	}
-	ack := exec.CommandContext(ctx, bin.hubwire, "ack", some, "--broker", h.natsURL, "--consumer", "shell", "--state", "success",
+	ack := exec.CommandContext(ctx, bin.hubwire, "ack", some, "--broker", h.natsURL, "--data-dir", h.dataDir, "--consumer", "shell", "--state", "success",
 		"--description", "looked at it by hand")
 	if out, err := ack.CombinedOutput(); err != nil || !strings.Contains(string(out), "ack for "+some+" taken") {
 		t.Errorf("hubwire ack: %v\n%s", err, out)

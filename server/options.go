@@ -28,6 +28,9 @@ func (o *Options) Check() error {
 	if age := o.Broker.Stream.MaxAge; age > 0 && age <= o.Reply.AckTimeout {
 		return fmt.Errorf("--max-age %v must be longer than --ack-timeout %v (or 0, to keep events and their delivery records forever)", age, o.Reply.AckTimeout)
 	}
+	if _, err := tokenHeaders(o.Sources); err != nil {
+		return err
+	}
 	_, err := verifiers(o.Sources)
 	return err
 }
@@ -49,6 +52,8 @@ func (o *Options) checkLimits() error {
 		return fmt.Errorf("--rate-limit %v, --source-rate-limit %v: must be 0 (no limit) or more", o.RateLimit, o.SourceRateLimit)
 	case o.MaxInFlight < 0:
 		return fmt.Errorf("--max-in-flight %d: must be 0 (no cap) or more", o.MaxInFlight)
+	case o.MaxInFlightBytes < 0 || o.MaxInFlightBytes > 0 && o.MaxInFlightBytes < o.MaxBodyBytes:
+		return fmt.Errorf("--max-in-flight-bytes %d: must be 0 (no bound) or at least --max-body-bytes %d", o.MaxInFlightBytes, o.MaxBodyBytes)
 	case o.DataDir == "":
 		return errors.New("--data-dir is empty: name a directory for the store and the token")
 	}
@@ -119,6 +124,9 @@ func (b *Broker) check() error {
 	if b.Kind != "kafka" {
 		if err := b.Stream.Check(); err != nil {
 			return fmt.Errorf("--stream, --max-age, --duplicate-window, --stream-replicas: %w", err)
+		}
+		if b.Kind == "embedded" || b.Kind == "" {
+			return b.Embedded.check()
 		}
 		return nil
 	}

@@ -38,7 +38,7 @@ type replier interface {
 // startReply starts the reply subscriber on the broker's connection (NATS)
 // or its topics (Kafka). On Kafka, missing topics turn acks and callbacks
 // off with a warning rather than stop hubwire: events still flow.
-func (s *Server) startReply(ctx context.Context, reg prometheus.Registerer) (replier, error) {
+func (s *Server) startReply(ctx context.Context, b *broker, reg prometheus.Registerer) (replier, error) {
 	o := s.opts
 	poster := &reply.Poster{
 		AllowedHosts: o.Reply.AllowHosts, AllowInsecure: o.Reply.AllowInsecure,
@@ -47,7 +47,7 @@ func (s *Server) startReply(ctx context.Context, reg prometheus.Registerer) (rep
 	}
 	m := reply.NewMetrics(reg)
 	log := s.log.With("component", "reply")
-	if nc := s.broker.natsConn(); nc != nil {
+	if nc := b.natsConn(); nc != nil {
 		sub, err := natsreply.Start(ctx, natsreply.Config{
 			Conn:       nc,
 			Poster:     poster,

@@ -12,10 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	_ "net/http/pprof" // served only with DebugAddr
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -60,9 +63,11 @@ type Options struct {
 	SpoolMaxBytes  int64
 	PublishTimeout time.Duration
 	MaxInFlight    int
-	AllowedOrigins []string
-	AllowedRate    string
-	RateLimit      float64
+	// MaxInFlightBytes bounds the bytes of the bodies held at once.
+	MaxInFlightBytes int64
+	AllowedOrigins   []string
+	AllowedRate      string
+	RateLimit        float64
 	// SourceRateLimit bounds each registry's deliveries a second.
 	SourceRateLimit float64
 
@@ -114,11 +119,23 @@ func New(opts Options) (*Server, error) {
 // Once it returns nil, deliveries are taken.
 func (s *Server) Start(ctx context.Context) (err error) {
 	opts, log := s.opts, s.log
+	// A start that fails leaves no half-made data directory behind: one
+	// this start created is removed again (after the shutdown below).
+	if _, statErr := os.Stat(opts.DataDir); errors.Is(statErr, fs.ErrNotExist) {
+		defer func() {
+			if err != nil {
+				os.RemoveAll(opts.DataDir)
+			}
+		}()
+	}
 	defer func() {
 		if err != nil {
 			s.Shutdown(context.Background())
 		}
 	}()
+	if err := usableDir(opts.DataDir); err != nil {
+		return err
+	}
 
 	s.token = opts.Token
 	if s.token == "" {
@@ -126,7 +143,35 @@ func (s *Server) Start(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	if s.broker, err = opts.Broker.open(ctx, opts.DataDir, opts.MaxBodyBytes, log); err != nil {
+	spoolBytes := opts.SpoolMaxBytes
+	if opts.Broker.Kind != "nats" && opts.Broker.Kind != "kafka" {
+		spoolBytes = 0 // the broker is in the process: nothing to outlast
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var late *lateReplier
+	switch s.broker, err = opts.Broker.open(ctx, opts.DataDir, opts.MaxBodyBytes, log); {
+	case err == nil:
+	case spoolBytes > 0 && unreachable(err):
+		// With a spool, hubwire starts without the broker: deliveries are
+		// spooled, and forwarded once it is reached (its streams or topics
+		// checked then).
+		log.Warn("the broker is not reachable; starting all the same: deliveries are spooled until it is", "broker", opts.Broker.brokerName(), "error", err)
+		late = &lateReplier{}
+		s.broker = opts.Broker.late(err, func(ctx context.Context) (*broker, error) {
+			return opts.Broker.open(ctx, opts.DataDir, opts.MaxBodyBytes, log)
+		}, func(b *broker) {
+			rep, err := s.startReply(context.Background(), b, reg)
+			if err != nil {
+				log.Error("acks and callbacks are off: the reply subscriber did not start", "error", err)
+			}
+			late.set(rep)
+		}, log)
+	case opts.Broker.Kind != "embedded" && unreachable(err):
+		if s.broker, err = opts.Broker.waitForBroker(ctx, opts.DataDir, opts.MaxBodyBytes, log); err != nil {
+			return err
+		}
+	default:
 		return err
 	}
 
@@ -140,6 +185,12 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		}
 	}()
 	s.httpAddr = ln.Addr()
+	if s.unreachable() {
+		log.Warn("the receiver listens on all interfaces, but without --public-url the webhook URLs name 127.0.0.1, which no registry on another machine can reach: set --public-url (HUBWIRE_PUBLIC_URL)", "http_addr", opts.HTTPAddr)
+	}
+	if b := opts.Broker; s.broker.embedded != nil && b.Embedded.AllowAnonymous && !isLoopback(b.NATSAddr) {
+		log.Warn("the embedded NATS server takes clients without credentials (--nats-allow-anonymous) on an address other machines can reach: anyone there can read, forge and delete events", "nats_addr", b.NATSAddr)
+	}
 	s.publicURL = strings.TrimSuffix(opts.PublicURL, "/")
 	if s.publicURL == "" {
 		scheme := "http://"
@@ -148,20 +199,15 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		}
 		s.publicURL = scheme + loopbackIfUnspecified(ln.Addr().(*net.TCPAddr))
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	if s.reply, err = s.startReply(ctx, reg); err != nil {
+	if late != nil {
+		s.reply = late
+	} else if s.reply, err = s.startReply(ctx, s.broker, reg); err != nil {
 		return err
 	}
 	var recorder store.Recorder
 	var api http.Handler
 	if s.reply != nil {
 		recorder, api = s.reply, s.reply
-	}
-	spoolBytes := opts.SpoolMaxBytes
-	if s.broker.embedded != nil {
-		spoolBytes = 0 // the broker is in the process: nothing to outlast
 	}
 	s.store, err = store.New(ctx, store.Config{
 		Sink:          s.broker.sink,
@@ -183,6 +229,10 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		return err
 	}
 	publish, drop := filters(opts.Sources)
+	headers, err := tokenHeaders(opts.Sources)
+	if err != nil {
+		return err
+	}
 	recv, err := receiver.New(receiver.Config{
 		Registries:       opts.Registries,
 		SchemaBase:       s.publicURL + "/schemas/",
@@ -190,9 +240,11 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		Token:            s.token,
 		MaxBodyBytes:     opts.MaxBodyBytes,
 		MaxInFlight:      opts.MaxInFlight,
+		MaxInFlightBytes: opts.MaxInFlightBytes,
 		AllowedOrigins:   opts.AllowedOrigins,
 		AllowedRate:      opts.AllowedRate,
 		SourceTokens:     opts.SourceTokens,
+		TokenHeaders:     headers,
 		Verifiers:        verifiers,
 		Publish:          publish,
 		Drop:             drop,
@@ -240,6 +292,33 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		}
 	}()
 	return nil
+}
+
+// usableDir makes dir if it is missing and checks that hubwire can write
+// in it, naming the directory and the flag that chooses it.
+func usableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory %s cannot be created: %w (choose another with --data-dir)", dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".hubwire-write-check-*")
+	if err != nil {
+		return fmt.Errorf("data directory %s is not writable: %w (give hubwire's user write access, or choose another with --data-dir)", dir, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
+// isLoopback reports whether a host:port listens on loopback only.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Ready reports whether a delivery would be stored now, as /readyz does:
@@ -294,6 +373,15 @@ func (s *Server) EmbeddedURL() string {
 	return s.broker.embedded.ClientURL()
 }
 
+// EmbeddedLogin is hubwire's user and password on the embedded NATS
+// server; empty when hubwire uses an external broker.
+func (s *Server) EmbeddedLogin() (user, password string) {
+	if s.broker == nil || s.broker.embedded == nil {
+		return "", ""
+	}
+	return s.broker.user, s.broker.password
+}
+
 // Spool is the spool in front of an external broker; nil when there is
 // none.
 func (s *Server) Spool() *spool.Spool {
@@ -304,11 +392,29 @@ func (s *Server) Spool() *spool.Spool {
 }
 
 // Describe prints what a user needs to connect a registry and a consumer.
-func (s *Server) Describe(w io.Writer) {
+// The webhook URLs hold the token: they are printed whole only with
+// showToken (the command says so when the token was just made or its
+// output is a terminal); otherwise the token is masked and the banner says
+// where it is kept, so that it stays out of journald and docker logs.
+func (s *Server) Describe(w io.Writer, showToken bool) {
 	fmt.Fprintf(w, "hubwire %s is ready.\n\n", s.opts.Version)
 	fmt.Fprintf(w, "Events:    %s\n", s.broker.where)
-	if s.tokenCreated {
-		fmt.Fprintf(w, "Token:     generated and kept in %s/%s\n", s.opts.DataDir, receiver.TokenFile)
+	if s.broker.login != "" {
+		fmt.Fprintf(w, "NATS:      %s\n", s.broker.login)
+	}
+	tokenFile := filepath.Join(s.opts.DataDir, receiver.TokenFile)
+	switch {
+	case s.tokenCreated:
+		fmt.Fprintf(w, "Token:     generated and kept in %s\n", tokenFile)
+	case !showToken && s.opts.Token != "":
+		fmt.Fprintf(w, "Token:     the one given with --token (HUBWIRE_TOKEN); shown as <token> below\n")
+	case !showToken:
+		fmt.Fprintf(w, "Token:     kept in %s; shown as <token> below (print it with: hubwire token --data-dir %s)\n", tokenFile, s.opts.DataDir)
+	}
+	if s.unreachable() {
+		fmt.Fprintf(w, "\nWarning:   the receiver listens on %s, but these URLs name 127.0.0.1, which no registry\n"+
+			"           on another machine can reach: set --public-url (HUBWIRE_PUBLIC_URL) to the URL\n"+
+			"           registries use, such as https://hooks.example.com\n", s.opts.HTTPAddr)
 	}
 	fmt.Fprintf(w, "\nWebhook URLs (they hold the secret token: keep them private):\n")
 	width := 0
@@ -316,13 +422,27 @@ func (s *Server) Describe(w io.Writer) {
 		width = max(width, len(r.Title))
 	}
 	for _, r := range s.opts.Registries {
+		url := s.WebhookURL(r.Name)
+		if !showToken && !s.tokenCreated {
+			url = s.publicURL + "/hooks/" + r.Name + "/<token>"
+		}
 		// The hint is said where the URL is copied from, since a URL that
 		// needs more (Quay's ?event=) fails only at the first delivery; an
 		// empty hint leaves the line as it was.
-		fmt.Fprintf(w, "  %-*s  %s%s\n", width+1, r.Title+":", s.WebhookURL(r.Name), r.WebhookHint)
+		fmt.Fprintf(w, "  %-*s  %s%s\n", width+1, r.Title+":", url, r.WebhookHint)
 	}
 	fmt.Fprintf(w, "\nWatch the events:  %s\n", s.broker.watch)
 	fmt.Fprintf(w, "Schemas:           %s/schemas/<name>.json\n", s.publicURL)
+}
+
+// unreachable reports whether the printed URLs name loopback although the
+// receiver takes deliveries from other machines (no --public-url).
+func (s *Server) unreachable() bool {
+	if s.opts.PublicURL != "" || s.httpAddr == nil {
+		return false
+	}
+	a, ok := s.httpAddr.(*net.TCPAddr)
+	return ok && a.IP.IsUnspecified()
 }
 
 // Shutdown stops in order: the receiver first (finishing in-flight

@@ -47,7 +47,7 @@ func TestServeEveryRegistry(t *testing.T) {
 		t.Errorf("started but not ready: %v", err)
 	}
 	var banner strings.Builder
-	srv.Describe(&banner)
+	srv.Describe(&banner, true)
 	for _, reg := range all.Registries {
 		url := srv.WebhookURL(reg.Name)
 		if !strings.Contains(banner.String(), reg.Title+":") || !strings.Contains(banner.String(), url) {
@@ -73,7 +73,8 @@ func TestServeEveryRegistry(t *testing.T) {
 			t.Errorf("%s: %s", reg.Name, resp.Status)
 		}
 	}
-	natstest.ReadStream(t, srv.EmbeddedURL(), "HUBWIRE_EVENTS", len(all.Registries))
+	user, pw := srv.EmbeddedLogin()
+	natstest.ReadStream(t, natstest.WithLogin(srv.EmbeddedURL(), user, pw), "HUBWIRE_EVENTS", len(all.Registries))
 	if err := srv.Shutdown(context.Background()); err != nil {
 		t.Errorf("shutdown: %v", err)
 	}

@@ -30,12 +30,32 @@ type Source struct {
 	// SecretHeader, when set, makes every delivery carry one of its
 	// secrets, as it is, in its header (JFrog's X-JFrog-Event-Auth).
 	SecretHeader *SecretHeader `yaml:"secret-header,omitempty"`
+	// TokenHeader names a header whose whole value may be the registry's
+	// token (an EventBridge connection's API-key header).
+	TokenHeader string `yaml:"token-header,omitempty"`
+	// OIDC, when set, makes every delivery carry an OpenID Connect token
+	// in Authorization: Bearer that verifies (a Pub/Sub push's).
+	OIDC *OIDC `yaml:"oidc,omitempty"`
 }
 
 // SecretHeader configures a header that carries a shared secret as it is.
 type SecretHeader struct {
 	Header  string   `yaml:"header"`
 	Secrets []string `yaml:"secrets"`
+}
+
+// OIDC configures the check of a sender's OpenID Connect token. Nothing
+// in it is secret.
+type OIDC struct {
+	// JWKSURL serves the keys that sign the tokens (Google's by default).
+	JWKSURL string `yaml:"jwks-url,omitempty"`
+	// Audience is what the tokens are made for: the push subscription's
+	// audience.
+	Audience string `yaml:"audience"`
+	// Issuer is the tokens' issuer (either of Google's by default).
+	Issuer string `yaml:"issuer,omitempty"`
+	// Email is the service account the tokens name.
+	Email string `yaml:"email"`
 }
 
 // StandardWebhooks configures the Standard Webhooks signature check.
@@ -131,6 +151,32 @@ func verifiers(sources map[string]Source) (map[string][]receiver.Verifier, error
 			}
 			out[name] = append(out[name], v)
 		}
+		if o := src.OIDC; o != nil {
+			var issuers []string
+			if o.Issuer != "" {
+				issuers = []string{o.Issuer}
+			}
+			v, err := receiver.NewOIDC(o.JWKSURL, o.Audience, issuers, o.Email)
+			if err != nil {
+				return nil, fmt.Errorf("sources: %s: oidc: %w", name, err)
+			}
+			out[name] = append(out[name], v)
+		}
+	}
+	return out, nil
+}
+
+// tokenHeaders gathers the sources' token headers.
+func tokenHeaders(sources map[string]Source) (map[string]string, error) {
+	out := map[string]string{}
+	for name, src := range sources {
+		if src.TokenHeader == "" {
+			continue
+		}
+		if !receiver.ValidHeaderName(src.TokenHeader) {
+			return nil, fmt.Errorf("sources: %s: token-header %q is not a header name", name, src.TokenHeader)
+		}
+		out[name] = src.TokenHeader
 	}
 	return out, nil
 }

@@ -14,6 +14,8 @@ import (
 // looks at the files at most once a second.
 type certReloader struct {
 	certFile, keyFile string
+	// flag names the files in errors: "--tls" for --tls-cert and --tls-key.
+	flag string
 
 	mu      sync.Mutex
 	cert    *tls.Certificate
@@ -21,8 +23,8 @@ type certReloader struct {
 	checked time.Time
 }
 
-func newCertReloader(certFile, keyFile string) (*certReloader, error) {
-	r := &certReloader{certFile: certFile, keyFile: keyFile}
+func newCertReloader(flag, certFile, keyFile string) (*certReloader, error) {
+	r := &certReloader{certFile: certFile, keyFile: keyFile, flag: flag}
 	if _, err := r.get(time.Now()); err != nil {
 		return nil, err
 	}
@@ -45,7 +47,7 @@ func (r *certReloader) get(now time.Time) (*tls.Certificate, error) {
 		if r.cert != nil {
 			return r.cert, nil // keep serving the last good one
 		}
-		return nil, fmt.Errorf("--tls-cert: %w", err)
+		return nil, fmt.Errorf("%s-cert: %w", r.flag, err)
 	}
 	if r.cert != nil && info.ModTime().Equal(r.modTime) {
 		return r.cert, nil
@@ -55,7 +57,7 @@ func (r *certReloader) get(now time.Time) (*tls.Certificate, error) {
 		if r.cert != nil {
 			return r.cert, nil // a half-written renewal: keep the last good one
 		}
-		return nil, fmt.Errorf("--tls-cert, --tls-key: %w", err)
+		return nil, fmt.Errorf("%s-cert, %s-key: %w", r.flag, r.flag, err)
 	}
 	r.cert, r.modTime = &cert, info.ModTime()
 	return r.cert, nil
@@ -65,7 +67,7 @@ func (r *certReloader) get(now time.Time) (*tls.Certificate, error) {
 // CAs whose client certificates it verifies when a sender presents one
 // (Quay does); a sender that presents none still gets in with the token.
 func ReceiverTLS(certFile, keyFile, clientCA string) (*tls.Config, error) {
-	r, err := newCertReloader(certFile, keyFile)
+	r, err := newCertReloader("--tls", certFile, keyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -82,4 +84,14 @@ func ReceiverTLS(certFile, keyFile, clientCA string) (*tls.Config, error) {
 		cfg.ClientAuth = tls.VerifyClientCertIfGiven
 	}
 	return cfg, nil
+}
+
+// EmbeddedNATSTLS is the embedded NATS server's TLS configuration: its
+// certificate, reloaded when the files change, as the receiver's is.
+func EmbeddedNATSTLS(certFile, keyFile string) (*tls.Config, error) {
+	r, err := newCertReloader("--embedded-nats-tls", certFile, keyFile)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: r.GetCertificate}, nil
 }

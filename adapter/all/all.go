@@ -14,11 +14,14 @@ import (
 	"github.com/hubwire/hubwire/adapter/distribution"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
+	"github.com/hubwire/hubwire/adapter/ecr"
+	"github.com/hubwire/hubwire/adapter/gcr"
 	"github.com/hubwire/hubwire/adapter/gitea"
 	"github.com/hubwire/hubwire/adapter/github"
 	"github.com/hubwire/hubwire/adapter/harbor"
 	"github.com/hubwire/hubwire/adapter/nexus"
 	"github.com/hubwire/hubwire/adapter/quay"
+	"github.com/hubwire/hubwire/adapter/zot"
 )
 
 // Registries are the registries hubwire serves, in the order it prints
@@ -34,4 +37,7 @@ var Registries = adapter.List{
 	artifactory.Registry,
 	nexus.Registry,
 	gitea.Registry,
+	zot.Registry,
+	ecr.Registry,
+	gcr.Registry,
 }

@@ -35,13 +35,13 @@ func TestDecodeSamples(t *testing.T) {
 		time                                           time.Time
 		images                                         int
 	}{
-		{"legacy-2016-no-tag.json", "svendowideit/testhook", "", "trustedbuilder", "", "https://registry.hub.docker.com/u/svendowideit/testhook/hook/2141b5bi5i5b02bec211i4eeih0242eg11000a/", legacyTime, 2},
-		{"legacy-with-tag.json", "svendowideit/testhook:latest", "latest", "trustedbuilder", "", "https://registry.hub.docker.com/u/svendowideit/testhook/hook/2141b5bi5i5b02bec211i4eeih0242eg11000a/", legacyTime, 3},
-		{"legacy-string-comment-count.json", "svendowideit/testhook:latest", "latest", "trustedbuilder", "", "https://registry.hub.docker.com/u/svendowideit/testhook/hook/2141b5bi5i5b02bec211i4eeih0242eg11000a/", legacyTime, 3},
-		{"current.json", "svendowideit/testhook:latest", "latest", "trustedbuilder", "", "https://registry.hub.docker.com/u/svendowideit/testhook/hook/2141b5bi5i5b02bec211i4eeih0242eg11000a/", legacyTime, 0},
-		{"real-2021.json", "fireflyiii/core:develop", "develop", "jc5x", "", "https://registry.hub.docker.com/u/fireflyiii/core/hook/2bda0e2f204fj42egeb225d5ca2fa0eb1/", time.Date(2021, 9, 17, 9, 46, 10, 0, time.UTC), 0},
-		{"real-helm-chart.json", "fireflyiii/charts:0.4.2", "0.4.2", "chartbot", "application/vnd.cncf.helm.config.v1+json", "https://registry.hub.docker.com/u/fireflyiii/charts/hook/1a2b3c4d5e6f/", time.Date(2023, 11, 14, 22, 13, 20, 0, time.UTC), 0},
-		{"real-multiarch-image.json", "fireflyiii/charts:0.4.2", "0.4.2", "chartbot", "application/vnd.docker.container.image.v1+json", "https://registry.hub.docker.com/u/fireflyiii/charts/hook/1a2b3c4d5e6f/", time.Date(2023, 11, 14, 22, 13, 20, 0, time.UTC), 0},
+		{"legacy-2016-no-tag.json", "svendowideit/testhook", "", "trustedbuilder", "", "https://example.invalid/u/svendowideit/testhook/hook/2141b5bi5i5b02bec211i4eeih0242eg11000a/", legacyTime, 2},
+		{"legacy-with-tag.json", "svendowideit/testhook:latest", "latest", "trustedbuilder", "", "https://example.invalid/u/svendowideit/testhook/hook/2141b5bi5i5b02bec211i4eeih0242eg11000a/", legacyTime, 3},
+		{"legacy-string-comment-count.json", "svendowideit/testhook:latest", "latest", "trustedbuilder", "", "https://example.invalid/u/svendowideit/testhook/hook/2141b5bi5i5b02bec211i4eeih0242eg11000a/", legacyTime, 3},
+		{"current.json", "svendowideit/testhook:latest", "latest", "trustedbuilder", "", "https://example.invalid/u/svendowideit/testhook/hook/2141b5bi5i5b02bec211i4eeih0242eg11000a/", legacyTime, 0},
+		{"real-2021.json", "fireflyiii/core:develop", "develop", "jc5x", "", "https://example.invalid/u/fireflyiii/core/hook/2bda0e2f204fj42egeb225d5ca2fa0eb1/", time.Date(2021, 9, 17, 9, 46, 10, 0, time.UTC), 0},
+		{"real-helm-chart.json", "fireflyiii/charts:0.4.2", "0.4.2", "chartbot", "application/vnd.cncf.helm.config.v1+json", "https://example.invalid/u/fireflyiii/charts/hook/1a2b3c4d5e6f/", time.Date(2023, 11, 14, 22, 13, 20, 0, time.UTC), 0},
+		{"real-multiarch-image.json", "fireflyiii/charts:0.4.2", "0.4.2", "chartbot", "application/vnd.docker.container.image.v1+json", "https://example.invalid/u/fireflyiii/charts/hook/1a2b3c4d5e6f/", time.Date(2023, 11, 14, 22, 13, 20, 0, time.UTC), 0},
 	}
 	ids := map[string]string{}
 	for _, tt := range tests {

@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +53,10 @@ type Config struct {
 	// SourceTokens are a source's own tokens (several, so that one can be
 	// rotated without downtime); the source then takes only those.
 	SourceTokens map[string][]string
+	// TokenHeaders name, per source, a header that may also carry its
+	// token as its whole value (the API-key header of an EventBridge
+	// connection).
+	TokenHeaders map[string]string
 	// Publish and Drop filter a source's events by CloudEvent type (a
 	// trailing * matches any rest): with Publish, only the events it
 	// names are published; those Drop or the registry's own Drop name are
@@ -70,9 +75,16 @@ type Config struct {
 	RawAuthorization, BasicAuth bool
 	// MaxBodyBytes bounds a delivery (413 above it).
 	MaxBodyBytes int64
-	// MaxInFlight caps the deliveries being handled at once; one more is
-	// answered 503 with Retry-After rather than queued. 0 means no cap.
+	// MaxInFlight caps the deliveries being decoded and stored at once;
+	// one more is answered 503 with Retry-After rather than queued. 0
+	// means no cap. A delivery takes its slot once its body is read, so
+	// that slow senders cannot hold the slots fast ones need.
 	MaxInFlight int
+	// MaxInFlightBytes bounds the bytes of the bodies held at once, being
+	// read or handled (a body counts from its Content-Length, or as it
+	// arrives); a delivery beyond it is answered 503 with Retry-After.
+	// 0 means no bound.
+	MaxInFlightBytes int64
 	// AllowedOrigins answer the CloudEvents webhook abuse-protection
 	// handshake (OPTIONS with WebHook-Request-Origin); "*" allows any.
 	AllowedOrigins []string
@@ -105,6 +117,7 @@ type Receiver struct {
 	// tokens are the digests each source accepts.
 	tokens   map[string][][sha256.Size]byte
 	inFlight chan struct{} // a slot per delivery being handled; nil: no cap
+	bytes    *budget       // the bytes of the bodies held; nil: no bound
 	// limits apply to every delivery; sourceLimits to each source's.
 	limits       *rate.Limiter
 	sourceLimits map[string]*rate.Limiter
@@ -133,6 +146,14 @@ func New(cfg Config) (*Receiver, error) {
 		r.regs[reg.Name] = reg
 		r.tokens[reg.Name] = r.token
 	}
+	for name, h := range cfg.TokenHeaders {
+		if _, ok := r.sources[name]; !ok {
+			return nil, fmt.Errorf("a token header for source %q, which this receiver does not take", name)
+		}
+		if !ValidHeaderName(h) {
+			return nil, fmt.Errorf("token header %q of source %s is not a header name", h, name)
+		}
+	}
 	for name, toks := range cfg.SourceTokens {
 		if _, ok := r.sources[name]; !ok {
 			return nil, fmt.Errorf("tokens for source %q, which this receiver does not take", name)
@@ -150,6 +171,9 @@ func New(cfg Config) (*Receiver, error) {
 	}
 	if cfg.MaxInFlight > 0 {
 		r.inFlight = make(chan struct{}, cfg.MaxInFlight)
+	}
+	if cfg.MaxInFlightBytes > 0 {
+		r.bytes = &budget{max: cfg.MaxInFlightBytes}
 	}
 	if cfg.RateLimit > 0 {
 		r.limits = rate.NewLimiter(rate.Limit(cfg.RateLimit), max(1, int(cfg.RateLimit)))
@@ -187,7 +211,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			r.ready(w, req)
 		}
 	case strings.HasPrefix(req.URL.Path, "/api/") && r.cfg.API != nil:
-		if !r.authorized(req, "", r.token) {
+		if !r.authorized(req, "", "", r.token) {
 			notFound(w)
 			return
 		}
@@ -233,7 +257,7 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 	if !ok {
 		valid = r.token
 	}
-	if authorized := r.authorized(req, pathToken, valid); !known || !authorized {
+	if authorized := r.authorized(req, pathToken, r.cfg.TokenHeaders[sourceName], valid); !known || !authorized {
 		reason := "unknown source or token"
 		if !known && looksLikeAName(sourceName) {
 			// Named, so that a route misspelt in a registry's settings can
@@ -265,6 +289,21 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 		log(slog.LevelWarn, "webhook refused", "status", http.StatusTooManyRequests, "reason", "rate limit")
 		return
 	}
+	// The body is read before the delivery takes an in-flight slot: a
+	// slow sender holds only the bytes it announced (within
+	// MaxInFlightBytes, and until the server's read timeout), never a
+	// slot that fast deliveries need.
+	body, held, status, answer := r.readBody(req, sourceName)
+	defer r.bytes.give(held)
+	if answer != nil {
+		r.cfg.Metrics.request(sourceName, status)
+		if status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", retryAfterSeconds)
+		}
+		writeJSON(w, status, *answer)
+		log(slog.LevelInfo, "webhook refused", "status", status, "reason", answer.Error)
+		return
+	}
 	if r.inFlight != nil {
 		select {
 		case r.inFlight <- struct{}{}:
@@ -277,12 +316,12 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	status, body, evID := r.deliver(req, sourceName, src)
+	status, reply, evID := r.deliver(req, sourceName, src, body)
 	r.cfg.Metrics.request(sourceName, status)
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfterSeconds)
 	}
-	writeJSON(w, status, body)
+	writeJSON(w, status, reply)
 	if !r.cfg.Logger.Enabled(req.Context(), slog.LevelInfo) {
 		return
 	}
@@ -290,7 +329,7 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 	if evID != "" {
 		attrs = append(attrs, "event_id", evID)
 	}
-	if eb, ok := body.(ErrorBody); ok {
+	if eb, ok := reply.(ErrorBody); ok {
 		attrs = append(attrs, "error", eb.Error)
 	}
 	log(slog.LevelInfo, "webhook", attrs...)
@@ -337,19 +376,8 @@ func (r *Receiver) handshake(w http.ResponseWriter, req *http.Request) {
 
 // deliver runs one delivery through decode and store and returns the
 // answer; the id of its (first) event once there is one.
-func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder) (int, any, string) {
+func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder, body []byte) (int, any, string) {
 	reg := r.regs[source]
-	if ct := req.Header.Get("Content-Type"); !isJSON(ct) && !isOneOf(ct, reg.MediaTypes) {
-		return http.StatusUnsupportedMediaType, ErrorBody{Error: fmt.Sprintf("Content-Type %q is not JSON: send the body as Content-Type: application/json", ct)}, ""
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, r.cfg.MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("body larger than the limit of %d bytes", tooBig.Limit)}, ""
-		}
-		return http.StatusBadRequest, ErrorBody{Error: "reading body: " + err.Error()}, ""
-	}
 	for _, v := range r.cfg.Verifiers[source] {
 		if err := v.Verify(req.Header, body, time.Now()); err != nil {
 			return http.StatusUnauthorized, ErrorBody{Error: "signature: " + err.Error()}, ""
@@ -380,7 +408,10 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 		return http.StatusOK, Batch{Events: []Accepted{}}, ""
 	}
 	// One deadline for the whole delivery, however many events it holds.
-	ctx, cancel := context.WithTimeout(req.Context(), r.cfg.Store.Timeout())
+	// A sender that gives up does not cut a publish short: the broker may
+	// store an event whose publish was abandoned, and the answer (and the
+	// log) would then say the opposite of what happened.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), r.cfg.Store.Timeout())
 	defer cancel()
 	// The events of one delivery share hubwire's span of its trace.
 	var tp, ts string
@@ -442,6 +473,83 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 	return status, b, first.ID
 }
 
+// readBody checks the Content-Type and reads the body of a delivery to
+// source, within MaxBodyBytes and the bytes in flight. held is what it
+// took of the bytes in flight, to give back when the delivery ends; a
+// non-nil answer refuses the delivery with status.
+func (r *Receiver) readBody(req *http.Request, source string) (body []byte, held int64, status int, answer *ErrorBody) {
+	refuse := func(status int, format string, args ...any) ([]byte, int64, int, *ErrorBody) {
+		return nil, held, status, &ErrorBody{Error: fmt.Sprintf(format, args...)}
+	}
+	if ct := req.Header.Get("Content-Type"); !isJSON(ct) && !isOneOf(ct, r.regs[source].MediaTypes) {
+		return refuse(http.StatusUnsupportedMediaType, "Content-Type %q is not JSON: send the body as Content-Type: application/json", ct)
+	}
+	if req.ContentLength > r.cfg.MaxBodyBytes {
+		return refuse(http.StatusRequestEntityTooLarge, "body larger than the limit of %d bytes", r.cfg.MaxBodyBytes)
+	}
+	noRoom := func() ([]byte, int64, int, *ErrorBody) {
+		return refuse(http.StatusServiceUnavailable, "%d bytes of deliveries are being handled, the most allowed at once (--max-in-flight-bytes); nothing of this one was stored: retry later", r.cfg.MaxInFlightBytes)
+	}
+	// A body of known length is counted whole before it is read (and read
+	// into a buffer of its size); one of unknown length as it arrives.
+	if req.ContentLength > 0 {
+		if !r.bytes.take(req.ContentLength) {
+			return noRoom()
+		}
+		held = req.ContentLength
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, max(req.ContentLength, 0)+bytes.MinRead))
+	in := http.MaxBytesReader(nil, req.Body, r.cfg.MaxBodyBytes)
+	for {
+		if int64(buf.Len()) == held {
+			// All that was counted is read: count the next chunk before
+			// reading it (past a Content-Length, this finds the end).
+			const chunk = 16 << 10
+			if !r.bytes.take(chunk) {
+				return noRoom()
+			}
+			held += chunk
+		}
+		_, err := buf.ReadFrom(io.LimitReader(in, held-int64(buf.Len())))
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			return refuse(http.StatusRequestEntityTooLarge, "body larger than the limit of %d bytes", tooBig.Limit)
+		case err != nil:
+			return refuse(http.StatusBadRequest, "reading body: %v", err)
+		case int64(buf.Len()) < held || int64(buf.Len()) == req.ContentLength:
+			// The body ended (net/http ends a body at its Content-Length).
+			return buf.Bytes(), held, 0, nil
+		}
+	}
+}
+
+// budget bounds the bytes held by the deliveries in flight.
+type budget struct {
+	max  int64
+	used atomic.Int64
+}
+
+// take counts n more bytes, or reports that they do not fit; a nil budget
+// takes anything.
+func (b *budget) take(n int64) bool {
+	if b == nil {
+		return true
+	}
+	if b.used.Add(n) > b.max {
+		b.used.Add(-n)
+		return false
+	}
+	return true
+}
+
+// give returns n bytes that take counted.
+func (b *budget) give(n int64) {
+	if b != nil {
+		b.used.Add(-n)
+	}
+}
+
 // dropped reports whether the filters keep an event of ceType of source
 // from being published.
 func (r *Receiver) dropped(source string, reg adapter.Registry, ceType string) bool {
@@ -485,7 +593,10 @@ func looksLikeAName(s string) bool {
 	return true
 }
 
-// notStored is the answer for an event the store did not take.
+// notStored is the answer for an event the store did not take. A 503
+// says what is known: a publish that timed out may have reached the
+// broker, and a retry carries the same event id, so it is de-duplicated
+// (by the stream on NATS, by consumers on ce_id on Kafka).
 func (r *Receiver) notStored(id string, err error) (int, ErrorBody) {
 	switch {
 	case errors.Is(err, sinks.ErrTooLarge):
@@ -493,25 +604,32 @@ func (r *Receiver) notStored(id string, err error) (int, ErrorBody) {
 		return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("event %s is larger than the broker accepts", id)}
 	case errors.Is(err, spool.ErrFull):
 		r.cfg.Logger.Warn("spool full", "event_id", id, "error", err)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker is unavailable and the local spool is full; nothing was published, retry later", id)}
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not take it in time and the local spool is full; it may have reached the broker all the same, and a retry is de-duplicated: retry later", id)}
+	case errors.Is(err, spool.ErrDiskFull):
+		r.cfg.Logger.Warn("spool disk full", "event_id", id, "error", err)
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not take it in time and the local spool's disk is full; it may have reached the broker all the same, and a retry is de-duplicated: retry later", id)}
 	case errors.Is(err, store.ErrNotSpooled):
 		r.cfg.Logger.Warn("spooling failed", "event_id", id, "error", err)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not take it in time and the local spool did not finish writing it; retry later", id)}
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not take it in time and the local spool did not finish writing it; it may have been stored, and a retry is de-duplicated: retry later", id)}
 	case errors.Is(err, store.ErrNotRecorded):
 		r.cfg.Logger.Warn("delivery record not written", "event_id", id, "error", err)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s is stored but its delivery record could not be written; retry", id)}
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s is stored but its delivery record could not be written; retry (the event is de-duplicated, the record written)", id)}
 	default:
 		r.cfg.Logger.Warn("publish failed", "event_id", id, "error", err)
-		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not accept it in time; nothing was published, retry later", id)}
+		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s: the broker did not confirm it in time; it may have been stored, and a retry is de-duplicated: retry later", id)}
 	}
 }
 
 // authorized checks the tokens a request presents (in the path, as
 // Authorization: Bearer, as the access_token query parameter, the ways the
-// CloudEvents webhook spec allows; raw or Basic where configured) against
-// valid, every pair in constant time and without stopping early.
-func (r *Receiver) authorized(req *http.Request, pathToken string, valid [][sha256.Size]byte) bool {
+// CloudEvents webhook spec allows; raw or Basic where configured; the whole
+// value of tokenHeader, if named) against valid, every pair in constant
+// time and without stopping early.
+func (r *Receiver) authorized(req *http.Request, pathToken, tokenHeader string, valid [][sha256.Size]byte) bool {
 	candidates := []string{pathToken, req.URL.Query().Get("access_token")}
+	if tokenHeader != "" {
+		candidates = append(candidates, req.Header.Get(tokenHeader))
+	}
 	auth := req.Header.Get("Authorization")
 	if scheme, tok, ok := strings.Cut(auth, " "); ok && strings.EqualFold(scheme, "Bearer") {
 		candidates = append(candidates, strings.TrimSpace(tok))
@@ -532,6 +650,21 @@ func (r *Receiver) authorized(req *http.Request, pathToken string, valid [][sha2
 	return ok == 1
 }
 
+// ValidHeaderName reports whether h is an HTTP header name (an RFC 9110
+// token).
+func ValidHeaderName(h string) bool {
+	if h == "" {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1
@@ -539,12 +672,11 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// ready answers /readyz: ready when a delivery can be stored now, in the
-// broker or, while the broker is away, in the spool.
+// ready answers /readyz: ready when a delivery would be answered 2xx now,
+// stored in the broker or, while the broker is away, in the spool. The
+// store bounds each of its checks.
 func (r *Receiver) ready(w http.ResponseWriter, req *http.Request) {
-	ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
-	defer cancel()
-	st := r.cfg.Store.Ready(ctx, r.cfg.MaxBodyBytes)
+	st := r.cfg.Store.Ready(req.Context(), r.cfg.MaxBodyBytes)
 	if st.Status != "ready" {
 		w.Header().Set("Retry-After", retryAfterSeconds)
 		writeJSON(w, http.StatusServiceUnavailable, st)

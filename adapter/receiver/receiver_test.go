@@ -51,12 +51,12 @@ func serveRegistriesWith(t *testing.T, regs adapter.List, change func(*receiver.
 func serve(t *testing.T, regs adapter.List, maxBody int64, logs io.Writer, change func(*receiver.Config)) (*httptest.Server, *server.Server) {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 1 << 20, Logger: quiet})
+	srv, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 1 << 20, AllowAnonymous: true, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := natssink.ConnectInProcess(srv)
+	nc, err := natssink.ConnectInProcess(srv, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestBrokerDownIs503(t *testing.T) {
 	srv.Shutdown()
 	srv.WaitForShutdown()
 	resp, body = request(t, "POST", ts.URL+"/hooks/dtr/"+token, "application/json", tagPush)
-	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !contains(body["error"], "could not be stored") {
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !contains(body["error"], "may have been stored, and a retry is de-duplicated") {
 		t.Errorf("publish with the broker down: %d Retry-After %q %v", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
 	resp, body = request(t, "GET", ts.URL+"/readyz", "", "")

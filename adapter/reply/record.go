@@ -29,7 +29,7 @@ type Record struct {
 	ReceivedAt time.Time `json:"received_at,omitzero"`
 	// Stored names the broker and stream (or topic) of the event; its
 	// sequence is in the receiver's 202 answer.
-	Stored sinks.Receipt `json:"stored,omitzero"`
+	Stored Destination `json:"stored,omitzero"`
 	// CallbackURL is a capability (whoever holds it answers for the
 	// sender); it leaves hubwire only in the callback itself.
 	CallbackURL string    `json:"callback_url,omitempty"`
@@ -38,6 +38,15 @@ type Record struct {
 	Acks        []AckSeen `json:"acks,omitempty"`
 	Decision    *Decision `json:"decision,omitempty"`
 	Callback    Callback  `json:"callback"`
+}
+
+// Destination is where an event is stored. The record is written beside
+// the publish (or the spool's forward), before the broker answers, so it
+// holds no sequence and no duplicate flag: unknown, they are left out
+// rather than shown as 0 and false.
+type Destination struct {
+	Broker string `json:"broker"`
+	Stream string `json:"stream"`
 }
 
 // AckSeen is an ack as it was taken.
@@ -90,7 +99,7 @@ type Attempt struct {
 
 // NewRecord starts the record of an event just stored.
 func NewRecord(id, typ, source, subject, callbackURL string, stored sinks.Receipt, required []string, ackTimeout time.Duration, now time.Time) Record {
-	r := Record{ID: id, Type: typ, Source: source, Subject: subject, ReceivedAt: now, Stored: stored, CallbackURL: callbackURL, Callback: Callback{Outcome: OutcomeNone}}
+	r := Record{ID: id, Type: typ, Source: source, Subject: subject, ReceivedAt: now, Stored: Destination{Broker: stored.Broker, Stream: stored.Stream}, CallbackURL: callbackURL, Callback: Callback{Outcome: OutcomeNone}}
 	if callbackURL != "" {
 		r.Callback.Outcome = OutcomeWaiting
 		r.Required = required

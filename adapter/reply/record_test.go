@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +157,24 @@ func TestPublicHidesTheCallbackURLEverywhere(t *testing.T) {
 	}
 	if got := (Record{CallbackURL: "/u/a/b/hook/x/"}).Public().CallbackURL; got != "…" {
 		t.Errorf("a relative callback URL shows as %q", got)
+	}
+}
+
+// A record is written beside the publish, before the broker says where
+// the event landed: its position and whether it was a duplicate are
+// unknown, and must not read as facts ("seq":0,"duplicate":false).
+func TestRecordOmitsWhatItDoesNotKnow(t *testing.T) {
+	rec := NewRecord("id-1", "t", "s", "", "https://cb.example/x", sinks.Receipt{Broker: "nats", Stream: "HUBWIRE_EVENTS"}, nil, time.Minute, time.Now())
+	b, err := json.Marshal(rec.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, unknown := range []string{`"seq"`, `"duplicate"`} {
+		if strings.Contains(string(b), unknown) {
+			t.Errorf("the record shows %s, which it does not know: %s", unknown, b)
+		}
+	}
+	if !strings.Contains(string(b), `"stored":{"broker":"nats","stream":"HUBWIRE_EVENTS"}`) {
+		t.Errorf("the record does not name where the event is stored: %s", b)
 	}
 }

@@ -50,6 +50,9 @@ type proc struct {
 	ready time.Duration
 	hooks map[string]string
 	nats  string
+	// dataDir is hubwire's, where it keeps its token and the embedded
+	// NATS server's password.
+	dataDir string
 	// mix makes the target's deliveries, across every slice and run.
 	mix *mix
 }
@@ -196,7 +199,7 @@ func startHubwire(bin, dataDir string, extra ...string) (*proc, error) {
 		extra = append([]string{"--sync=interval"}, extra...)
 	}
 	args := append([]string{bin, "serve", "--http-addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn"}, extra...)
-	return start(args, func(line string, p *proc) bool {
+	p, err := start(args, func(line string, p *proc) bool {
 		line = strings.TrimSpace(line)
 		if url, ok := strings.CutPrefix(line, "Docker Hub:"); ok {
 			p.hooks["dockerhub"] = strings.TrimSpace(url)
@@ -217,6 +220,18 @@ func startHubwire(bin, dataDir string, extra ...string) (*proc, error) {
 		}
 		return strings.HasPrefix(line, "Schemas:")
 	})
+	if err != nil {
+		return nil, err
+	}
+	p.dataDir = dataDir
+	// A build that masks its token when stdout is not a terminal keeps
+	// it in the data dir.
+	if token, err := os.ReadFile(filepath.Join(dataDir, "webhook-token")); err == nil {
+		for source, url := range p.hooks {
+			p.hooks[source] = strings.Replace(url, "<token>", strings.TrimSpace(string(token)), 1)
+		}
+	}
+	return p, nil
 }
 
 // hasFlag says whether bin serve has the flag --name.
@@ -412,7 +427,7 @@ func bench(ctx context.Context, cfg benchConfig) error {
 		// with the embedded run above, not with a baseline.
 		stopOthers()
 		fmt.Printf("filling the stream to %d events for the replay and large-stream runs…\n", cfg.replayEvents)
-		if replay, err = fillAndReplay(ctx, cfg.hubwire, hub.nats, cfg.replayEvents); err != nil {
+		if replay, err = fillAndReplay(ctx, cfg.hubwire, hub, cfg.replayEvents); err != nil {
 			return err
 		}
 		large = runTarget(ctx, cfg, fmt.Sprintf("hubwire, stream of %d", cfg.replayEvents), hub, false)
@@ -454,9 +469,14 @@ type replayFigures struct {
 // encoded as hubwire publishes a DTR TAG_PULL (binary mode, every
 // attribute in a header), then reads them back twice: with a bare ordered
 // consumer, and with hubwire replay.
-func fillAndReplay(ctx context.Context, bin, url string, n int) (replayFigures, error) {
+func fillAndReplay(ctx context.Context, bin string, hub *proc, n int) (replayFigures, error) {
 	var f replayFigures
-	nc, err := natsgo.Connect(url)
+	url := hub.nats
+	var opts []natsgo.Option
+	if password, err := os.ReadFile(filepath.Join(hub.dataDir, "nats-password")); err == nil {
+		opts = append(opts, natsgo.UserInfo("hubwire", strings.TrimSpace(string(password))))
+	}
+	nc, err := natsgo.Connect(url, opts...)
 	if err != nil {
 		return f, err
 	}
@@ -515,7 +535,7 @@ func fillAndReplay(ctx context.Context, bin, url string, n int) (replayFigures, 
 	f.raw = float64(f.events) / time.Since(t0).Seconds()
 	it.Stop()
 
-	cmd := exec.CommandContext(ctx, bin, "replay", "--broker", url)
+	cmd := exec.CommandContext(ctx, bin, "replay", "--broker", url, "--data-dir", hub.dataDir)
 	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		return f, err

@@ -32,7 +32,7 @@ func (m *mix) next() (source string, body []byte, header http.Header) {
 	epoch := m.base.Unix()
 	switch n % 10 {
 	case 0:
-		return "dockerhub", fmt.Appendf(nil, `{"callback_url":"https://registry.hub.docker.com/u/acme/api/hook/x/","push_data":{"pushed_at":%d,"images":[],"tag":"v%d","pusher":"ci"},"repository":{"repo_name":"acme/api","namespace":"acme","name":"api","status":"Active","is_private":true,"star_count":3,"comment_count":0,"date_created":1620102244,"repo_url":"https://hub.docker.com/r/acme/api"}}`, epoch+n, n), nil
+		return "dockerhub", fmt.Appendf(nil, `{"callback_url":"https://example.invalid/u/acme/api/hook/x/","push_data":{"pushed_at":%d,"images":[],"tag":"v%d","pusher":"ci"},"repository":{"repo_name":"acme/api","namespace":"acme","name":"api","status":"Active","is_private":true,"star_count":3,"comment_count":0,"date_created":1620102244,"repo_url":"https://hub.docker.com/r/acme/api"}}`, epoch+n, n), nil
 	case 1:
 		return "dtr", fmt.Appendf(nil, `{"type":"SCAN_COMPLETED","createdAt":%q,"contents":{"namespace":"acme","repository":"api","tag":"v%d","imageName":"acme/api:v%d","scanSummary":{"namespace":"acme","repository":"api","tag":"v%d","critical":0,"major":2,"minor":7,"last_scan_status":6,"check_completed_at":%q}}}`, ts, n, n, n, ts), nil
 	case 2:

@@ -35,6 +35,7 @@ type ackArgs struct {
 	broker    string
 	timeout   time.Duration
 	auth      natsAuth
+	login     embeddedLogin
 	kauth     kafkaAuth
 	acksTopic string
 }
@@ -48,6 +49,7 @@ func (x *ackArgs) flags(out io.Writer) *cli.Flags {
 	f.Global(func() {
 		f.StringVar(&x.broker, "broker", "nats://127.0.0.1:4222", "`URLs` of the broker hubwire serve uses: nats://… or kafka://…")
 		x.auth.register(f)
+		x.login.register(f)
 		f.StringVar(&x.acksTopic, "kafka-acks-topic", "hubwire.acks", "Kafka `topic` of the acks")
 		x.kauth.register(f)
 	})
@@ -81,9 +83,13 @@ func ackCommand(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if err != nil {
 		return err
 	}
-	nc, err := natssink.Connect(broker, append(opts, natsgo.MaxReconnects(0))...)
+	own, err := x.login.options(broker, x.auth.Auth)
 	if err != nil {
 		return err
+	}
+	nc, err := natssink.Connect(broker, append(append(opts, own...), natsgo.MaxReconnects(0))...)
+	if err != nil {
+		return x.login.hint(err)
 	}
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(ctx, timeout)

@@ -24,6 +24,7 @@ type brokerConfig struct {
 
 	stream   natssink.StreamConfig
 	natsAuth natsAuth
+	embedded server.Embedded
 
 	kafka struct {
 		topic, acksTopic, deliveriesTopic string
@@ -74,6 +75,12 @@ func (b *brokerConfig) register(f *cli.Flags) {
 	f.IntVar(&b.stream.Replicas, "stream-replicas", 1, "`replicas` of the stream on a NATS cluster (3 for a three-node cluster)")
 	f.Group("NATS client (with --broker nats://…)")
 	b.natsAuth.register(f)
+	f.StringVar(&b.embedded.User, "embedded-nats-user", natssink.DefaultUser, "`user` name hubwire's own clients log in to the embedded NATS server as")
+	f.StringVar(&b.embedded.PasswordFile, "embedded-nats-password-file", "", "`file` holding that user's password (a mounted secret); by default\nhubwire generates one on first start and keeps it in <data-dir>/nats-password")
+	f.StringVar(&b.embedded.ConfigFile, "embedded-nats-config", "", "nats-server configuration `file` whose users, nkeys and accounts may also\nconnect to the embedded server (its authorization and accounts blocks)")
+	f.BoolVar(&b.embedded.AllowAnonymous, "nats-allow-anonymous", false, "let clients connect to the embedded NATS server without credentials\n(for tests and demos; never on an address other machines reach)")
+	f.StringVar(&b.embedded.TLSCert, "embedded-nats-tls-cert", "", "PEM certificate `file` for the embedded NATS server's listener (with\n--embedded-nats-tls-key; TLS required of every client); reloaded when it changes")
+	f.StringVar(&b.embedded.TLSKey, "embedded-nats-tls-key", "", "PEM private key `file` of --embedded-nats-tls-cert")
 
 	f.Group("Kafka (with --broker kafka://…)")
 	f.StringVar(&b.kafka.topic, "kafka-topic", "hubwire.events", "Kafka `topic` for the events")
@@ -141,7 +148,7 @@ func kafkaHosts(urls string) []string {
 
 // options turns the checked flags into the server's broker settings.
 func (b *brokerConfig) options() (server.Broker, error) {
-	out := server.Broker{Kind: b.kind, URL: b.url, NATSAddr: b.natsAddr, Sync: b.sync, Mode: b.mode, Stream: b.stream}
+	out := server.Broker{Kind: b.kind, URL: b.url, NATSAddr: b.natsAddr, Embedded: b.embedded, Sync: b.sync, Mode: b.mode, Stream: b.stream}
 	switch b.kind {
 	case "nats":
 		opts, err := b.natsAuth.Options()

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	natsgo "github.com/nats-io/nats.go"
 
 	"github.com/hubwire/hubwire/internal/cli"
 	"go.yaml.in/yaml/v3"
@@ -52,6 +57,12 @@ func TestComposeFiles(t *testing.T) {
 				Command     []string          `yaml:"command"`
 				Environment map[string]string `yaml:"environment"`
 				StopGrace   string            `yaml:"stop_grace_period"`
+				DependsOn   map[string]struct {
+					Condition string `yaml:"condition"`
+				} `yaml:"depends_on"`
+				Healthcheck struct {
+					Test []string `yaml:"test"`
+				} `yaml:"healthcheck"`
 			} `yaml:"services"`
 		}
 		if err := yaml.Unmarshal(raw, &compose); err != nil {
@@ -66,6 +77,21 @@ func TestComposeFiles(t *testing.T) {
 		}
 		checkServeArgs(t, file, hub.Command, hub.Environment)
 		checkStopGrace(t, file, hub.StopGrace)
+		// hubwire starts once each broker says it is healthy.
+		for name, svc := range compose.Services {
+			if name == "hubwire" {
+				continue
+			}
+			if dep, ok := hub.DependsOn[name]; !ok || dep.Condition != "service_healthy" {
+				t.Errorf("%s: hubwire does not wait for %s to be healthy (depends_on: condition: service_healthy)", file, name)
+			}
+			if len(svc.Healthcheck.Test) == 0 {
+				t.Errorf("%s: %s has no healthcheck for hubwire to wait for", file, name)
+			}
+		}
+		if v := hub.Environment["HUBWIRE_NATS_ALLOW_ANONYMOUS"]; v != "" {
+			t.Errorf("%s: HUBWIRE_NATS_ALLOW_ANONYMOUS=%s", file, v)
+		}
 	}
 }
 
@@ -104,6 +130,66 @@ func TestDockerfile(t *testing.T) {
 		t.Error("the image does not run serve")
 	}
 	checkServeArgs(t, "Dockerfile", []string{"serve"}, environ)
+
+	// /data exists, owned by the non-root user (distroless's nonroot is
+	// 65532), since VOLUME alone makes it root's.
+	dataDir := environ["HUBWIRE_DATA_DIR"]
+	if !regexp.MustCompile(`(?m)^RUN mkdir .*/out/data$`).MatchString(text) ||
+		!regexp.MustCompile(`(?m)^COPY --from=build --chown=65532:65532 /out/data `+regexp.QuoteMeta(dataDir)+`$`).MatchString(text) {
+		t.Errorf("the image does not make %s owned by the non-root user", dataDir)
+	}
+
+	// The health check runs a subcommand hubwire has.
+	m := regexp.MustCompile(`(?m)^HEALTHCHECK .*CMD (\[.*\])$`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatal("the image has no HEALTHCHECK")
+	}
+	var check []string
+	if err := yaml.Unmarshal([]byte(m[1]), &check); err != nil || len(check) < 2 || check[0] != "/usr/local/bin/hubwire" {
+		t.Fatalf("HEALTHCHECK %s: %v", m[1], err)
+	}
+	if code := run(context.Background(), append(check[1:], "--help"), io.Discard, io.Discard, noEnv); code != 0 {
+		t.Errorf("HEALTHCHECK runs hubwire %v, which is no subcommand (exit %d)", check[1:], code)
+	}
+
+	// The embedded NATS server it exposes asks for credentials: serve,
+	// with the image's settings (on loopback ports here), refuses an
+	// anonymous client.
+	if v := environ["HUBWIRE_NATS_ALLOW_ANONYMOUS"]; v != "" {
+		t.Errorf("the image sets HUBWIRE_NATS_ALLOW_ANONYMOUS=%s", v)
+	}
+	local := map[string]string{}
+	for k, v := range environ {
+		local[k] = v
+	}
+	local["HUBWIRE_HTTP_ADDR"], local["HUBWIRE_NATS_ADDR"], local["HUBWIRE_DATA_DIR"] = "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
+	cfg, err := parseServe(nil, io.Discard, func(k string) string { return local[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := start(context.Background(), cfg, quietLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Shutdown(context.Background())
+	if _, err := natsgo.Connect(inst.EmbeddedURL(), natsgo.MaxReconnects(0)); !errors.Is(err, natsgo.ErrAuthorization) {
+		t.Errorf("the image's NATS server lets an anonymous client in: %v", err)
+	}
+}
+
+// TestDockerignore: the build context leaves out a local data dir (its
+// token and password), binaries, Node packages and the history.
+func TestDockerignore(t *testing.T) {
+	raw, err := os.ReadFile("../../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	for _, want := range []string{"hubwire-data/", "bin/", "**/node_modules/", ".git/"} {
+		if !slices.Contains(lines, want) {
+			t.Errorf(".dockerignore does not leave out %s", want)
+		}
+	}
 }
 
 func TestSystemdUnit(t *testing.T) {

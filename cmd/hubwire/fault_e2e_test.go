@@ -12,11 +12,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	natssink "github.com/hubwire/hubwire/sinks/nats"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -32,7 +35,7 @@ func TestFaultNATSDownDuringLoad(t *testing.T) {
 	broker.Stop()
 	// Ready while the broker is away: deliveries are spooled.
 	addr := inst.HTTPAddr().String()
-	if status, body := readiness(addr); status != http.StatusOK || !contains(body["error"], "spooled") || body["spool"] == nil {
+	if status, body := readiness(addr); status != http.StatusOK || body["error"] != nil || !contains(body["broker"], "spooled") || body["spool"] == nil {
 		t.Errorf("/readyz with the broker down and the spool empty: %d %v", status, body)
 	}
 	var step sync.Mutex
@@ -236,6 +239,14 @@ func TestFaultKilledMidLoad(t *testing.T) {
 			if broker != nil {
 				waitSpoolEmpty(t, httpAddr)
 			}
+			if !tc.external {
+				// A consumer logs in with the password serve keeps.
+				pw, err := natssink.ReadPassword(filepath.Join(dir, natssink.PasswordFile))
+				if err != nil {
+					t.Fatal(err)
+				}
+				natsURL = natstest.WithLogin(natsURL, natssink.DefaultUser, pw)
+			}
 			tally(t, "killed mid-load, "+tc.name, out, natsIDs(t, natsURL, "HUBWIRE_EVENTS"), true)
 		})
 	}
@@ -324,8 +335,10 @@ type tcpProxy struct {
 	ln     net.Listener
 	target string
 	silent atomic.Bool
-	mu     sync.Mutex
-	conns  []net.Conn
+	// delay holds back every chunk forwarded (a slow broker).
+	delay atomic.Int64
+	mu    sync.Mutex
+	conns []net.Conn
 }
 
 func newTCPProxy(t *testing.T, target string) *tcpProxy {
@@ -379,6 +392,9 @@ func (p *tcpProxy) pipe(dst, src net.Conn) {
 		if p.silent.Load() {
 			continue
 		}
+		if d := time.Duration(p.delay.Load()); d > 0 {
+			time.Sleep(d)
+		}
 		if _, err := dst.Write(buf[:n]); err != nil {
 			return
 		}
@@ -386,6 +402,9 @@ func (p *tcpProxy) pipe(dst, src net.Conn) {
 }
 
 func (p *tcpProxy) silence() { p.silent.Store(true) }
+
+// slow makes the broker answer everything d late.
+func (p *tcpProxy) slow(d time.Duration) { p.delay.Store(int64(d)) }
 
 // resume ends the silence the way a hung broker's end shows: its
 // connections close, and new ones are forwarded again.

@@ -31,6 +31,9 @@ Usage:
                            acknowledge an event as a consumer (see hubwire ack --help)
   hubwire send <` + strings.Join(all.Registries.Names(), "|") + `> --to <webhook URL> [flags]
                            post a sample delivery, to try a setup (see hubwire send --help)
+  hubwire token [--data-dir dir]
+                           print the webhook token serve generated
+  hubwire healthcheck      exit 0 if this machine's serve is ready (a container's HEALTHCHECK)
   hubwire config check [flags]
                            check a configuration and print it, secrets masked
   hubwire completion bash|zsh|fish
@@ -40,7 +43,8 @@ Usage:
   hubwire help             print this help
 
 With no flags, serve runs an embedded NATS server with JetStream (data in
-./hubwire-data, consumers connect to nats://127.0.0.1:4222) and the webhook
+./hubwire-data, consumers connect to nats://127.0.0.1:4222 as user hubwire,
+with the password kept in ./hubwire-data/nats-password) and the webhook
 receiver on http://127.0.0.1:8080, and prints the URLs to paste into each
 registry's webhook settings.
 `
@@ -76,6 +80,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = configCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "send":
 		err = sendCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "token":
+		err = tokenCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "healthcheck":
+		err = healthcheckCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "completion":
 		err = completionCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-v":

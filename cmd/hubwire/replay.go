@@ -42,6 +42,7 @@ func (x *replayArgs) flags(out io.Writer) *cli.Flags {
 	x.sel.register(f, true)
 	f.Group("Where to")
 	f.StringVar(&x.to, "to", "-", "`destination` of the events: - (JSON lines), http(s)://…, nats:<subject>\nor kafka:<topic>")
+	f.BoolVar(&opts.Force, "force", false, "re-publish even into the stream (or topic) read, which then stores every\nevent replayed a second time")
 	f.Float64Var(&opts.Rate, "rate", 0, "at most this many `events/s` on average (0: as fast as the output takes\nthem)")
 	f.DurationVar(&opts.HTTPTimeout, "http-timeout", replay.DefaultHTTPTimeout, "time limit of one POST to an http(s) --to (`duration`); a POST that\ntakes longer is retried")
 	return f
@@ -69,5 +70,5 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		return err
 	}
 	_, err = replay.Run(ctx, *opts)
-	return err
+	return b.login.hint(err)
 }

@@ -16,6 +16,7 @@ type brokerClient struct {
 	stream string
 	topic  string
 	nats   natsAuth
+	login  embeddedLogin
 	kafka  kafkaAuth
 }
 
@@ -31,6 +32,7 @@ func (b *brokerClient) define(f *cli.Flags) {
 	f.StringVar(&b.stream, "stream", "HUBWIRE_EVENTS", "JetStream stream `name` of the events (NATS)")
 	f.StringVar(&b.topic, "kafka-topic", "hubwire.events", "Kafka `topic` of the events")
 	b.nats.register(f)
+	b.login.register(f)
 	b.kafka.register(f)
 }
 
@@ -58,6 +60,11 @@ func (b *brokerClient) broker() (replay.Broker, error) {
 		if err != nil {
 			return replay.Broker{}, err
 		}
+		login, err := b.login.options(b.url, b.nats.Auth)
+		if err != nil {
+			return replay.Broker{}, err
+		}
+		opts = append(opts, login...)
 		return replay.Broker{NATS: &replay.NATS{URL: b.url, Options: opts, Stream: b.stream}}, nil
 	}
 	auth, err := b.kafka.auth()

@@ -336,7 +336,41 @@ func TestReplayNATS(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("subscriber got %v, want %v", got, want)
 		}
+		// Into the stream it reads: refused, naming it, unless forced.
+		before := natsCount(t, broker, "HUBWIRE_EVENTS")
+		code, _, errOut := replayCLI(t, "--broker", broker, "--type", "com.docker.dtr.tag.push", "--to", "nats:hubwire.events.again")
+		if code == 0 || !strings.Contains(errOut, "HUBWIRE_EVENTS") || !strings.Contains(errOut, "--force") {
+			t.Errorf("replay into the stream it reads: exit %d, %q; want a refusal naming the stream and --force", code, errOut)
+		}
+		if after := natsCount(t, broker, "HUBWIRE_EVENTS"); after != before {
+			t.Errorf("the refused replay stored %d events in the stream it reads", after-before)
+		}
+		if code, _, errOut := replayCLI(t, "--broker", broker, "--type", "com.docker.dtr.tag.push", "--to", "nats:hubwire.events.again", "--force"); code != 0 {
+			t.Fatalf("replay into the stream it reads with --force: exit %d: %s", code, errOut)
+		}
+		// (The events are minutes old: the stream's duplicate window drops
+		// them; past it, they would be stored again.)
 	})
+}
+
+// natsCount is how many messages stream holds.
+func natsCount(t *testing.T, url, stream string) uint64 {
+	t.Helper()
+	nc, err := natsgo.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	s, err := js.Stream(context.Background(), stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
 }
 
 // ceReceiver is an HTTP service that takes CloudEvents in binary mode,

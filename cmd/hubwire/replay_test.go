@@ -35,7 +35,7 @@ func TestReplayAndTailRefuseBadFlags(t *testing.T) {
 		{[]string{"replay", "--to", "http://"}, `--to "http://": not a URL`},
 		{[]string{"replay", "--rate", "-1"}, "--rate -1: want events per second, or 0 for no limit"},
 		{[]string{"replay", "--http-timeout", "0s"}, "--http-timeout 0s: want a positive duration"},
-		{[]string{"replay", "--type", "com.docker.dtr.tag.pushed"}, `--type "com.docker.dtr.tag.pushed": hubwire makes no events of this type; it makes com.docker.dtr.image.promoted, `},
+		{[]string{"replay", "--type", "com.docker.dtr.tag.pushed"}, `--type "com.docker.dtr.tag.pushed": hubwire makes no events of this type; it makes com.amazonaws.ecr.image.deleted, `},
 		{[]string{"replay", "--type", "com.docker.*.push"}, `--type "com.docker.*.push": * may only end a prefix, after a dot: com.docker.dtr.scan.*`},
 		{[]string{"replay", "--type", "org.example.*"}, `--type "org.example.*": no type hubwire makes starts with org.example.`},
 		{[]string{"replay", "--repo", "acme"}, `--repo "acme": want namespace/name, where * matches any characters (acme/api, acme/*, */api)`},

@@ -17,6 +17,7 @@ import (
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/reply"
 	"github.com/hubwire/hubwire/server"
+	"github.com/hubwire/hubwire/sinks/nats/natstest"
 )
 
 // registryCallbacks is a stand-in for Docker Hub's callback endpoint: a
@@ -109,7 +110,12 @@ func eventRecord(t *testing.T, inst *server.Server, id string) reply.Record {
 	return rec
 }
 
-func natsURLOf(inst *server.Server) string { return inst.EmbeddedURL() }
+// natsURLOf is the embedded server's URL with hubwire's login in it, as a
+// consumer given the password connects.
+func natsURLOf(inst *server.Server) string {
+	user, pw := inst.EmbeddedLogin()
+	return natstest.WithLogin(inst.EmbeddedURL(), user, pw)
+}
 
 func TestAckBecomesOneCallback(t *testing.T) {
 	cb := newRegistryCallbacks(t, 200)

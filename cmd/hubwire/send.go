@@ -69,8 +69,12 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		}
 		return nil
 	}
+	if to == "" {
+		return fmt.Errorf("--to is missing: give the receiver's webhook URL, http(s)://host/hooks/%s/<token>", source)
+	}
 	if u, err := url.Parse(to); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--to %q: want the receiver's webhook URL, http(s)://host/hooks/%s/<token>", to, source)
+		// Not the URL itself: its path holds the token.
+		return fmt.Errorf("--to %s: want the receiver's webhook URL, http(s)://host/hooks/%s/<token>", redact.HostOr(to, "(not a URL)"), source)
 	}
 
 	d := adapter.Delivery{Header: http.Header{"Content-Type": {"application/json"}}}
@@ -89,7 +93,11 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return err
 	}
 	if fresh && file == "" && reg.Freshen != nil {
-		d.Body = reg.Freshen(d.Body, time.Now().UTC())
+		now := time.Now().UTC()
+		d.Body = reg.Freshen(d.Body, now)
+		if reg.FreshenHeader != nil {
+			reg.FreshenHeader(d.Header, now)
+		}
 	}
 	if len(d.Query) > 0 {
 		sep := "?"
@@ -103,7 +111,7 @@ func sendCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, bytes.NewReader(d.Body))
 	if err != nil {
-		return err
+		return fmt.Errorf("--to: %s", redact.Error(err))
 	}
 	req.Header = d.Header
 	resp, err := http.DefaultClient.Do(req)

@@ -44,7 +44,7 @@ func TestSendEveryDTRType(t *testing.T) {
 	if code != 0 || answerOf(t, out)["type"] != "com.docker.hub.push" {
 		t.Fatalf("dockerhub: %d %s", code, out)
 	}
-	natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", len(types)+1)
+	natstest.ReadStream(t, natsURLOf(inst), "HUBWIRE_EVENTS", len(types)+1)
 }
 
 func TestSendFreshOrAsIs(t *testing.T) {
@@ -72,7 +72,7 @@ func TestSendOwnFileAndMistakes(t *testing.T) {
 		says string
 	}{
 		{[]string{"gitlab", "--to", inst.WebhookURL("dtr")}, `source "gitlab": want dockerhub`},
-		{[]string{"dtr"}, `--to "": want the receiver's webhook URL`},
+		{[]string{"dtr"}, `--to is missing: give the receiver's webhook URL`},
 		{[]string{"dtr", "--to", "127.0.0.1:8080/hooks/dtr"}, "want the receiver's webhook URL"},
 		{[]string{"dockerhub", "--to", inst.WebhookURL("dockerhub"), "--type", "TAG_PUSH"}, "--type is for dtr"},
 		{[]string{"dtr", "--to", inst.WebhookURL("dtr"), "--type", "CHART_PUSH"}, `--type "CHART_PUSH": dtr has no such event type; it has MANIFEST_DELETE, MANIFEST_PULL`},

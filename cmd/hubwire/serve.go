@@ -24,7 +24,9 @@ NATS JetStream, answering the registry 202 only once the event is stored.
 With no flags it runs an embedded NATS server with JetStream on a file store
 under --data-dir, and prints the webhook URLs (with a token it generates on
 first start and keeps in the data directory) to paste into each registry.
-Consumers subscribe to hubwire.events.> on the NATS server.
+Consumers subscribe to hubwire.events.> on the NATS server, which always asks
+for a login: user hubwire, with the password generated into
+<data-dir>/nats-password (see --embedded-nats-*).
 
 With --broker it publishes to an external NATS (cluster) or to Kafka instead.`
 
@@ -39,6 +41,7 @@ type serveConfig struct {
 	publishTimeout  time.Duration
 	shutdownTimeout time.Duration
 	maxInFlight     int
+	maxInFlightB    int64
 	memoryLimit     int64
 	allowedOrigins  cli.List
 	allowedRate     string
@@ -108,6 +111,7 @@ func (c *serveConfig) register(f *cli.Flags) {
 	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", 1<<20, "largest delivery accepted, in `bytes` (413 above it)")
 	f.IntVar(&c.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request headers accepted, in `bytes`")
 	f.IntVar(&c.maxInFlight, "max-in-flight", 1024, "most deliveries handled at once (`count`); more are answered 503\nwith Retry-After; 0 for no cap")
+	f.Int64Var(&c.maxInFlightB, "max-in-flight-bytes", 32<<20, "most `bytes` of delivery bodies held at once, being read or handled;\nmore are answered 503 with Retry-After; 0 for no bound")
 	f.Float64Var(&c.rateLimit, "rate-limit", 0, "most deliveries a second in all (`rate`; 429 with Retry-After above it);\n0 for no limit")
 	f.Float64Var(&c.sourceRateLimit, "source-rate-limit", 0, "most deliveries a second from each source (`rate`); 0 for no limit")
 	f.DurationVar(&c.publishTimeout, "publish-timeout", 10*time.Second, "how long a delivery waits for the broker to store its event\n(`duration`) before it is answered 503")
@@ -227,7 +231,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return err
 	}
-	srv.Describe(stdout)
+	// The URLs hold the token: whole only where a person reads them.
+	srv.Describe(stdout, isTerminal(stdout))
 	// The records a supervisor or a log pipeline waits for (no token:
 	// the receiver's base URL only).
 	log.Info("ready", "version", version(), "receiver", srv.PublicURL(), "broker", cfg.broker.kind)
@@ -303,6 +308,7 @@ func (c serveConfig) options(log *slog.Logger) (server.Options, error) {
 		SpoolMaxBytes:     c.spoolMaxBytes,
 		PublishTimeout:    c.publishTimeout,
 		MaxInFlight:       c.maxInFlight,
+		MaxInFlightBytes:  c.maxInFlightB,
 		AllowedOrigins:    c.allowedOrigins.Values,
 		AllowedRate:       c.allowedRate,
 		RateLimit:         c.rateLimit,

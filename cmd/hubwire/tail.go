@@ -49,5 +49,5 @@ func tailCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if opts.Broker, err = x.b.broker(); err != nil {
 		return err
 	}
-	return replay.Tail(ctx, *opts)
+	return x.b.login.hint(replay.Tail(ctx, *opts))
 }

@@ -9,6 +9,7 @@
 // different durables each get every event (fan-out); several instances with
 // the same durable share its events (load balancing). A new durable starts
 // at the beginning of the stream, so a consumer started late catches up.
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { connect } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -23,12 +24,22 @@ const { values: opt } = parseArgs({
     filter: { type: "string", default: env.FILTER ?? "hubwire.events.>" },
     consumer: { type: "string", default: env.CONSUMER }, // name in hubwire acks
     count: { type: "string", default: env.COUNT ?? "0" }, // exit after this many; 0: run on
+    // hubwire's embedded server asks for a password: $NATS_PASSWORD, or the
+    // file hubwire serve keeps it in (<data-dir>/nats-password).
+    user: { type: "string", default: env.NATS_USER ?? "hubwire" },
+    "password-file": { type: "string", default: env.NATS_PASSWORD_FILE ?? "hubwire-data/nats-password" },
   },
 });
+let pass = env.NATS_PASSWORD;
+if (!pass && existsSync(opt["password-file"])) pass = readFileSync(opt["password-file"], "utf8").trim();
 const consumerName = opt.consumer ?? opt.durable;
 const count = Number(opt.count);
 
-const nc = await connect({ servers: opt.server, name: `hubwire example consumer ${opt.durable}` });
+const nc = await connect({
+  servers: opt.server,
+  name: `hubwire example consumer ${opt.durable}`,
+  ...(pass ? { user: opt.user, pass } : {}),
+});
 
 // Create the durable consumer (or find it, when another instance of the
 // same team already did). DeliverPolicy.All: a new durable starts at the

@@ -25,7 +25,7 @@ func TestNewest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	nc, err := ConnectInProcess(srv)
+	nc, err := ConnectInProcess(srv, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

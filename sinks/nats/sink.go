@@ -7,13 +7,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
-	"github.com/nats-io/nats-server/v2/server"
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -21,6 +23,9 @@ import (
 type Config struct {
 	Stream StreamConfig
 	Mode   sinks.Mode
+	// Logger gets the warning when the stream, deleted while hubwire
+	// runs, is made again.
+	Logger *slog.Logger
 }
 
 // Sink publishes events to a JetStream stream.
@@ -29,6 +34,8 @@ type Sink struct {
 	js     jetstream.JetStream
 	cfg    Config
 	stream string
+	// remaking lets one caller at a time make a missing stream again.
+	remaking sync.Mutex
 }
 
 var _ sinks.Sink = (*Sink)(nil)
@@ -43,14 +50,12 @@ func Connect(urls string, opts ...natsgo.Option) (*natsgo.Conn, error) {
 	}, opts...)
 	nc, err := natsgo.Connect(urls, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to NATS at %s: %w (is the server running and reachable? check --broker)", urls, err)
+		if errors.Is(err, natsgo.ErrAuthorization) {
+			return nil, fmt.Errorf("connecting to NATS at %s: %w", redact.URLs(urls), err)
+		}
+		return nil, fmt.Errorf("connecting to NATS at %s: %w (is the server running and reachable? check --broker)", redact.URLs(urls), err)
 	}
 	return nc, nil
-}
-
-// ConnectInProcess connects to an embedded server without a socket.
-func ConnectInProcess(srv *server.Server) (*natsgo.Conn, error) {
-	return Connect("", natsgo.InProcessServer(srv))
 }
 
 // New sets up the stream on nc and returns a sink publishing to it. The
@@ -65,6 +70,9 @@ func New(ctx context.Context, nc *natsgo.Conn, cfg Config) (*Sink, error) {
 	if cfg.Stream.Replicas == 0 {
 		cfg.Stream.Replicas = 1
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, err
@@ -73,6 +81,29 @@ func New(ctx context.Context, nc *natsgo.Conn, cfg Config) (*Sink, error) {
 		return nil, err
 	}
 	return &Sink{nc: nc, js: js, cfg: cfg, stream: cfg.Stream.Name}, nil
+}
+
+// missingStream reports whether err says no stream took a publish (or
+// none has the name): the stream was deleted while hubwire ran.
+func missingStream(err error) bool {
+	return errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, natsgo.ErrNoResponders) || errors.Is(err, jetstream.ErrStreamNotFound)
+}
+
+// remake makes the stream again with hubwire's settings, if it is still
+// missing when this caller's turn comes, and says so in the log.
+func (s *Sink) remake(ctx context.Context) error {
+	s.remaking.Lock()
+	defer s.remaking.Unlock()
+	if _, err := s.js.Stream(ctx, s.stream); err == nil {
+		return nil // another caller made it meanwhile
+	} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return fmt.Errorf("stream %s: %w", s.stream, err)
+	}
+	if _, err := ensureStream(ctx, s.js, s.cfg.Stream); err != nil {
+		return fmt.Errorf("stream %s is missing and could not be made again: %w", s.stream, err)
+	}
+	s.cfg.Logger.Warn("stream was missing (deleted while hubwire ran?); made it again with hubwire's settings: the events it held are gone", "stream", s.stream)
+	return nil
 }
 
 // Publish implements sinks.Sink: it returns once JetStream acknowledged
@@ -98,6 +129,13 @@ func (s *Sink) Publish(ctx context.Context, addr sinks.Address, e *event.Event) 
 			e.ID(), size, s.nc.MaxPayload(), sinks.ErrTooLarge)
 	}
 	ack, err := s.js.PublishMsg(ctx, msg)
+	if err != nil && missingStream(err) {
+		// Deleted while hubwire runs: make it again and publish once more.
+		if rerr := s.remake(ctx); rerr != nil {
+			return sinks.Receipt{}, fmt.Errorf("publishing event %s: %w", e.ID(), rerr)
+		}
+		ack, err = s.js.PublishMsg(ctx, msg)
+	}
 	if err != nil {
 		if errors.Is(err, natsgo.ErrMaxPayload) {
 			err = fmt.Errorf("%w: %w", sinks.ErrTooLarge, err)
@@ -129,7 +167,12 @@ func (s *Sink) Ready(ctx context.Context) error {
 	if st := s.nc.Status(); st != natsgo.CONNECTED {
 		return fmt.Errorf("NATS connection is %s", st)
 	}
-	if _, err := s.js.Stream(ctx, s.stream); err != nil {
+	// A stream deleted while hubwire runs is made again here too: a
+	// replica taken out of service for it would never get the delivery
+	// that makes it.
+	if _, err := s.js.Stream(ctx, s.stream); errors.Is(err, jetstream.ErrStreamNotFound) {
+		return s.remake(ctx)
+	} else if err != nil {
 		return fmt.Errorf("stream %s: %w", s.stream, err)
 	}
 	return nil

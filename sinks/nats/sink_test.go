@@ -23,7 +23,7 @@ import (
 
 func startServer(t *testing.T) *server.Server {
 	t.Helper()
-	srv, err := StartServer(ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 8 << 20, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := StartServer(ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 8 << 20, AllowAnonymous: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ var testStream = StreamConfig{Name: "TEST_EVENTS", SubjectPrefix: "hubwire.event
 
 func newSink(t *testing.T, srv *server.Server, mode sinks.Mode) *Sink {
 	t.Helper()
-	nc, err := ConnectInProcess(srv)
+	nc, err := ConnectInProcess(srv, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestPublishFailsWhenServerIsGone(t *testing.T) {
 }
 
 func TestEventLargerThanMaxPayload(t *testing.T) {
-	srv, err := StartServer(ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 4096, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := StartServer(ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 4096, AllowAnonymous: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestEventLargerThanMaxPayload(t *testing.T) {
 
 func TestStreamConfigErrors(t *testing.T) {
 	srv := startServer(t)
-	nc, err := ConnectInProcess(srv)
+	nc, err := ConnectInProcess(srv, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func TestStreamConfigErrors(t *testing.T) {
 func TestStreamSettingsUpdatedOnRestart(t *testing.T) {
 	srv := startServer(t)
 	newSink(t, srv, sinks.Binary)
-	nc, _ := ConnectInProcess(srv)
+	nc, _ := ConnectInProcess(srv, "", "")
 	changed := testStream
 	changed.MaxAge = 48 * time.Hour
 	s, err := New(context.Background(), nc, Config{Stream: changed})
@@ -286,7 +286,7 @@ func TestStreamSettingsUpdatedOnRestart(t *testing.T) {
 func TestPortInUse(t *testing.T) {
 	srv := startServer(t)
 	addr := strings.TrimPrefix(srv.ClientURL(), "nats://")
-	_, err := StartServer(ServerConfig{Addr: addr, DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	_, err := StartServer(ServerConfig{Addr: addr, DataDir: t.TempDir(), AllowAnonymous: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err == nil || !strings.Contains(err.Error(), "--nats-addr") {
 		t.Errorf("got %v", err)
 	}
@@ -294,7 +294,7 @@ func TestPortInUse(t *testing.T) {
 
 func TestStreamWithOtherSubjectsIsAnError(t *testing.T) {
 	srv := startServer(t)
-	nc, err := ConnectInProcess(srv)
+	nc, err := ConnectInProcess(srv, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func TestStreamWithOtherSubjectsIsAnError(t *testing.T) {
 func TestUpdateKeepsOperatorSettings(t *testing.T) {
 	srv := startServer(t)
 	newSink(t, srv, sinks.Binary)
-	nc, _ := ConnectInProcess(srv)
+	nc, _ := ConnectInProcess(srv, "", "")
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
 	s, _ := js.Stream(context.Background(), testStream.Name)
@@ -343,7 +343,7 @@ func TestUpdateKeepsOperatorSettings(t *testing.T) {
 // before the PubAck, instead of every two minutes.
 func TestSyncAlways(t *testing.T) {
 	for _, always := range []bool{true, false} {
-		srv, err := StartServer(ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), SyncAlways: always, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		srv, err := StartServer(ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), SyncAlways: always, AllowAnonymous: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}

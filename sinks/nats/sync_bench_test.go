@@ -23,12 +23,12 @@ import (
 func BenchmarkPublishSync(b *testing.B) {
 	for _, always := range []bool{false, true} {
 		b.Run(fmt.Sprintf("always=%v", always), func(b *testing.B) {
-			srv, err := StartServer(ServerConfig{Addr: "127.0.0.1:0", DataDir: b.TempDir(), SyncAlways: always, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			srv, err := StartServer(ServerConfig{Addr: "127.0.0.1:0", DataDir: b.TempDir(), SyncAlways: always, AllowAnonymous: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-			nc, err := ConnectInProcess(srv)
+			nc, err := ConnectInProcess(srv, "", "")
 			if err != nil {
 				b.Fatal(err)
 			}

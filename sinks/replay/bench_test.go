@@ -25,7 +25,7 @@ import (
 //	go test ./sinks/replay -run '^$' -bench ReplayNATS -benchtime 3x
 func BenchmarkReplayNATS(b *testing.B) {
 	const events = 200_000
-	srv, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: b.TempDir(), MaxPayload: 1 << 20, Logger: quietLog})
+	srv, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: b.TempDir(), MaxPayload: 1 << 20, AllowAnonymous: true, Logger: quietLog})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -88,6 +88,24 @@ func (d Destination) open(ctx context.Context, out io.Writer, reader *eventReade
 	return newJSONLines(out, false), nil
 }
 
+// intoSource refuses a destination that writes into the stream (or topic)
+// the replay reads: each event would be stored there a second time, and
+// the stream's consumers would get it again (after the duplicate window,
+// which a replay of old events is past).
+func intoSource(d Destination, b Broker, out output) error {
+	switch o := out.(type) {
+	case natsOutput:
+		if b.NATS != nil && o.p.Stream() == b.NATS.Stream {
+			return fmt.Errorf("--to %s: stream %s, which this replay reads, captures subject %s: every event replayed would be stored in it a second time. Choose a subject no stream of hubwire's captures, or pass --force if that is what you want", d, b.NATS.Stream, d.Target)
+		}
+	case kafkaOutput:
+		if b.Kafka != nil && d.Target == b.Kafka.Topic {
+			return fmt.Errorf("--to %s: that is topic %s, which this replay reads: every event replayed would be stored in it a second time. Choose another topic, or pass --force if that is what you want", d, b.Kafka.Topic)
+		}
+	}
+	return nil
+}
+
 // jsonLines writes each event as one line of structured-mode JSON. Tail
 // flushes every line; Run only at the end, for speed.
 type jsonLines struct {

@@ -31,6 +31,10 @@ type Options struct {
 	To Destination
 	// Rate, when positive, caps the average events per second.
 	Rate float64
+	// Force lets a nats: or kafka: destination be the stream (or topic)
+	// read, which then stores every event replayed a second time; without
+	// it, that is refused.
+	Force bool
 	// HTTPTimeout bounds one POST to an HTTP destination (a POST that
 	// takes longer is retried); 0 is DefaultHTTPTimeout.
 	HTTPTimeout time.Duration
@@ -96,6 +100,9 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	}
 	defer reader.close()
 	out, err := opts.To.open(ctx, opts.Out, reader, opts.HTTPTimeout, prog.logf)
+	if err == nil && !opts.Force {
+		err = intoSource(opts.To, opts.Broker, out)
+	}
 	if err != nil {
 		return Summary{}, err
 	}

@@ -30,12 +30,12 @@ var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 // of acme/api and then a message that is not a CloudEvent.
 func startStream(t testing.TB, n int) (*server.Server, []string) {
 	t.Helper()
-	srv, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 1 << 20, Logger: quietLog})
+	srv, err := natssink.StartServer(natssink.ServerConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), MaxPayload: 1 << 20, AllowAnonymous: true, Logger: quietLog})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := natssink.ConnectInProcess(srv)
+	nc, err := natssink.ConnectInProcess(srv, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

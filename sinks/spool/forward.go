@@ -17,7 +17,7 @@ import (
 // runs until Close.
 func (s *Spool) forward() {
 	defer s.done.Done()
-	next := uint64(1)
+	next := s.next
 	for {
 		select {
 		case <-s.stop:
@@ -48,10 +48,14 @@ func (s *Spool) forward() {
 		} else if !s.deliver(e) {
 			return
 		}
+		// Remembered before the removal, which a full disk refuses.
+		if err := s.mark.set(raw.Sequence); err != nil {
+			s.cfg.Logger.Error("remembering a forwarded event", "seq", raw.Sequence, "error", err)
+		}
 		ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
 		if err := s.stream.DeleteMsg(ctx, raw.Sequence); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-			// Forwarded again after a restart, and then dropped by the
-			// broker's duplicate window (NATS) or by consumers (Kafka).
+			// The mark keeps it from being forwarded again after a
+			// restart; the next start removes it.
 			s.cfg.Logger.Warn("removing a forwarded event from the spool", "seq", raw.Sequence, "error", err)
 		}
 		cancel()

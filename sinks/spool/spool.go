@@ -42,8 +42,12 @@ type Config struct {
 	Logger         *slog.Logger
 }
 
-// ErrFull is a Put refused because the spool holds MaxBytes already.
-var ErrFull = errors.New("spool full")
+// ErrFull is a Put refused because the spool holds MaxBytes already;
+// ErrDiskFull one refused because the spool's disk has no room left.
+var (
+	ErrFull     = errors.New("spool full")
+	ErrDiskFull = errors.New("spool's disk is full")
+)
 
 const (
 	streamName = "HUBWIRE_SPOOL"
@@ -57,6 +61,11 @@ type Spool struct {
 	nc     *natsgo.Conn
 	js     jetstream.JetStream
 	stream jetstream.Stream
+	dir    string // the store's directory
+	// mark remembers the last entry forwarded; next is where the
+	// forwarder starts.
+	mark *mark
+	next uint64
 
 	// pending counts entries not yet forwarded; while it is above zero
 	// new deliveries queue behind them, so that the broker sees them in
@@ -86,7 +95,7 @@ func Open(ctx context.Context, cfg Config) (_ *Spool, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Spool{cfg: cfg, stop: make(chan struct{})}
+	s := &Spool{cfg: cfg, stop: make(chan struct{}), dir: filepath.Join(cfg.Dir, "spool")}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
@@ -97,7 +106,7 @@ func Open(ctx context.Context, cfg Config) (_ *Spool, err error) {
 		ServerName: "hubwire-spool",
 		DontListen: true,
 		JetStream:  true,
-		StoreDir:   filepath.Join(cfg.Dir, "spool"),
+		StoreDir:   s.dir,
 		// An answer of 202 promises the event survives a crash of the
 		// machine, not only of the process.
 		SyncAlways: true,
@@ -136,7 +145,27 @@ func Open(ctx context.Context, cfg Config) (_ *Spool, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.pending.Store(int64(info.State.Msgs))
+	var forwarded uint64
+	if s.mark, forwarded, err = openMark(s.dir); err != nil {
+		return nil, err
+	}
+	if forwarded > info.State.LastSeq {
+		// The mark is older than the store (the store was removed and
+		// made anew): it says nothing of these entries.
+		if err := s.mark.set(0); err != nil {
+			return nil, fmt.Errorf("spool mark: %w", err)
+		}
+		forwarded = 0
+	}
+	// Entries forwarded but not removed (the disk was full) are not
+	// forwarded again: removed now if the disk allows, skipped anyway.
+	skipped := s.dropForwarded(ctx, forwarded)
+	s.next = forwarded + 1
+	s.pending.Store(int64(info.State.Msgs) - int64(skipped))
+	if skipped > 0 {
+		cfg.Logger.Info("spool holds events an earlier run forwarded but could not remove; they are not forwarded again", "events", skipped)
+	}
+	info.State.Msgs -= uint64(skipped)
 	if n := info.State.Msgs; n > 0 {
 		cfg.Logger.Info("spool holds events from an earlier run; forwarding them", "events", n)
 	}
@@ -145,12 +174,52 @@ func Open(ctx context.Context, cfg Config) (_ *Spool, err error) {
 	return s, nil
 }
 
+// dropForwarded removes the entries up to seq (forwarded already) and
+// counts them.
+func (s *Spool) dropForwarded(ctx context.Context, seq uint64) int {
+	n := 0
+	for next := uint64(1); next <= seq; {
+		raw, err := s.stream.GetMsg(ctx, next, jetstream.WithGetMsgSubject(subject))
+		if err != nil || raw.Sequence > seq {
+			return n
+		}
+		n++
+		s.stream.DeleteMsg(ctx, raw.Sequence) // may fail again; skipped all the same
+		next = raw.Sequence + 1
+	}
+	return n
+}
+
+// diskMargin is the room the spool's store needs beside an entry (its
+// index, a new block): below it, a write would fail, and the store answers
+// a publish whose write failed not at all.
+const diskMargin = 256 << 10
+
+// Failing says why the spool cannot take an entry of room bytes now: its
+// disk is full. nil when it can.
+func (s *Spool) Failing(room int64) error {
+	free, err := freeBytes(s.dir)
+	if err != nil {
+		return fmt.Errorf("spool: reading the free space under %s: %w", s.dir, err)
+	}
+	if free < uint64(room)+diskMargin {
+		return fmt.Errorf("%w: %d bytes free under %s; deliveries are answered 503 until there is room or the broker takes them", ErrDiskFull, free, s.dir)
+	}
+	return nil
+}
+
 // Put stores e durably. The receipt names the broker the event is bound
 // for, with Spooled set.
 func (s *Spool) Put(ctx context.Context, e sinks.Entry) (sinks.Receipt, error) {
 	body, err := json.Marshal(e)
 	if err != nil {
 		return sinks.Receipt{}, fmt.Errorf("spooling event %s: %w", e.Event.ID(), err)
+	}
+	// On a full disk the store never answers a publish whose write
+	// failed: the delivery would wait out its deadline for a 503. Look
+	// first, and answer at once.
+	if err := s.Failing(int64(len(body))); err != nil {
+		return sinks.Receipt{}, fmt.Errorf("event %s: %w", e.Event.ID(), err)
 	}
 	msg := natsgo.NewMsg(subject)
 	msg.Data = body
@@ -216,6 +285,9 @@ func (s *Spool) shutdown() {
 	s.cancel()
 	if s.nc != nil {
 		s.nc.Close()
+	}
+	if s.mark != nil {
+		s.mark.close()
 	}
 	if s.srv != nil {
 		s.srv.Shutdown()

@@ -181,33 +181,76 @@ func (s *Store) toSpool(ctx context.Context, e sinks.Entry, why string) (sinks.R
 	return receipt, err
 }
 
-// Readiness says whether a delivery can be stored now; it is the body of
-// /readyz (its members in the order encoding/json writes a map's).
+// Readiness says whether a delivery would be answered 2xx now; it is the
+// body of /readyz. Error is set only beside "unavailable"; Broker says how
+// the broker is (ready, or what is wrong and what the spool does about it).
 type Readiness struct {
-	Error  string        `json:"error,omitempty"`
-	Spool  *spool.Status `json:"spool,omitempty"`
 	Status string        `json:"status"`
+	Error  string        `json:"error,omitempty"`
+	Broker string        `json:"broker"`
+	Spool  *spool.Status `json:"spool,omitempty"`
 }
 
-// Ready reports whether a delivery of up to room bytes can be stored now:
-// in the broker or, while the broker is away, in the spool.
+// CheckTimeout bounds each readiness check on its own: a hung broker must
+// not use up the time the spool's check needs (the spool is what carries
+// the load then).
+const CheckTimeout = 1500 * time.Millisecond
+
+// Ready reports whether a delivery of up to room bytes would be stored
+// now: in the broker or, while the broker is away, in the spool. The
+// broker and the spool are checked side by side, each within
+// CheckTimeout (or ctx's deadline, if sooner).
 func (s *Store) Ready(ctx context.Context, room int64) Readiness {
-	r := Readiness{Status: "ready"}
-	brokerErr := s.cfg.Sink.Ready(ctx)
-	if brokerErr != nil {
-		r.Status, r.Error = "unavailable", brokerErr.Error()
-	}
+	brokerErr := make(chan error, 1)
+	go func() {
+		bctx, cancel := context.WithTimeout(ctx, CheckTimeout)
+		defer cancel()
+		brokerErr <- s.cfg.Sink.Ready(bctx)
+	}()
+	var st spool.Status
+	var spoolErr error
 	if sp := s.spool; sp != nil {
-		st, err := sp.Status(ctx)
-		switch {
-		case err != nil:
-			r.Status, r.Error = "unavailable", err.Error()
-		case int64(st.Bytes)+room > st.MaxBytes:
-			r.Status, r.Error = "unavailable", fmt.Sprintf("the spool is full (%d of %d bytes); deliveries are answered 503 until the broker takes its events", st.Bytes, st.MaxBytes)
-		case brokerErr != nil:
-			r.Status, r.Error = "ready", "broker unavailable ("+brokerErr.Error()+"); deliveries are spooled"
+		sctx, cancel := context.WithTimeout(ctx, CheckTimeout)
+		st, spoolErr = sp.Status(sctx)
+		cancel()
+		if spoolErr == nil {
+			spoolErr = sp.Failing(room)
 		}
-		r.Spool = &st
 	}
+	r := Readiness{Status: "ready", Broker: "ready"}
+	if err := <-brokerErr; err != nil {
+		r.Broker = "unavailable: " + err.Error()
+		if s.spool == nil {
+			r.Status, r.Error = "unavailable", "the broker cannot take events: "+err.Error()
+			return r
+		}
+		r.Broker += "; deliveries are spooled"
+	} else if rr, ok := s.cfg.Recorder.(interface{ Ready(context.Context) error }); ok {
+		// The delivery records (NATS's bucket and streams) are the
+		// broker's too: a delivery with a callback is answered 503
+		// without them.
+		rctx, cancel := context.WithTimeout(ctx, CheckTimeout)
+		err := rr.Ready(rctx)
+		cancel()
+		if err != nil {
+			r.Status, r.Error = "unavailable", "delivery records: "+err.Error()
+			return r
+		}
+	}
+	if s.spool == nil {
+		return r
+	}
+	switch {
+	case spoolErr != nil:
+		r.Status, r.Error = "unavailable", spoolErr.Error()
+		if r.Broker == "ready" && !s.spool.Backlogged() {
+			// The broker takes deliveries directly.
+			r.Status, r.Error = "ready", ""
+		}
+		return r
+	case int64(st.Bytes)+room > st.MaxBytes && (r.Broker != "ready" || s.spool.Backlogged()):
+		r.Status, r.Error = "unavailable", fmt.Sprintf("the spool is full (%d of %d bytes); deliveries are answered 503 until the broker takes its events", st.Bytes, st.MaxBytes)
+	}
+	r.Spool = &st
 	return r
 }

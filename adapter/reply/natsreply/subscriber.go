@@ -77,6 +77,8 @@ type Subscriber struct {
 	busy     sync.WaitGroup
 	mu       sync.Mutex
 	stopping bool
+	// repairing lets one caller at a time make missing parts again.
+	repairing sync.Mutex
 }
 
 // enter admits a handler unless the subscriber is stopping; a message not
@@ -110,14 +112,42 @@ func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
 	s.engine = &reply.Engine{Records: records{s}, Poster: cfg.Poster, Metrics: cfg.Metrics, Logger: cfg.Logger, Lease: postingLease,
 		Clock: func() time.Time { return s.clock() }}
 	s.life, s.end = context.WithCancel(context.Background())
-	s.kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: Bucket, Description: "hubwire: delivery record of each event", TTL: cfg.Retention,
-		Storage: jetstream.FileStorage, Replicas: cfg.Replicas, History: 1,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("setting up key-value bucket %s: %w", Bucket, err)
+	if err := s.setUp(ctx); err != nil {
+		return nil, err
 	}
-	streams := []jetstream.StreamConfig{
+	// Acks sent as requests are answered at once by whichever replica
+	// gets them; the durable consumer below applies them.
+	if s.sub, err = cfg.Conn.QueueSubscribe(AckSubjectPrefix+".>", validateQueue, s.answer); err != nil {
+		return nil, err
+	}
+	if err := s.consume(ctx); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	// Something deleted while hubwire runs (a stream, the bucket, a
+	// consumer) is made again within a few seconds, even while no
+	// delivery or probe comes to notice it: acks keep arriving.
+	go func() {
+		tick := time.NewTicker(5 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-s.life.Done():
+				return
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(s.life, 10*time.Second)
+				s.repair(ctx)
+				cancel()
+			}
+		}
+	}()
+	return s, nil
+}
+
+// streams are the streams the subscriber keeps, besides the bucket.
+func (s *Subscriber) streams() []jetstream.StreamConfig {
+	cfg := s.cfg
+	return []jetstream.StreamConfig{
 		// NoAck: JetStream stays silent, so that a NATS request's answer
 		// is hubwire's (accepted, or why not), not a bare "stored".
 		{Name: AckStream, Description: "hubwire: consumers' acks", Subjects: []string{AckSubjectPrefix + ".>"}, NoAck: true,
@@ -125,39 +155,124 @@ func Start(ctx context.Context, cfg Config) (*Subscriber, error) {
 		{Name: WorkStream, Description: "hubwire: callbacks to post, ack timeouts to check", Subjects: []string{workPrefix + ".>"},
 			Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage, MaxAge: cfg.Retention, Duplicates: 10 * time.Minute, Replicas: cfg.Replicas},
 	}
-	for _, sc := range streams {
-		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
-			return nil, fmt.Errorf("setting up stream %s: %w", sc.Name, err)
+}
+
+// setUp makes (or brings in line) the bucket and the streams.
+func (s *Subscriber) setUp(ctx context.Context) error {
+	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: Bucket, Description: "hubwire: delivery record of each event", TTL: s.cfg.Retention,
+		Storage: jetstream.FileStorage, Replicas: s.cfg.Replicas, History: 1,
+	})
+	if err != nil {
+		return fmt.Errorf("setting up key-value bucket %s: %w", Bucket, err)
+	}
+	if s.kv == nil {
+		s.kv = kv // the handle names the bucket: it serves a remade one too
+	}
+	for _, sc := range s.streams() {
+		if _, err := s.js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("setting up stream %s: %w", sc.Name, err)
 		}
 	}
-	// Acks sent as requests are answered at once by whichever replica
-	// gets them; the durable consumer below applies them.
-	if s.sub, err = cfg.Conn.QueueSubscribe(AckSubjectPrefix+".>", validateQueue, s.answer); err != nil {
-		return nil, err
-	}
-	for _, c := range []struct {
-		stream, name string
-		wait         time.Duration
-		handle       jetstream.MessageHandler
-	}{
+	return nil
+}
+
+// consumers are the durable consumers the subscriber takes acks and work
+// from.
+func (s *Subscriber) consumers() []consumerSpec {
+	return []consumerSpec{
 		{AckStream, ackConsumer, 30 * time.Second, s.handleAck},
 		{WorkStream, workConsumer, postingLease, s.handleWork},
-	} {
-		cons, err := js.CreateOrUpdateConsumer(ctx, c.stream, jetstream.ConsumerConfig{
+	}
+}
+
+type consumerSpec struct {
+	stream, name string
+	wait         time.Duration
+	handle       jetstream.MessageHandler
+}
+
+// consume makes the durable consumers and takes their messages, stopping
+// those it took before.
+func (s *Subscriber) consume(ctx context.Context) error {
+	s.mu.Lock()
+	old := s.ctxs
+	s.ctxs = nil
+	s.mu.Unlock()
+	for _, c := range old {
+		c.Stop()
+	}
+	for _, c := range s.consumers() {
+		cons, err := s.js.CreateOrUpdateConsumer(ctx, c.stream, jetstream.ConsumerConfig{
 			Durable: c.name, AckPolicy: jetstream.AckExplicitPolicy, AckWait: c.wait, MaxAckPending: 256,
 		})
 		if err != nil {
-			s.Stop()
-			return nil, fmt.Errorf("setting up consumer %s: %w", c.name, err)
+			return fmt.Errorf("setting up consumer %s: %w", c.name, err)
 		}
 		cc, err := cons.Consume(c.handle)
 		if err != nil {
-			s.Stop()
-			return nil, err
+			return err
 		}
+		s.mu.Lock()
 		s.ctxs = append(s.ctxs, cc)
+		s.mu.Unlock()
 	}
-	return s, nil
+	return nil
+}
+
+// missing lists what of the bucket, the streams and the consumers is not
+// there (deleted while hubwire ran); an error when it cannot tell.
+func (s *Subscriber) missing(ctx context.Context) (streams, consumers []string, err error) {
+	for _, name := range []string{"KV_" + Bucket, AckStream, WorkStream} {
+		_, err := s.js.Stream(ctx, name)
+		switch {
+		case errors.Is(err, jetstream.ErrStreamNotFound):
+			streams = append(streams, name)
+		case err != nil:
+			return nil, nil, fmt.Errorf("stream %s: %w", name, err)
+		}
+	}
+	for _, c := range s.consumers() {
+		_, err := s.js.Consumer(ctx, c.stream, c.name)
+		switch {
+		case errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrStreamNotFound):
+			consumers = append(consumers, c.stream+"/"+c.name)
+		case err != nil:
+			return nil, nil, fmt.Errorf("consumer %s: %w", c.name, err)
+		}
+	}
+	return streams, consumers, nil
+}
+
+// repair makes again whatever is missing, with hubwire's settings, and
+// logs a warning naming it; it reports what it could not make.
+func (s *Subscriber) repair(ctx context.Context) error {
+	s.repairing.Lock()
+	defer s.repairing.Unlock()
+	if s.life.Err() != nil {
+		return nil
+	}
+	streams, consumers, err := s.missing(ctx)
+	if err != nil || len(streams)+len(consumers) == 0 {
+		return err
+	}
+	gone := strings.Join(append(streams, consumers...), ", ")
+	if len(streams) > 0 {
+		if err := s.setUp(ctx); err != nil {
+			return fmt.Errorf("%s missing and not made again: %w", gone, err)
+		}
+	}
+	if err := s.consume(ctx); err != nil {
+		return fmt.Errorf("%s missing and not made again: %w", gone, err)
+	}
+	s.cfg.Logger.Warn("missing (deleted while hubwire ran?); made again with hubwire's settings: what it held is gone", "missing", gone)
+	return nil
+}
+
+// Ready reports whether acks, records and callbacks can be kept: nil, or
+// what is missing and could not be made again.
+func (s *Subscriber) Ready(ctx context.Context) error {
+	return s.repair(ctx)
 }
 
 // Stop stops taking acks and work. A callback attempt in flight finishes
@@ -172,9 +287,16 @@ func (s *Subscriber) Stop() {
 	if s.sub != nil {
 		s.sub.Unsubscribe()
 	}
-	for _, c := range s.ctxs {
+	// Under repairing: a repair in flight finishes before the consumers
+	// are stopped, and none starts after (life has ended).
+	s.repairing.Lock()
+	s.mu.Lock()
+	ctxs := s.ctxs
+	s.mu.Unlock()
+	for _, c := range ctxs {
 		c.Stop()
 	}
+	s.repairing.Unlock()
 	s.busy.Wait()
 	// The handlers' last words (a callback handed back with a Nak) are
 	// buffered: let the server have them before the connection closes, or
@@ -197,6 +319,13 @@ func (s *Subscriber) Received(ctx context.Context, d sinks.Entry, stored sinks.R
 		return err
 	}
 	_, err = s.kv.Create(ctx, rec.ID, data)
+	if missingStream(err) {
+		// The bucket was deleted while hubwire ran: make it again.
+		if rerr := s.repair(ctx); rerr != nil {
+			return fmt.Errorf("recording delivery of %s: %w", rec.ID, rerr)
+		}
+		_, err = s.kv.Create(ctx, rec.ID, data)
+	}
 	queued := false
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		var now reply.Record
@@ -333,10 +462,24 @@ func (s *Subscriber) write(ctx context.Context, id string, create bool, change f
 func (s *Subscriber) queue(ctx context.Context, kind, id string) error {
 	msg := natsgo.NewMsg(workPrefix + "." + kind + "." + id)
 	msg.Header.Set(jetstream.MsgIDHeader, kind+"-"+id)
-	if _, err := s.js.PublishMsg(ctx, msg); err != nil {
+	_, err := s.js.PublishMsg(ctx, msg)
+	if missingStream(err) {
+		if rerr := s.repair(ctx); rerr != nil {
+			return fmt.Errorf("queueing %s of %s: %w", kind, id, rerr)
+		}
+		_, err = s.js.PublishMsg(ctx, msg)
+	}
+	if err != nil {
 		return fmt.Errorf("queueing %s of %s: %w", kind, id, err)
 	}
 	return nil
+}
+
+// missingStream reports whether err says no stream took a write: one
+// deleted while hubwire ran.
+func missingStream(err error) bool {
+	return err != nil && (errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, natsgo.ErrNoResponders) ||
+		errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrBucketNotFound))
 }
 
 // answer replies to an ack sent as a NATS request: taken, or why not. An

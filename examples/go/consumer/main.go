@@ -41,6 +41,10 @@ func main() {
 	filter := flag.String("filter", "hubwire.events.>", "`subjects` to read: hubwire.events.<source>.<kind>.<namespace>.<name>")
 	name := flag.String("consumer", "", "consumer `name` in the acks sent to hubwire (default: the durable name)")
 	count := flag.Int("count", 0, "exit after this many events (0: run until interrupted)")
+	// hubwire's embedded server asks for a password: the one hubwire serve
+	// keeps in its data directory, or $NATS_PASSWORD.
+	user := flag.String("user", envOr("NATS_USER", "hubwire"), "NATS `user` ($NATS_USER)")
+	passwordFile := flag.String("password-file", envOr("NATS_PASSWORD_FILE", "hubwire-data/nats-password"), "`file` holding the NATS password, when $NATS_PASSWORD is not set\n(hubwire serve keeps it in <data-dir>/nats-password)")
 	flag.Parse()
 	if *name == "" {
 		*name = *durable
@@ -50,7 +54,15 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	nc, err := nats.Connect(*server, nats.Name("hubwire example consumer "+*durable))
+	opts := []nats.Option{nats.Name("hubwire example consumer " + *durable)}
+	password := os.Getenv("NATS_PASSWORD")
+	if b, err := os.ReadFile(*passwordFile); password == "" && err == nil {
+		password = strings.TrimSpace(string(b))
+	}
+	if password != "" {
+		opts = append(opts, nats.UserInfo(*user, password))
+	}
+	nc, err := nats.Connect(*server, opts...)
 	if err != nil {
 		log.Fatalf("connecting to %s: %v", *server, err)
 	}
@@ -160,4 +172,11 @@ func ackHubwire(nc *nats.Conn, id, consumer string) {
 	} else {
 		log.Printf("ack %s: refused by hubwire: %s", id, answer.Error)
 	}
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
 }

@@ -5,6 +5,7 @@ package natstest
 import (
 	"context"
 	"errors"
+	neturl "net/url"
 	"testing"
 	"time"
 
@@ -74,4 +75,15 @@ func ReadStream(t testing.TB, url, stream string, want int) []*natsgo.Msg {
 		t.Fatalf("%s holds more than %d messages; one more on %s", stream, want, m.Subject())
 	}
 	return msgs
+}
+
+// WithLogin is url (nats://host:port) with user and password in it, as a
+// client that logs in to hubwire's embedded server connects.
+func WithLogin(url, user, password string) string {
+	u, err := neturl.Parse(url)
+	if err != nil || user == "" {
+		return url
+	}
+	u.User = neturl.UserPassword(user, password)
+	return u.String()
 }
