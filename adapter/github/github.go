@@ -125,6 +125,12 @@ func (s *Source) Decode(d adapter.Delivery) ([]*adapter.Decoded, error) {
 		}
 		body = []byte(form.Get("payload"))
 	}
+	if fromGitea(d.Header) {
+		// Gitea and Forgejo send GitHub's headers too (X-GitHub-Event
+		// empty for packages) and a body much like GitHub's: refused, so
+		// that the receiver names where the delivery belongs.
+		return nil, adapter.Errorf("X-GitHub-Event", "this delivery comes from Gitea or Forgejo (it carries X-Gitea-Delivery), not from GitHub")
+	}
 	event := d.Header.Get("X-GitHub-Event")
 	switch event {
 	case eventPackage, eventRegistryPackage, "":

@@ -92,8 +92,11 @@ func TestEverySampleBecomesOneCloudEvent(t *testing.T) {
 				}
 				// time is when it happened at the registry: every sample is
 				// from 2025 or before, so a receive time would show. Quay's
-				// request holds no time: its events carry the time of receipt.
-				if e.Time().IsZero() || (!strings.HasPrefix(name, "quay/") && e.Time().After(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))) {
+				// and Artifactory's requests hold no time, nor does a Gitea
+				// deletion: their events carry the time of receipt.
+				receiptTimed := strings.HasPrefix(name, "quay/") || strings.HasPrefix(name, "artifactory/") ||
+					strings.HasPrefix(name, "gitea/") && strings.HasSuffix(name, "-deleted.json")
+				if e.Time().IsZero() || (!receiptTimed && e.Time().After(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))) {
 					t.Errorf("%s: time %v is not the registry's", name, e.Time())
 				}
 				if e.DataContentType() != "application/json" || !strings.HasPrefix(e.DataSchema(), inst.PublicURL()+"/schemas/") {
@@ -542,4 +545,41 @@ func TestWrongRegistryIsNamed(t *testing.T) {
 		t.Error("no delivery sent to the wrong registry was told where it belongs")
 	}
 	t.Logf("%d deliveries sent to the wrong registry were told whose they are", named)
+}
+
+// TestNewRegistriesNamedBothWays: a sample of Artifactory, Nexus or
+// Gitea/Forgejo sent to any other registry's URL is refused and named as
+// its own registry's, and every other registry's sample sent to their URLs
+// is refused (400, never stored) and named where its registry can tell.
+func TestNewRegistriesNamedBothWays(t *testing.T) {
+	inst := startHubwire(t, t.TempDir())
+	mine := map[string]bool{"artifactory": true, "nexus": true, "gitea": true}
+	n := 0
+	for _, f := range fixtures(t) {
+		reg, _ := all.Registries.Get(f.source)
+		for _, other := range all.Registries {
+			if other.Name == f.source || !mine[f.source] && !mine[other.Name] {
+				continue
+			}
+			wrong := f
+			wrong.source = other.Name
+			a := wrong.deliver(t, inst, f.body)
+			msg, _ := a.body["error"].(string)
+			// A form-encoded body is refused by the registries that take
+			// only JSON before it is read (415).
+			if a.status != http.StatusBadRequest && a.status != http.StatusUnsupportedMediaType {
+				t.Errorf("%s/%s sent to %s: %d %v", f.source, f.name, other.Name, a.status, a.body)
+				continue
+			}
+			named := strings.HasPrefix(msg, "this is a "+reg.Title+" delivery, not a "+other.Title+" one; send it to /hooks/"+reg.Name+"/<token>")
+			if mine[f.source] && !named {
+				t.Errorf("%s/%s sent to %s: %q", f.source, f.name, other.Name, msg)
+			}
+			if named {
+				n++
+			}
+		}
+	}
+	t.Logf("%d deliveries named their registry", n)
+	natstest.ReadStream(t, natsURLOf(inst), "HUBWIRE_EVENTS", 0)
 }

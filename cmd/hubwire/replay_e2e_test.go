@@ -86,13 +86,27 @@ func postGroup(t *testing.T, inst *server.Server, occurred time.Time) []storedEv
 			s := storedEvent{id: r["id"].(string), typ: r["type"].(string), seq: uint64(r["seq"].(float64)), key: "scanner"}
 			// A repository may be one path element (ACR's hello-world):
 			// what tells a global event is its type.
-			if repo, _, _ := strings.Cut(strings.Split(subject, "@")[0], ":"); !globalType(f.source, s.typ) {
+			if repo := repositoryOf(subject); !globalType(f.source, s.typ) {
 				s.repo, s.key = repo, repo
 			}
 			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// repositoryOf is the repository of a subject: <repository>@<digest>,
+// <repository>:<tag> or <repository>, where the repository may hold an
+// @ or a : of its own before its last / (Gitea's npm @scope/name).
+func repositoryOf(subject string) string {
+	slash := strings.LastIndex(subject, "/")
+	if i := strings.LastIndex(subject, "@"); i > slash {
+		return subject[:i]
+	}
+	if i := strings.LastIndex(subject, ":"); i > slash {
+		return subject[:i]
+	}
+	return subject
 }
 
 func idsOf(events []storedEvent, keep func(storedEvent) bool) []string {
