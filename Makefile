@@ -9,7 +9,7 @@ LDFLAGS := -X main.Version=$(VERSION) -X main.Commit=$(COMMIT)
 # The platforms make release builds for.
 PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: run build install release test interop examples asyncapi vet fmt-check fuzz bench soak clean
+.PHONY: run build install release test interop helm manifests examples asyncapi vet fmt-check fuzz bench soak clean
 
 ## run: build and start hubwire with the embedded NATS JetStream (data in ./hubwire-data)
 run: build
@@ -39,15 +39,26 @@ release:
 
 ## test: formatting, go vet, then every test (with the race detector),
 ## including the seed corpus of every fuzz target and the examples' end-to-end test,
-## and last the interop module's test
+## and last the interop module's and the Helm chart's tests
 test: fmt-check vet examples/js/node_modules
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory interop
+	$(MAKE) --no-print-directory helm
 
 ## interop: the CloudEvents SDK's Kafka binding (kafka_sarama) reads what the Kafka sink
 ## produces; a module of its own (interop/sarama), so that sarama stays out of go.mod
 interop:
 	cd interop/sarama && $(GO) test -count=1 ./...
+
+## helm: lint and render the Helm chart (deploy/helm/hubwire) with Helm's Go module and check
+## what it renders against the real hubwire; a module of its own (deploy/helm), so that Helm and
+## the Kubernetes libraries stay out of go.mod (no race detector: nothing there is concurrent)
+helm:
+	cd deploy/helm && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+## manifests: rewrite deploy/kubernetes/hubwire.yaml from the chart (make helm fails while it differs)
+manifests:
+	cd deploy/helm && $(GO) test -count=1 -run '^TestPlainManifest$$' . -update
 
 ## examples: run the consumers in examples/ (Go, JavaScript, shell) against hubwire serve
 examples: examples/js/node_modules
@@ -93,6 +104,9 @@ fuzz:
 	$(GO) test ./adapter/distribution -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/acr -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/harbor -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/artifactory -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/nexus -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/gitea -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzCanonicalJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzCanonicalJSONStrings$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
@@ -101,6 +115,9 @@ fuzz:
 	$(GO) test ./adapter/quay -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/github -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/distribution -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/artifactory -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/nexus -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/gitea -run '^$$' -fuzz '^FuzzDataJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzPayload$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzPayloadStrings$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/zot -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)

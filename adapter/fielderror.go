@@ -3,6 +3,11 @@ package adapter
 import (
 	"errors"
 	"fmt"
+	"io"
+	"reflect"
+	"slices"
+
+	"github.com/hubwire/hubwire/internal/excerpt"
 
 	"github.com/hubwire/hubwire/internal/rawjson"
 )
@@ -25,9 +30,30 @@ func (e *FieldError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Field, e.Problem)
 }
 
-// Errorf returns a *FieldError for field.
+// Errorf returns a *FieldError for field. A value it quotes (%q) is
+// quoted as an excerpt: the answer and the log name a bad value without
+// echoing all of it back (a 900 KB field would otherwise give a 900 KB
+// answer and log line).
 func Errorf(field, format string, args ...any) *FieldError {
+	args = slices.Clone(args)
+	for i, a := range args {
+		if v := reflect.ValueOf(a); v.Kind() == reflect.String && v.Len() > excerpt.Max {
+			args[i] = long(v.String())
+		}
+	}
 	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}
+
+// long is a string argument of Errorf too long to quote whole: %q quotes
+// its start, the other verbs print it as they would.
+type long string
+
+func (l long) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		io.WriteString(f, excerpt.Quote(string(l)))
+		return
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), string(l))
 }
 
 // DecodeJSON unmarshals a delivery body, which must be a JSON object, into

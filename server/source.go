@@ -3,6 +3,9 @@ package server
 import (
 	"cmp"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hubwire/hubwire/adapter/receiver"
@@ -24,12 +27,21 @@ type Source struct {
 	// registry carry a signature that verifies.
 	StandardWebhooks *StandardWebhooks `yaml:"standard-webhooks,omitempty"`
 	HMAC             *HMAC             `yaml:"hmac,omitempty"`
+	// SecretHeader, when set, makes every delivery carry one of its
+	// secrets, as it is, in its header (JFrog's X-JFrog-Event-Auth).
+	SecretHeader *SecretHeader `yaml:"secret-header,omitempty"`
 	// TokenHeader names a header whose whole value may be the registry's
 	// token (an EventBridge connection's API-key header).
 	TokenHeader string `yaml:"token-header,omitempty"`
 	// OIDC, when set, makes every delivery carry an OpenID Connect token
 	// in Authorization: Bearer that verifies (a Pub/Sub push's).
 	OIDC *OIDC `yaml:"oidc,omitempty"`
+}
+
+// SecretHeader configures a header that carries a shared secret as it is.
+type SecretHeader struct {
+	Header  string   `yaml:"header"`
+	Secrets []string `yaml:"secrets"`
 }
 
 // OIDC configures the check of a sender's OpenID Connect token. Nothing
@@ -57,7 +69,11 @@ type StandardWebhooks struct {
 type HMAC struct {
 	// Preset names a registry's scheme, so that only the secrets need
 	// saying: "github" is X-Hub-Signature-256, "sha256=" + hex
-	// HMAC-SHA256. Fields set beside it win.
+	// HMAC-SHA256; "gitea" is X-Gitea-Signature, hex HMAC-SHA256;
+	// "nexus" is X-Nexus-Webhook-Signature, hex HMAC-SHA1; "jfrog" is
+	// X-JFrog-Event-Auth as either hex HMAC-SHA256 or "sha1=" hex
+	// HMAC-SHA1 (sources disagree on which JFrog sends). Fields set
+	// beside it win.
 	Preset    string   `yaml:"preset,omitempty"`
 	Header    string   `yaml:"header"`
 	Algorithm string   `yaml:"algorithm"`
@@ -78,6 +94,11 @@ func (s Source) Masked() Source {
 		c := *h
 		c.Secrets = maskAll(c.Secrets)
 		s.HMAC = &c
+	}
+	if sh := s.SecretHeader; sh != nil {
+		c := *sh
+		c.Secrets = maskAll(c.Secrets)
+		s.SecretHeader = &c
 	}
 	return s
 }
@@ -105,13 +126,28 @@ func verifiers(sources map[string]Source) (map[string][]receiver.Verifier, error
 			out[name] = append(out[name], v)
 		}
 		if h := src.HMAC; h != nil {
-			h, err := h.withPreset()
+			schemes, err := h.withPreset()
 			if err != nil {
 				return nil, fmt.Errorf("sources: %s: hmac: %w", name, err)
 			}
-			v, err := receiver.NewHMAC(h.Header, cmp.Or(h.Algorithm, "sha256"), cmp.Or(h.Encoding, "hex"), h.Prefix, h.Secrets)
+			var checks receiver.AnyOf
+			for _, h := range schemes {
+				v, err := receiver.NewHMAC(h.Header, cmp.Or(h.Algorithm, "sha256"), cmp.Or(h.Encoding, "hex"), h.Prefix, h.Secrets)
+				if err != nil {
+					return nil, fmt.Errorf("sources: %s: hmac: %w", name, err)
+				}
+				checks = append(checks, v)
+			}
+			if len(checks) == 1 {
+				out[name] = append(out[name], checks[0])
+			} else {
+				out[name] = append(out[name], checks)
+			}
+		}
+		if sh := src.SecretHeader; sh != nil {
+			v, err := receiver.NewSecretHeader(sh.Header, sh.Secrets)
 			if err != nil {
-				return nil, fmt.Errorf("sources: %s: hmac: %w", name, err)
+				return nil, fmt.Errorf("sources: %s: secret-header: %w", name, err)
 			}
 			out[name] = append(out[name], v)
 		}
@@ -145,26 +181,40 @@ func tokenHeaders(sources map[string]Source) (map[string]string, error) {
 	return out, nil
 }
 
-// hmacPresets are the schemes hmac's preset names.
-var hmacPresets = map[string]HMAC{
-	"github": {Header: "X-Hub-Signature-256", Algorithm: "sha256", Encoding: "hex", Prefix: "sha256="},
+// hmacPresets are the schemes hmac's preset names: a delivery verifies
+// when it verifies under any scheme of its preset.
+var hmacPresets = map[string][]HMAC{
+	"github": {{Header: "X-Hub-Signature-256", Algorithm: "sha256", Encoding: "hex", Prefix: "sha256="}},
+	"gitea":  {{Header: "X-Gitea-Signature", Algorithm: "sha256", Encoding: "hex"}},
+	"nexus":  {{Header: "X-Nexus-Webhook-Signature", Algorithm: "sha1", Encoding: "hex"}},
+	// JFrog documents no algorithm; integrators verify either of these.
+	"jfrog": {
+		{Header: "X-JFrog-Event-Auth", Algorithm: "sha256", Encoding: "hex"},
+		{Header: "X-JFrog-Event-Auth", Algorithm: "sha1", Encoding: "hex", Prefix: "sha1="},
+	},
 }
 
-// withPreset is h with what its preset says filled in where h says nothing.
-func (h *HMAC) withPreset() (*HMAC, error) {
+// withPreset is h as the schemes it stands for: itself, or each scheme of
+// its preset with what h says filled in over it.
+func (h *HMAC) withPreset() ([]*HMAC, error) {
 	if h.Preset == "" {
-		return h, nil
+		return []*HMAC{h}, nil
 	}
-	p, ok := hmacPresets[h.Preset]
+	schemes, ok := hmacPresets[h.Preset]
 	if !ok {
-		return nil, fmt.Errorf("unknown preset %q; there is: github", h.Preset)
+		names := slices.Sorted(maps.Keys(hmacPresets))
+		return nil, fmt.Errorf("unknown preset %q; there are: %s", h.Preset, strings.Join(names, ", "))
 	}
-	c := *h
-	c.Header = cmp.Or(c.Header, p.Header)
-	c.Algorithm = cmp.Or(c.Algorithm, p.Algorithm)
-	c.Encoding = cmp.Or(c.Encoding, p.Encoding)
-	c.Prefix = cmp.Or(c.Prefix, p.Prefix)
-	return &c, nil
+	out := make([]*HMAC, len(schemes))
+	for i, p := range schemes {
+		c := *h
+		c.Header = cmp.Or(c.Header, p.Header)
+		c.Algorithm = cmp.Or(c.Algorithm, p.Algorithm)
+		c.Encoding = cmp.Or(c.Encoding, p.Encoding)
+		c.Prefix = cmp.Or(c.Prefix, p.Prefix)
+		out[i] = &c
+	}
+	return out, nil
 }
 
 // filters gathers the sources' publish and drop lists.

@@ -6,6 +6,7 @@ package sinks
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 )
@@ -57,5 +58,36 @@ type Sink interface {
 }
 
 // ErrTooLarge marks an event the broker will never take because of its
-// size; retrying cannot help.
+// size; retrying cannot help. A sink that knows the figures returns a
+// *TooLargeError, which matches it.
 var ErrTooLarge = errors.New("event too large for the broker")
+
+// TooLargeError is an event the broker will never take, with the figures
+// that say why: its size once encoded for the broker, and the broker's
+// limit (0 when the broker did not say).
+type TooLargeError struct {
+	ID     string
+	Size   int64
+	Max    int64
+	Broker string
+	Err    error // the broker's own error, if it refused the event
+}
+
+func (e *TooLargeError) Error() string {
+	msg := fmt.Sprintf("event %s is %d bytes once encoded for %s", e.ID, e.Size, e.Broker)
+	if e.Max > 0 {
+		msg += fmt.Sprintf(", more than its max payload of %d bytes", e.Max)
+	} else {
+		msg += ", more than it accepts"
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Is makes a *TooLargeError match ErrTooLarge.
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
+// Unwrap is the broker's own error.
+func (e *TooLargeError) Unwrap() error { return e.Err }

@@ -10,13 +10,16 @@ package all
 import (
 	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/acr"
+	"github.com/hubwire/hubwire/adapter/artifactory"
 	"github.com/hubwire/hubwire/adapter/distribution"
 	"github.com/hubwire/hubwire/adapter/dockerhub"
 	"github.com/hubwire/hubwire/adapter/dtr"
 	"github.com/hubwire/hubwire/adapter/ecr"
 	"github.com/hubwire/hubwire/adapter/gcr"
+	"github.com/hubwire/hubwire/adapter/gitea"
 	"github.com/hubwire/hubwire/adapter/github"
 	"github.com/hubwire/hubwire/adapter/harbor"
+	"github.com/hubwire/hubwire/adapter/nexus"
 	"github.com/hubwire/hubwire/adapter/quay"
 	"github.com/hubwire/hubwire/adapter/zot"
 )
@@ -31,6 +34,9 @@ var Registries = adapter.List{
 	distribution.Registry,
 	acr.Registry,
 	quay.Registry,
+	artifactory.Registry,
+	nexus.Registry,
+	gitea.Registry,
 	zot.Registry,
 	ecr.Registry,
 	gcr.Registry,

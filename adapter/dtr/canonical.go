@@ -34,7 +34,7 @@ func (c *canonicalizer) value(out []byte) []byte {
 	case '[':
 		return c.array(out)
 	case '"':
-		return rawjson.AppendString(out, c.Str())
+		return rawjson.AppendStringHTML(out, c.Str())
 	default: // a number, true, false or null: kept as sent
 		start := c.Pos
 		for c.Pos < len(c.In) && !rawjson.IsDelimiter(c.In[c.Pos]) {
@@ -51,7 +51,7 @@ func (c *canonicalizer) object(out []byte) []byte {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = rawjson.AppendString(out, m.Key)
+		out = rawjson.AppendStringHTML(out, m.Key)
 		out = append(out, ':')
 		member := canonicalizer{JSONReader: rawjson.JSONReader{In: m.Value}}
 		out = member.value(out)

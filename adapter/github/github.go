@@ -58,10 +58,12 @@ var byAction = func() map[string]adapter.EventType {
 // delivery is the part of a package event hubwire reads; the two event
 // names differ only in the key of the package object.
 type delivery struct {
-	Action          string                  `json:"action"`
-	Package         *pkg                    `json:"package"`
-	RegistryPackage *pkg                    `json:"registry_package"`
-	Sender          *struct{ Login string } `json:"sender"`
+	Action          string `json:"action"`
+	Package         *pkg   `json:"package"`
+	RegistryPackage *pkg   `json:"registry_package"`
+	Sender          *struct {
+		Login string `json:"login"`
+	} `json:"sender"`
 }
 
 type pkg struct {
@@ -122,6 +124,12 @@ func (s *Source) Decode(d adapter.Delivery) ([]*adapter.Decoded, error) {
 			return nil, adapter.Errorf("payload", "is required: a form-encoded GitHub delivery carries its JSON in the form field payload")
 		}
 		body = []byte(form.Get("payload"))
+	}
+	if fromGitea(d.Header) {
+		// Gitea and Forgejo send GitHub's headers too (X-GitHub-Event
+		// empty for packages) and a body much like GitHub's: refused, so
+		// that the receiver names where the delivery belongs.
+		return nil, adapter.Errorf("X-GitHub-Event", "this delivery comes from Gitea or Forgejo (it carries X-Gitea-Delivery), not from GitHub")
 	}
 	event := d.Header.Get("X-GitHub-Event")
 	switch event {

@@ -246,11 +246,32 @@ func TestRecognizes(t *testing.T) {
 		{"github", http.Header{"X-Github-Event": {"package"}, "User-Agent": {"GitHub-Hookshot/8e03811"}}, true},
 		{"hookshot only", http.Header{"User-Agent": {"GitHub-Hookshot/8e03811"}}, true},
 		{"gitea", http.Header{"X-Github-Event": {"package"}, "X-Gitea-Delivery": {"x"}}, false},
+		{"forgejo", http.Header{"X-Github-Event": {""}, "X-Forgejo-Delivery": {"x"}}, false},
 		{"plain", http.Header{"Content-Type": {"application/json"}}, false},
 	}
 	for _, tt := range tests {
 		if got := Registry.Recognizes(adapter.Delivery{Header: tt.header}); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestGiteaRefused: a Gitea or Forgejo package delivery, which carries
+// GitHub's headers (X-GitHub-Event empty) and a body much like GitHub's,
+// is refused rather than taken for GitHub's, so that the receiver can
+// name where it belongs.
+func TestGiteaRefused(t *testing.T) {
+	d, err := Registry.SampleDelivery("package-published")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"X-Gitea-Delivery", "X-Forgejo-Delivery"} {
+		header := http.Header{"X-Github-Event": {""}, "Content-Type": {"application/json"}}
+		header.Set(h, "4f3c2b1a-0d9e-4c8b-a7f6-e5d4c3b2a190")
+		events, err := New(schemaBase).Decode(adapter.Delivery{Header: header, Body: d.Body})
+		var fe *adapter.FieldError
+		if len(events) != 0 || !errors.As(err, &fe) || !strings.Contains(fe.Problem, "Gitea or Forgejo") {
+			t.Errorf("%s: %d events, %v", h, len(events), err)
 		}
 	}
 }

@@ -36,7 +36,7 @@ func sampleRequest(sample string) (http.Header, url.Values) {
 // recognizes tells a GitHub delivery by its headers. Gitea and Forgejo send
 // X-GitHub-Event too (empty for packages) and X-Gitea-Delivery beside it.
 func recognizes(d adapter.Delivery) bool {
-	if d.Header.Get("X-Gitea-Delivery") != "" || d.Header.Get("X-Gogs-Delivery") != "" {
+	if fromGitea(d.Header) {
 		return false
 	}
 	return d.Header.Get("X-GitHub-Event") != "" || strings.HasPrefix(d.Header.Get("User-Agent"), "GitHub-Hookshot/")
@@ -77,4 +77,10 @@ func freshenJSON(body []byte, now time.Time) []byte {
 		return body
 	}
 	return out
+}
+
+// fromGitea reports whether headers are those of Gitea, Forgejo or Gogs,
+// which send GitHub's besides their own.
+func fromGitea(h http.Header) bool {
+	return h.Get("X-Gitea-Delivery") != "" || h.Get("X-Forgejo-Delivery") != "" || h.Get("X-Gogs-Delivery") != ""
 }

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/rawjson"
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -323,7 +324,7 @@ func (s *Source) global(k adapter.EventType, facts adapter.Facts, secs string, d
 			} `json:"dest_resource"`
 		}
 		// Kept in the payload as it is when its parts are not as expected.
-		_ = json.Unmarshal(d.Replication, &r)
+		_ = rawjson.Unmarshal(d.Replication, &r)
 		data.Host = r.Hostname
 		data.Replication = &Replication{Status: r.JobStatus, Trigger: r.TriggerType, ArtifactType: r.ArtifactType}
 		if r.Src != nil {
@@ -341,7 +342,7 @@ func (s *Source) global(k adapter.EventType, facts adapter.Facts, secs string, d
 			Total    int64  `json:"total"`
 			Retained int64  `json:"retained"`
 		}
-		_ = json.Unmarshal(d.Retention, &r)
+		_ = rawjson.Unmarshal(d.Retention, &r)
 		data.Host = r.Hostname
 		data.Retention = &Retention{Result: r.Result, Project: r.Project, Total: r.Total, Retained: r.Retained}
 	}
@@ -385,7 +386,7 @@ func scan(overview map[string]json.RawMessage) *Scan {
 				Version string `json:"version"`
 			} `json:"scanner"`
 		}
-		if json.Unmarshal(overview[key], &r) != nil {
+		if rawjson.Unmarshal(overview[key], &r) != nil {
 			continue
 		}
 		sc := &Scan{ReportType: key, Status: r.ScanStatus, Severity: r.Severity}

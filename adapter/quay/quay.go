@@ -365,7 +365,7 @@ func readBuild(b body) *Build {
 		Commit json.RawMessage `json:"commit"`
 		Ref    json.RawMessage `json:"ref"`
 	}
-	json.Unmarshal(b.TriggerMetadata, &meta)
+	rawjson.Unmarshal(b.TriggerMetadata, &meta)
 	build := &Build{
 		ID:              str(b.BuildID),
 		Name:            str(b.BuildName),
@@ -395,7 +395,7 @@ func buildActor(b body) string {
 			} `json:"author"`
 		} `json:"commit_info"`
 	}
-	json.Unmarshal(b.TriggerMetadata, &meta)
+	rawjson.Unmarshal(b.TriggerMetadata, &meta)
 	return str(meta.CommitInfo.Author.Username)
 }
 
@@ -407,7 +407,7 @@ func readVulnerability(raw json.RawMessage) *Vulnerability {
 		Priority    json.RawMessage `json:"priority"`
 		HasFix      json.RawMessage `json:"has_fix"`
 	}
-	json.Unmarshal(raw, &v)
+	rawjson.Unmarshal(raw, &v)
 	return &Vulnerability{ID: str(v.ID), Description: str(v.Description), Link: str(v.Link), Priority: str(v.Priority), HasFix: boolean(v.HasFix)}
 }
 

@@ -1,6 +1,7 @@
 package receiver
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 
@@ -21,7 +22,8 @@ type Accepted struct {
 	Ignored bool `json:"ignored,omitempty"`
 }
 
-// appendJSON appends a as json.NewEncoder writes it, newline included.
+// appendJSON appends a as json.NewEncoder writes it with HTML escaping
+// off, newline included.
 func (a Accepted) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = rawjson.AppendString(b, a.ID)
@@ -76,7 +78,11 @@ func (b Batch) appendJSON(out []byte) []byte {
 	}
 	out = append(out, ']')
 	if len(b.Rejected) > 0 {
-		rejected, _ := json.Marshal(b.Rejected)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.Encode(b.Rejected)
+		rejected := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 		out = append(out, `,"rejected":`...)
 		out = append(out, rejected...)
 	}

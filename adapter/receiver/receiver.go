@@ -32,6 +32,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/excerpt"
 	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/sinks"
 	"github.com/hubwire/hubwire/sinks/spool"
@@ -371,7 +372,7 @@ func (r *Receiver) handshake(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if !slices.Contains(r.cfg.AllowedOrigins, "*") && !slices.Contains(r.cfg.AllowedOrigins, origin) {
-		writeJSON(w, http.StatusForbidden, ErrorBody{Error: fmt.Sprintf("origin %q may not deliver here (--webhook-allowed-origin)", origin)})
+		writeJSON(w, http.StatusForbidden, ErrorBody{Error: fmt.Sprintf("origin %s may not deliver here (--webhook-allowed-origin)", excerpt.Quote(origin))})
 		return
 	}
 	w.Header().Set("WebHook-Allowed-Origin", origin)
@@ -401,11 +402,13 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 		if other, ok := r.recognize(source, delivery); ok {
 			return http.StatusBadRequest, ErrorBody{Error: fmt.Sprintf("this is a %s delivery, not a %s one; send it to /hooks/%s/<token>", other.Title, reg.Title, other.Name)}, ""
 		}
+		// Capped as well as excerpted where made: a decoder that quotes
+		// a value whole still gives a short answer and log line.
 		var fe *adapter.FieldError
 		if errors.As(err, &fe) {
-			return http.StatusBadRequest, ErrorBody{Error: fe.Error(), Field: fe.Field}, ""
+			return http.StatusBadRequest, ErrorBody{Error: excerpt.Text(fe.Error(), maxErrorText), Field: excerpt.Text(fe.Field, maxErrorText)}, ""
 		}
-		return http.StatusBadRequest, ErrorBody{Error: err.Error()}, ""
+		return http.StatusBadRequest, ErrorBody{Error: excerpt.Text(err.Error(), maxErrorText)}, ""
 	}
 	if len(events) == 0 {
 		// Nothing to publish is not the sender's fault: a 4xx would make
@@ -494,7 +497,7 @@ func (r *Receiver) readBody(req *http.Request, source string) (body []byte, held
 		return nil, held, status, &ErrorBody{Error: fmt.Sprintf(format, args...)}
 	}
 	if ct := req.Header.Get("Content-Type"); !isJSON(ct) && !isOneOf(ct, r.regs[source].MediaTypes) {
-		return refuse(http.StatusUnsupportedMediaType, "Content-Type %q is not JSON: send the body as Content-Type: application/json", ct)
+		return refuse(http.StatusUnsupportedMediaType, "Content-Type %s is not JSON: send the body as Content-Type: application/json", excerpt.Quote(ct))
 	}
 	if req.ContentLength > r.cfg.MaxBodyBytes {
 		return refuse(http.StatusRequestEntityTooLarge, "body larger than the limit of %d bytes", r.cfg.MaxBodyBytes)
@@ -613,7 +616,18 @@ func (r *Receiver) notStored(id string, err error) (int, ErrorBody) {
 	switch {
 	case errors.Is(err, sinks.ErrTooLarge):
 		r.cfg.Logger.Warn("publish failed", "event_id", id, "error", err)
-		return http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("event %s is larger than the broker accepts", id)}
+		// Says why: the body was under --max-body-bytes, the event it
+		// makes is not under the broker's limit.
+		msg := fmt.Sprintf("event %s is larger than the broker accepts", id)
+		var tl *sinks.TooLargeError
+		if errors.As(err, &tl) {
+			limit := "the most " + tl.Broker + " accepts (its max.message.bytes)"
+			if tl.Max > 0 {
+				limit = fmt.Sprintf("the broker's max payload of %d bytes", tl.Max)
+			}
+			msg = fmt.Sprintf("event %s cannot be published: it is %d bytes once encoded as a CloudEvent (the body's facts and data.payload, the body as sent), more than %s; send a smaller body or raise the broker's limit", id, tl.Size, limit)
+		}
+		return http.StatusRequestEntityTooLarge, ErrorBody{Error: msg}
 	case errors.Is(err, spool.ErrFull):
 		r.cfg.Logger.Warn("spool full", "event_id", id, "error", err)
 		return http.StatusServiceUnavailable, ErrorBody{Error: fmt.Sprintf("event %s could not be stored: the broker did not take it in time and the local spool is full; it may have reached the broker all the same, and a retry is de-duplicated: retry later", id)}
@@ -784,5 +798,10 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 		w.Write(a.appendJSON(make([]byte, 0, 256*len(a.Events))))
 		return
 	}
-	json.NewEncoder(w).Encode(body)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(body)
 }
+
+// maxErrorText bounds the text of a 400 answer, in bytes.
+const maxErrorText = 1024

@@ -134,7 +134,7 @@ func TestErrorAnswers(t *testing.T) {
 		{"hub without repo_name", "POST", ts.URL + "/hooks/dockerhub/" + token, "application/json", `{"push_data":{"pushed_at":1},"repository":{}}`, 400, "repository.repo_name", "repository.repo_name", ""},
 		{"wrong token", "POST", ts.URL + "/hooks/dtr/not-the-token-0000000000", "application/json", tagPush, 404, "not found", "", ""},
 		{"no token", "POST", ts.URL + "/hooks/dtr", "application/json", tagPush, 404, "not found", "", ""},
-		{"unknown source", "POST", ts.URL + "/hooks/nexus/" + token, "application/json", tagPush, 404, "not found", "", ""},
+		{"unknown source", "POST", ts.URL + "/hooks/gitlab/" + token, "application/json", tagPush, 404, "not found", "", ""},
 		{"unknown path", "GET", ts.URL + "/admin", "", "", 404, "not found", "", ""},
 		{"GET on a hook", "GET", hook, "", "", 405, "webhooks are delivered with POST", "", "POST"},
 		{"GET on a hook with a wrong token", "GET", ts.URL + "/hooks/dtr/wrong-token-wrong-token", "", "", 404, "not found", "", ""},

@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
@@ -94,12 +95,14 @@ type HMAC struct {
 func NewHMAC(header, algorithm, encoding, prefix string, secrets []string) (*HMAC, error) {
 	v := &HMAC{header: header, prefix: prefix, hexDigits: encoding == "hex"}
 	switch algorithm {
+	case "sha1": // Sonatype Nexus, and JFrog's older scheme: weak, but theirs
+		v.hash = sha1.New
 	case "sha256":
 		v.hash = sha256.New
 	case "sha512":
 		v.hash = sha512.New
 	default:
-		return nil, fmt.Errorf("HMAC algorithm %q: want sha256 or sha512", algorithm)
+		return nil, fmt.Errorf("HMAC algorithm %q: want sha1, sha256 or sha512", algorithm)
 	}
 	switch encoding {
 	case "hex":

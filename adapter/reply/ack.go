@@ -8,7 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"time"
 	"unicode/utf8"
+
+	"github.com/hubwire/hubwire/internal/excerpt"
 )
 
 // AckSubjectPrefix is where consumers acknowledge on NATS:
@@ -29,6 +32,29 @@ const (
 	MaxContext     = 100
 )
 
+// Limits of the other ack fields, so that every ack taken can be applied
+// (a huge consumer name was answered accepted, then never fit the record
+// and was retried for the acks' whole retention): the consumer name in
+// characters, the target URL in bytes, a whole ack in bytes.
+const (
+	MaxConsumer  = 100
+	MaxTargetURL = 2048
+	MaxAckBytes  = 8 << 10
+)
+
+// Dead-lettering: an ack that could not be applied after MaxAckAttempts
+// tries, AckRetryDelay apart, goes to a dead-letter subject or topic
+// (kept there, counted as hubwire_acks_total{result="dead_lettered"},
+// logged once) instead of being retried for ever.
+const MaxAckAttempts = 10
+
+// AckRetryDelay is the wait before try n+1 of an ack (n from 1): 1s
+// doubling to a minute, about 5 minutes over MaxAckAttempts, so that a
+// short outage of the records' store dead-letters nothing.
+func AckRetryDelay(n int) time.Duration {
+	return min(time.Second<<min(n-1, 10), time.Minute)
+}
+
 // Ack is a consumer's answer about one event.
 type Ack struct {
 	EventID     string `json:"event_id"`
@@ -43,14 +69,17 @@ type Ack struct {
 // Kafka key), when given, must match the body's or fill it in.
 func ParseAck(body []byte, subjectID string) (Ack, error) {
 	var a Ack
+	if len(body) > MaxAckBytes {
+		return a, fmt.Errorf("ack is %d bytes; at most %d", len(body), MaxAckBytes)
+	}
 	if err := json.Unmarshal(body, &a); err != nil {
-		return a, fmt.Errorf("ack is not a JSON object with event_id, consumer, state: %v", err)
+		return a, fmt.Errorf("ack is not a JSON object with event_id, consumer, state: %s", excerpt.Text(err.Error(), 200))
 	}
 	if a.EventID == "" {
 		a.EventID = subjectID
 	}
 	if subjectID != "" && a.EventID != subjectID {
-		return a, fmt.Errorf("event_id %q differs from the event id %q it was sent for", a.EventID, subjectID)
+		return a, fmt.Errorf("event_id %s differs from the event id %s it was sent for", excerpt.Quote(a.EventID), excerpt.Quote(subjectID))
 	}
 	return a, a.Validate()
 }
@@ -78,11 +107,15 @@ func (a Ack) Validate() error {
 	case a.EventID == "":
 		return fmt.Errorf("event_id is required")
 	case !isEventID(a.EventID):
-		return fmt.Errorf("event_id %q is not a hubwire event id: 32 lowercase hexadecimal digits, the event's id attribute", a.EventID)
+		return fmt.Errorf("event_id %s is not a hubwire event id: 32 lowercase hexadecimal digits, the event's id attribute", excerpt.Quote(a.EventID))
 	case a.Consumer == "":
 		return fmt.Errorf("consumer is required: name who acknowledges (ci, scanner, …)")
+	case utf8.RuneCountInString(a.Consumer) > MaxConsumer:
+		return fmt.Errorf("consumer is %d characters; at most %d", utf8.RuneCountInString(a.Consumer), MaxConsumer)
 	case a.State != Success && a.State != Failure && a.State != Error:
-		return fmt.Errorf("state %q: want success, failure or error", a.State)
+		return fmt.Errorf("state %s: want success, failure or error", excerpt.Quote(a.State))
+	case len(a.TargetURL) > MaxTargetURL:
+		return fmt.Errorf("target_url is %d bytes; at most %d", len(a.TargetURL), MaxTargetURL)
 	case utf8.RuneCountInString(a.Description) > MaxDescription:
 		return fmt.Errorf("description is %d characters; at most %d", utf8.RuneCountInString(a.Description), MaxDescription)
 	case utf8.RuneCountInString(a.Context) > MaxContext:
@@ -91,7 +124,7 @@ func (a Ack) Validate() error {
 	if a.TargetURL != "" {
 		u, err := url.Parse(a.TargetURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("target_url %q: want an absolute http(s) URL", a.TargetURL)
+			return fmt.Errorf("target_url %s: want an absolute http(s) URL", excerpt.Quote(a.TargetURL))
 		}
 	}
 	return nil

@@ -7,13 +7,17 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/hubwire/hubwire/internal/excerpt"
 	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/internal/retryafter"
 )
@@ -22,10 +26,16 @@ import (
 var DefaultAllowedHosts = []string{"registry.hub.docker.com", "hub.docker.com"}
 
 // Poster posts callbacks. The callback URL arrives on an unauthenticated
-// webhook, so it is only ever contacted on an allowed host, over https
-// unless told otherwise, and redirects (which could lead anywhere) are not
-// followed.
+// webhook, so it is only ever contacted on an allowed host and port, over
+// https unless told otherwise, at an address that is public unless that
+// address is itself allowed, and redirects (which could lead anywhere) are
+// not followed.
 type Poster struct {
+	// AllowedHosts are the host[:port] a callback may go to: a name or an
+	// address, with the port the scheme's (443, or 80 for http) when left
+	// out, or * for any port. A loopback, link-local or private address is
+	// contacted only when listed itself, as an address: an allowed name
+	// that resolves to one is refused when dialled (DNS rebinding).
 	AllowedHosts  []string
 	AllowInsecure bool
 	// Timeout bounds one attempt (10s).
@@ -57,11 +67,68 @@ func (p *Poster) Allowed(raw string) error {
 	if u.Scheme != "https" && !(u.Scheme == "http" && p.AllowInsecure) {
 		return fmt.Errorf("callback_url scheme %q: only https is allowed (--callback-allow-insecure allows http)", u.Scheme)
 	}
-	if !slices.ContainsFunc(p.AllowedHosts, func(h string) bool { return strings.EqualFold(h, u.Hostname()) }) {
-		return fmt.Errorf("callback host %q is not allowed (--callback-allow-host; allowed: %s)", u.Hostname(), strings.Join(p.AllowedHosts, ", "))
+	port := u.Port()
+	if port == "" {
+		port = defaultPort(u.Scheme)
+	}
+	if !slices.ContainsFunc(p.AllowedHosts, func(entry string) bool { return entryAllows(entry, u.Scheme, u.Hostname(), port) }) {
+		return fmt.Errorf("callback host %s is not allowed (--callback-allow-host; allowed: %s)", excerpt.Quote(net.JoinHostPort(u.Hostname(), port)), strings.Join(p.AllowedHosts, ", "))
 	}
 	return nil
 }
+
+func defaultPort(scheme string) string {
+	if scheme == "http" {
+		return "80"
+	}
+	return "443"
+}
+
+// entryAllows reports whether the allowlist entry (host, host:port or
+// host:*) allows host on port for scheme.
+func entryAllows(entry, scheme, host, port string) bool {
+	eh, ep, err := net.SplitHostPort(entry)
+	if err != nil { // no port: the scheme's
+		eh, ep = strings.Trim(entry, "[]"), defaultPort(scheme)
+	}
+	if ep != "*" && ep != port {
+		return false
+	}
+	if ea, err := netip.ParseAddr(eh); err == nil {
+		ha, err := netip.ParseAddr(host)
+		return err == nil && ea.Unmap() == ha.Unmap()
+	}
+	return strings.EqualFold(eh, host)
+}
+
+// checkDialled refuses to connect to an address that is loopback,
+// link-local, private or otherwise not public, unless the allowlist names
+// that address (with its port): it runs on the address actually dialled,
+// after name resolution, so that an allowed name cannot be made to
+// resolve to an inside address.
+func (p *Poster) checkDialled(scheme, address string) error {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("callback: dialling %q, not an address", address)
+	}
+	ip = ip.Unmap()
+	if !(ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsPrivate() ||
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() || cgnat.Contains(ip)) {
+		return nil
+	}
+	if slices.ContainsFunc(p.AllowedHosts, func(entry string) bool { return entryAllows(entry, scheme, ip.String(), port) }) {
+		return nil
+	}
+	return fmt.Errorf("callback refused: its host resolves to %s, a loopback, link-local or private address; list the address itself in --callback-allow-host to allow it", net.JoinHostPort(ip.String(), port))
+}
+
+// cgnat is the shared address space of carrier-grade NAT (RFC 6598), not
+// public either.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 
 // OutcomeInterrupted is what Post returns when its context ended while the
 // callback was still to be retried; it is never recorded.
@@ -113,9 +180,13 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 	a.At = time.Now()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.Timeout)
 	defer cancel()
+	u, _ := url.Parse(raw)
+	if u != nil {
+		ctx = context.WithValue(ctx, schemeKey{}, u.Scheme)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, raw, bytes.NewReader(payload))
 	if err != nil {
-		a.Error = redact.Error(err)
+		a.Error = reduce(err, raw)
 		return a, 0, true
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -123,7 +194,7 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 	resp, err := p.httpClient().Do(req)
 	a.Duration = time.Since(a.At)
 	if err != nil {
-		a.Error = redact.Error(err)
+		a.Error = reduce(err, raw)
 		return a, 0, false
 	}
 	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseExcerpt))
@@ -141,9 +212,27 @@ func (p *Poster) try(ctx context.Context, raw string, payload []byte) (a Attempt
 	return a, 0, true
 }
 
+// reduce is the text of an error of the callback client, logged and
+// recorded: the URL reduced to its host wherever it stands.
+func reduce(err error, raw string) string {
+	return strings.ReplaceAll(redact.Error(err), raw, publicURL(raw))
+}
+
 func (p *Poster) httpClient() *http.Client {
 	p.clientOnce.Do(func() {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// No proxy: the address checked must be the receiver's own.
+		t.Proxy = nil
+		t.DialContext = (&net.Dialer{
+			Timeout:   30 * time.Second,
+			KeepAlive: 30 * time.Second,
+			ControlContext: func(ctx context.Context, network, address string, _ syscall.RawConn) error {
+				scheme, _ := ctx.Value(schemeKey{}).(string)
+				return p.checkDialled(scheme, address)
+			},
+		}).DialContext
 		p.client = &http.Client{
+			Transport:     t,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	})
@@ -152,6 +241,10 @@ func (p *Poster) httpClient() *http.Client {
 
 // maxResponseExcerpt is how much of a callback's answer is recorded.
 const maxResponseExcerpt = 512
+
+// schemeKey carries a request's scheme to the dialler: an entry without a
+// port means the scheme's.
+type schemeKey struct{}
 
 // backoff is exponential with full jitter.
 func (p *Poster) backoff(attempt int) time.Duration {

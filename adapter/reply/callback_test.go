@@ -52,7 +52,7 @@ func (s *callbackServer) calls() int {
 }
 
 func testPoster() *Poster {
-	return &Poster{AllowedHosts: []string{"127.0.0.1"}, AllowInsecure: true, Timeout: 2 * time.Second, MaxAttempts: 4, BaseDelay: 10 * time.Millisecond, MaxDelay: 2 * time.Second}
+	return &Poster{AllowedHosts: []string{"127.0.0.1:*"}, AllowInsecure: true, Timeout: 2 * time.Second, MaxAttempts: 4, BaseDelay: 10 * time.Millisecond, MaxDelay: 2 * time.Second}
 }
 
 func post(p *Poster, url string) (string, []Attempt) {
@@ -170,7 +170,7 @@ func TestAllowed(t *testing.T) {
 		"https://registry.hub.docker.com/u/a/b/hook/x/": "",
 		"https://HUB.docker.com/x":                      "",
 		"http://registry.hub.docker.com/u/a/b/hook/x/":  "only https",
-		"https://169.254.169.254/latest/meta-data/":     `host "169.254.169.254" is not allowed`,
+		"https://169.254.169.254/latest/meta-data/":     `host "169.254.169.254:443" is not allowed`,
 		"https://registry.hub.docker.com.evil.example/": "is not allowed",
 		"/relative": "not an absolute URL",
 	} {
@@ -195,5 +195,75 @@ func TestAttemptErrorsLeaveThePathOut(t *testing.T) {
 	}
 	if err := p.Allowed("/u/a/b/hook/secret-capability/"); err == nil || strings.Contains(err.Error(), "secret-capability") {
 		t.Errorf("Allowed: %v", err)
+	}
+}
+
+// TestAllowedPorts: an entry without a port allows the scheme's; host:port
+// that port; host:* any.
+func TestAllowedPorts(t *testing.T) {
+	p := &Poster{AllowedHosts: []string{"hooks.example.com", "ci.example.com:8443", "any.example.com:*", "[::1]:9000", "10.0.0.5"}, AllowInsecure: true}
+	for url, ok := range map[string]bool{
+		"https://hooks.example.com/x":      true,
+		"https://hooks.example.com:443/x":  true,
+		"https://hooks.example.com:8443/x": false,
+		"http://hooks.example.com/x":       true, // port 80, http's own
+		"http://hooks.example.com:443/x":   false,
+		"https://ci.example.com:8443/x":    true,
+		"https://ci.example.com/x":         false,
+		"https://any.example.com:1/x":      true,
+		"http://[::1]:9000/x":              true,
+		"http://[::1]:9001/x":              false,
+		"https://10.0.0.5/x":               true,
+		"https://10.0.0.5:22/x":            false,
+	} {
+		if err := p.Allowed(url); (err == nil) != ok {
+			t.Errorf("Allowed(%s) = %v, want allowed %v", url, err, ok)
+		}
+	}
+}
+
+// TestDialledAddressChecked: an allowed name that resolves to a loopback
+// (or private, link-local) address is refused when dialled, with nothing
+// sent; the same address listed itself is contacted. The check is on the
+// address dialled, so DNS rebinding cannot get around it.
+func TestDialledAddressChecked(t *testing.T) {
+	s := newCallbackServer(t, 200)
+	_, port, _ := strings.Cut(strings.TrimPrefix(s.URL, "http://"), ":")
+	byName := "http://localhost:" + port + "/hook"
+	p := testPoster()
+	p.MaxAttempts = 1
+	p.AllowedHosts = []string{"localhost:*"}
+	if err := p.Allowed(byName); err != nil {
+		t.Fatal(err)
+	}
+	out, attempts := post(p, byName)
+	if out != OutcomeFailed || s.calls() != 0 || len(attempts) != 1 || !strings.Contains(attempts[0].Error, "a loopback, link-local or private address") {
+		t.Errorf("allowed name resolving to loopback: %s after %d POSTs, %+v", out, s.calls(), attempts)
+	}
+	// Listed as an address (its port or any): contacted.
+	for _, entry := range []string{"127.0.0.1:" + port, "127.0.0.1:*"} {
+		p := testPoster()
+		p.AllowedHosts = []string{"localhost:*", entry}
+		if out, attempts := post(p, byName); out != OutcomeSent {
+			t.Errorf("with %s listed: %s %+v", entry, out, attempts)
+		}
+	}
+	// Another port of the listed address is not.
+	p = testPoster()
+	p.MaxAttempts = 1
+	p.AllowedHosts = []string{"localhost:*", "127.0.0.1:1"}
+	if out, _ := post(p, byName); out != OutcomeFailed {
+		t.Errorf("another port of a listed address: %s", out)
+	}
+	// Link-local and private addresses too (the attempt fails before any
+	// packet is sent: the check runs before connect).
+	for _, addr := range []string{"169.254.169.254", "10.1.2.3", "192.168.1.1", "[fd00::1]", "100.64.0.1"} {
+		p := testPoster()
+		p.MaxAttempts = 1
+		p.AllowedHosts = []string{"x"} // the name check is Allowed's; here only the dial
+		_, attempts := post(p, "http://"+addr+"/")
+		if len(attempts) != 1 || !strings.Contains(attempts[0].Error, "a loopback, link-local or private address") {
+			t.Errorf("%s: %+v", addr, attempts)
+		}
 	}
 }

@@ -174,7 +174,7 @@ func TestEngineRefusesAHostNotAllowed(t *testing.T) {
 		t.Fatalf("result %+v, %v after %d calls", res, err, srv.calls())
 	}
 	rec := et.recs.get(et.id)
-	if rec.Callback.Outcome != OutcomeRefused || !strings.Contains(rec.Callback.Note, `host "127.0.0.1" is not allowed`) || et.recs.writes != 1 {
+	if rec.Callback.Outcome != OutcomeRefused || !strings.Contains(rec.Callback.Note, `host "127.0.0.1:`) || et.recs.writes != 1 {
 		t.Errorf("record %+v after %d writes", rec.Callback, et.recs.writes)
 	}
 	if got := et.counter(t, "hubwire_callbacks_total", OutcomeRefused); got != 1 {

@@ -28,7 +28,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		acks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubwire_acks_total",
-			Help: "Acks applied, by result: taken, invalid (refused for what they hold).",
+			Help: "Acks applied, by result: taken, invalid (refused for what they hold), dead_lettered (not applied after every try; kept on the dead-letter subject or topic).",
 		}, []string{"result"}),
 		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubwire_callbacks_total",
@@ -42,13 +42,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.acks, m.callbacks, m.writeErrors)
 	// Every operation is exported from the start, at 0, so that an alert
 	// on the rate sees the first error.
+	m.acks.WithLabelValues("dead_lettered")
 	for _, op := range []string{OpReceipt, OpAck, OpTimeout, OpClaim, OpLease, OpAttempt, OpOutcome, OpHandBack} {
 		m.writeErrors.WithLabelValues(op)
 	}
 	return m
 }
 
-// Ack counts an ack applied: result is taken or invalid.
+// Ack counts an ack applied: result is taken, invalid or dead_lettered.
 func (m *Metrics) Ack(result string) {
 	if m != nil {
 		m.acks.WithLabelValues(result).Inc()

@@ -106,7 +106,7 @@ func TestSourceTokensInTheConfigFile(t *testing.T) {
 	if code := run(context.Background(), []string{"config", "check", "--config", path}, &out, &errOut, noEnv); code != 0 || strings.Contains(out.String(), "from-the-file") {
 		t.Errorf("config check: %d, shows the token: %v\n%s", code, strings.Contains(out.String(), "from-the-file"), out.String())
 	}
-	for _, args := range [][]string{{"--source-token", "nexus=abcdefghijklmnopq"}, {"--source-token", "dtr=short"}, {"--accept-authorization", "digest"}} {
+	for _, args := range [][]string{{"--source-token", "gitlab=abcdefghijklmnopq"}, {"--source-token", "dtr=short"}, {"--accept-authorization", "digest"}} {
 		if _, err := parseServe(args, nil, noEnv); err == nil {
 			t.Errorf("%v accepted", args)
 		}

@@ -17,12 +17,16 @@ func commands() []cli.Command {
 	var t tailArgs
 	var a ackArgs
 	var snd sendArgs
+	var tok tokenArgs
+	var hc healthcheckArgs
 	return []cli.Command{
 		{Name: "serve", Summary: "receive webhooks and publish them", Flags: s.flags(io.Discard)},
 		{Name: "replay", Summary: "read stored events back", Flags: r.flags(io.Discard)},
 		{Name: "tail", Summary: "follow new events as they are stored", Flags: t.flags(io.Discard)},
 		{Name: "ack", Summary: "acknowledge an event as a consumer", Flags: a.flags(io.Discard)},
 		{Name: "send", Summary: "post a sample delivery", Args: all.Registries.Names(), Flags: snd.flags(io.Discard)},
+		{Name: "token", Summary: "print the webhook token serve generated", Flags: tok.flags(io.Discard)},
+		{Name: "healthcheck", Summary: "exit 0 if this machine's serve is ready", Flags: hc.flags(io.Discard)},
 		{Name: "config", Summary: "check a configuration and print it", Args: []string{"check"}, Flags: c.flags(io.Discard)},
 		{Name: "completion", Summary: "print a shell completion script", Args: cli.Shells},
 		{Name: "version", Summary: "print the version"},

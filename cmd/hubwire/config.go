@@ -72,6 +72,12 @@ func sourcesShown(sources map[string]server.Source) (map[string]server.Source, [
 			src.HMAC = &c
 			hidden = append(hidden, fmt.Sprintf("sources.%s.hmac.secrets: %d set, not shown (put them back)", name, len(h.Secrets)))
 		}
+		if sh := src.SecretHeader; sh != nil && len(sh.Secrets) > 0 {
+			c := *sh
+			c.Secrets = nil
+			src.SecretHeader = &c
+			hidden = append(hidden, fmt.Sprintf("sources.%s.secret-header.secrets: %d set, not shown (put them back)", name, len(sh.Secrets)))
+		}
 		shown[name] = src
 	}
 	return shown, hidden

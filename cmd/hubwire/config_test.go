@@ -66,7 +66,7 @@ func TestConfigFileMistakes(t *testing.T) {
 		{"ce-mode: binary\nmax-age: forever\n", `:2: max-age: "forever": want a duration such as 90s, 15m, 2h, 30d`},
 		{"ce-mode: xml\n", `--ce-mode: CloudEvents mode "xml"`},
 		{"http-addr: {host: x}\n", "http-addr: want a value or a list of values"},
-		{"sources:\n  nexus:\n    required-consumers: [ci]\n", `unknown source "nexus"`},
+		{"sources:\n  gitlab:\n    required-consumers: [ci]\n", `unknown source "gitlab"`},
 		{"sources:\n  dtr:\n    required: [ci]\n", "field required not found"},
 		{"config: other.yaml\n", `unknown setting "config"`},
 		{"[not, a, map]\n", "not YAML"},

@@ -92,8 +92,11 @@ func TestEverySampleBecomesOneCloudEvent(t *testing.T) {
 				}
 				// time is when it happened at the registry: every sample is
 				// from 2025 or before, so a receive time would show. Quay's
-				// request holds no time: its events carry the time of receipt.
-				if e.Time().IsZero() || (!strings.HasPrefix(name, "quay/") && e.Time().After(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))) {
+				// and Artifactory's requests hold no time, nor does a Gitea
+				// deletion: their events carry the time of receipt.
+				receiptTimed := strings.HasPrefix(name, "quay/") || strings.HasPrefix(name, "artifactory/") ||
+					strings.HasPrefix(name, "gitea/") && strings.HasSuffix(name, "-deleted.json")
+				if e.Time().IsZero() || (!receiptTimed && e.Time().After(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))) {
 					t.Errorf("%s: time %v is not the registry's", name, e.Time())
 				}
 				if e.DataContentType() != "application/json" || !strings.HasPrefix(e.DataSchema(), inst.PublicURL()+"/schemas/") {
@@ -328,21 +331,20 @@ func TestExternalBrokerTLS(t *testing.T) {
 	}
 }
 
-// TestInFlightCap holds one delivery in the handler with --max-in-flight 1:
-// the next is answered 503 with Retry-After at once, and the first still
-// completes.
+// TestInFlightCap holds one delivery in the handler with --max-in-flight 1
+// (its body read, its publish waiting on a slow broker): the next is
+// answered 503 with Retry-After at once, and the first still completes. A
+// delivery whose body is still arriving holds no slot
+// (TestSlowBodiesDoNotTakeTheInFlightSlots).
 func TestInFlightCap(t *testing.T) {
-	inst := startHubwire(t, t.TempDir(), "--max-in-flight", "1")
+	broker := natstest.StartBroker(t)
+	proxy := newTCPProxy(t, strings.TrimPrefix(broker.URL(), "nats://"))
+	inst := startHubwire(t, t.TempDir(), "--max-in-flight", "1", "--broker", "nats://"+proxy.addr(), "--spool-max-bytes", "0", "--publish-timeout", "30s")
 	f := fixtures(t)[0]
-	pr, pw := io.Pipe()
-	req, _ := http.NewRequest(http.MethodPost, inst.WebhookURL(f.source), pr)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Expect", "100-continue") // the body flows once the handler reads it
-	req.ContentLength = int64(len(f.body))
-	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	proxy.slow(3 * time.Second)
 	result := make(chan int, 1)
 	go func() {
-		resp, err := client.Do(req)
+		resp, err := http.Post(inst.WebhookURL(f.source), "application/json", bytes.NewReader(f.body))
 		if err != nil {
 			t.Error(err)
 			result <- 0
@@ -351,17 +353,17 @@ func TestInFlightCap(t *testing.T) {
 		resp.Body.Close()
 		result <- resp.StatusCode
 	}()
-	pw.Write(f.body[:10]) // returns once the first delivery holds the slot
-
+	// The first delivery's small body is read at once; it then waits
+	// seconds for the broker, holding the slot. (A wait, not an assertion.)
+	time.Sleep(time.Second)
 	a := post(t, inst.WebhookURL(f.source), "application/json", fixtures(t)[1].body)
 	if a.status != 503 || a.header.Get("Retry-After") == "" || !contains(a.body["error"], "the most allowed at once") {
 		t.Errorf("second delivery: %d %v", a.status, a.body)
 	}
-	pw.Write(f.body[10:])
-	pw.Close()
 	if status := <-result; status != 202 {
 		t.Errorf("first delivery: %d", status)
 	}
+	proxy.slow(0)
 }
 
 // TestWebhookHandshake answers the CloudEvents webhook abuse-protection
@@ -543,4 +545,41 @@ func TestWrongRegistryIsNamed(t *testing.T) {
 		t.Error("no delivery sent to the wrong registry was told where it belongs")
 	}
 	t.Logf("%d deliveries sent to the wrong registry were told whose they are", named)
+}
+
+// TestNewRegistriesNamedBothWays: a sample of Artifactory, Nexus or
+// Gitea/Forgejo sent to any other registry's URL is refused and named as
+// its own registry's, and every other registry's sample sent to their URLs
+// is refused (400, never stored) and named where its registry can tell.
+func TestNewRegistriesNamedBothWays(t *testing.T) {
+	inst := startHubwire(t, t.TempDir())
+	mine := map[string]bool{"artifactory": true, "nexus": true, "gitea": true}
+	n := 0
+	for _, f := range fixtures(t) {
+		reg, _ := all.Registries.Get(f.source)
+		for _, other := range all.Registries {
+			if other.Name == f.source || !mine[f.source] && !mine[other.Name] {
+				continue
+			}
+			wrong := f
+			wrong.source = other.Name
+			a := wrong.deliver(t, inst, f.body)
+			msg, _ := a.body["error"].(string)
+			// A form-encoded body is refused by the registries that take
+			// only JSON before it is read (415).
+			if a.status != http.StatusBadRequest && a.status != http.StatusUnsupportedMediaType {
+				t.Errorf("%s/%s sent to %s: %d %v", f.source, f.name, other.Name, a.status, a.body)
+				continue
+			}
+			named := strings.HasPrefix(msg, "this is a "+reg.Title+" delivery, not a "+other.Title+" one; send it to /hooks/"+reg.Name+"/<token>")
+			if mine[f.source] && !named {
+				t.Errorf("%s/%s sent to %s: %q", f.source, f.name, other.Name, msg)
+			}
+			if named {
+				n++
+			}
+		}
+	}
+	t.Logf("%d deliveries named their registry", n)
+	natstest.ReadStream(t, natsURLOf(inst), "HUBWIRE_EVENTS", 0)
 }

@@ -19,17 +19,30 @@ its --http-addr) and exit 0 if it is, 1 if not: a container's HEALTHCHECK,
 where the image has no curl. It reads the same HUBWIRE_HTTP_ADDR and
 HUBWIRE_TLS_CERT as serve, so in the container it needs no flags.`
 
-func healthcheckCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	var addr, cert string
-	var timeout time.Duration
+// healthcheckArgs is what healthcheck's flags say.
+type healthcheckArgs struct {
+	addr, cert string
+	timeout    time.Duration
+}
+
+func (x *healthcheckArgs) flags(out io.Writer) *cli.Flags {
 	f := cli.New("healthcheck", healthcheckSummary)
-	f.SetOutput(stderr)
-	f.StringVar(&addr, "http-addr", "127.0.0.1:8080", "`host:port` serve's receiver listens on (its --http-addr)")
-	f.StringVar(&cert, "tls-cert", "", "serve's --tls-cert: when set, ask over HTTPS (the certificate is not\nverified: this is serve's own, asked on loopback)")
-	f.DurationVar(&timeout, "timeout", 5*time.Second, "time limit of the check (`duration`)")
+	f.SetOutput(out)
+	f.Global(func() { // serve's own settings, read from its variables
+		f.StringVar(&x.addr, "http-addr", "127.0.0.1:8080", "`host:port` serve's receiver listens on (its --http-addr)")
+		f.StringVar(&x.cert, "tls-cert", "", "serve's --tls-cert `file`: when set, ask over HTTPS (the certificate is\nnot verified: this is serve's own, asked on loopback)")
+	})
+	f.DurationVar(&x.timeout, "timeout", 5*time.Second, "time limit of the check (`duration`)")
+	return f
+}
+
+func healthcheckCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var x healthcheckArgs
+	f := x.flags(stderr)
 	if err := f.ParseArgs(args, getenv); err != nil {
 		return err
 	}
+	addr, cert, timeout := x.addr, x.cert, x.timeout
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("--http-addr %q: want host:port, such as 127.0.0.1:8080", addr)

@@ -50,7 +50,7 @@ registry's webhook settings.
 `
 
 func commandNames() []string {
-	return []string{"serve", "replay", "tail", "ack", "send", "config", "completion", "version", "help"}
+	return []string{"serve", "replay", "tail", "ack", "send", "token", "healthcheck", "config", "completion", "version", "help"}
 }
 
 func main() {

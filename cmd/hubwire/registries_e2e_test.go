@@ -72,7 +72,7 @@ func TestZotAuthorization(t *testing.T) {
 	if a := postAs(t, inst.WebhookURL("zot"), plain, nil); a.status != 400 || a.body["field"] != "ce-specversion" {
 		t.Errorf("plain JSON: %d %v", a.status, a.body)
 	}
-	msgs := natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", 2)
+	msgs := natstest.ReadStream(t, natsURLOf(inst), "HUBWIRE_EVENTS", 2)
 	for _, m := range msgs {
 		if m.Header.Get("ce-zotid") == "" || m.Header.Get("ce-zotsource") != "zotregistry.dev" {
 			t.Errorf("%s: zot's attributes not kept: %v", m.Subject, m.Header)
@@ -114,7 +114,7 @@ func TestECRTokenHeader(t *testing.T) {
 	if a := postAs(t, hook, bad, http.Header{"X-Api-Key": {key}}); a.status != 400 || a.body["field"] != "source" {
 		t.Errorf("another service's event: %d %v", a.status, a.body)
 	}
-	natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", 2)
+	natstest.ReadStream(t, natsURLOf(inst), "HUBWIRE_EVENTS", 2)
 	if _, err := parseServe([]string{"--config", configFile(t, "sources:\n  ecr:\n    token-header: \"X Api Key\"\n")}, nil, noEnv); err == nil || !contains(err.Error(), "token-header") {
 		t.Errorf("a token-header that is no header name: %v", err)
 	}
@@ -163,7 +163,7 @@ func TestGCROIDC(t *testing.T) {
 	if a := postAs(t, hook, unwrapped, bearer(good)); a.status != 400 || a.body["field"] != "message" {
 		t.Errorf("unwrapped: %d %v", a.status, a.body)
 	}
-	natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", 2)
+	natstest.ReadStream(t, natsURLOf(inst), "HUBWIRE_EVENTS", 2)
 	if _, err := parseServe([]string{"--config", configFile(t, "sources:\n  gcr:\n    oidc: {audience: x}\n")}, nil, noEnv); err == nil || !contains(err.Error(), "email") {
 		t.Errorf("oidc without email: %v", err)
 	}
@@ -197,7 +197,7 @@ func TestSendZotECRGCR(t *testing.T) {
 		}
 		stored += 3
 	}
-	natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", stored)
+	natstest.ReadStream(t, natsURLOf(inst), "HUBWIRE_EVENTS", stored)
 }
 
 // TestGCRDropUntagged: a consumer that wants tags only drops the tag-less
@@ -211,7 +211,7 @@ func TestGCRDropUntagged(t *testing.T) {
 	if untagged.status != 200 || untagged.body["ignored"] != true || tagged.status != 202 || tagged.body["type"] != "com.google.artifactregistry.tag.pushed" {
 		t.Errorf("untagged %d %v, tagged %d %v", untagged.status, untagged.body, tagged.status, tagged.body)
 	}
-	msgs := natstest.ReadStream(t, inst.EmbeddedURL(), "HUBWIRE_EVENTS", 1)
+	msgs := natstest.ReadStream(t, natsURLOf(inst), "HUBWIRE_EVENTS", 1)
 	if !strings.HasPrefix(msgs[0].Subject, "hubwire.events.gcr.insert_tag.") {
 		t.Errorf("stored %s", msgs[0].Subject)
 	}

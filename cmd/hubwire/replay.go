@@ -31,6 +31,8 @@ type replayArgs struct {
 	sel  selection
 	to   string
 	opts replay.Options
+	// minEvents is the fewest events a replay must write to succeed.
+	minEvents int64
 }
 
 func (x *replayArgs) flags(out io.Writer) *cli.Flags {
@@ -45,6 +47,7 @@ func (x *replayArgs) flags(out io.Writer) *cli.Flags {
 	f.BoolVar(&opts.Force, "force", false, "re-publish even into the stream (or topic) read, which then stores every\nevent replayed a second time")
 	f.Float64Var(&opts.Rate, "rate", 0, "at most this many `events/s` on average (0: as fast as the output takes\nthem)")
 	f.DurationVar(&opts.HTTPTimeout, "http-timeout", replay.DefaultHTTPTimeout, "time limit of one POST to an http(s) --to (`duration`); a POST that\ntakes longer is retried")
+	f.Int64Var(&x.minEvents, "min-events", 0, "exit 1 unless at least this many events were replayed (`count`), for checks\nthat an event arrived, such as the Helm chart's test; 0 for no check")
 	return f
 }
 
@@ -69,6 +72,12 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if opts.Broker, err = b.broker(); err != nil {
 		return err
 	}
-	_, err = replay.Run(ctx, *opts)
+	if x.minEvents < 0 {
+		return fmt.Errorf("--min-events %d: want a count, or 0 for no check", x.minEvents)
+	}
+	summary, err := replay.Run(ctx, *opts)
+	if err == nil && summary.Written < x.minEvents {
+		err = fmt.Errorf("replayed %d of the %d events --min-events asks for", summary.Written, x.minEvents)
+	}
 	return b.login.hint(err)
 }

@@ -86,13 +86,27 @@ func postGroup(t *testing.T, inst *server.Server, occurred time.Time) []storedEv
 			s := storedEvent{id: r["id"].(string), typ: r["type"].(string), seq: uint64(r["seq"].(float64)), key: "scanner"}
 			// A repository may be one path element (ACR's hello-world):
 			// what tells a global event is its type.
-			if repo, _, _ := strings.Cut(strings.Split(subject, "@")[0], ":"); !globalType(f.source, s.typ) {
+			if repo := repositoryOf(subject); !globalType(f.source, s.typ) {
 				s.repo, s.key = repo, repo
 			}
 			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// repositoryOf is the repository of a subject: <repository>@<digest>,
+// <repository>:<tag> or <repository>, where the repository may hold an
+// @ or a : of its own before its last / (Gitea's npm @scope/name).
+func repositoryOf(subject string) string {
+	slash := strings.LastIndex(subject, "/")
+	if i := strings.LastIndex(subject, "@"); i > slash {
+		return subject[:i]
+	}
+	if i := strings.LastIndex(subject, ":"); i > slash {
+		return subject[:i]
+	}
+	return subject
 }
 
 func idsOf(events []storedEvent, keep func(storedEvent) bool) []string {
@@ -205,6 +219,19 @@ func TestReplayNATS(t *testing.T) {
 			if !strings.Contains(errOut, "replayed "+plural(int64(len(tc.want)), "event")+" in ") {
 				t.Errorf("%s: summary %q", tc.name, errOut)
 			}
+		}
+	})
+
+	t.Run("min events", func(t *testing.T) {
+		pushes := len(idsOf(h.b, func(e storedEvent) bool { return e.typ == "com.docker.dtr.tag.push" }))
+		args := []string{"--broker", broker, "--since", t1, "--until", t2, "--type", "com.docker.dtr.tag.push"}
+		if code, _, errOut := replayCLI(t, append(args, "--min-events", fmt.Sprint(pushes))...); code != 0 || pushes == 0 {
+			t.Errorf("%d pushes, --min-events %d: exit %d\n%s", pushes, pushes, code, errOut)
+		}
+		code, out, errOut := replayCLI(t, append(args, "--min-events", fmt.Sprint(pushes+1))...)
+		want := fmt.Sprintf("replayed %d of the %d events --min-events asks for", pushes, pushes+1)
+		if code != 1 || !strings.Contains(errOut, want) || len(replayedEvents(t, out)) != pushes {
+			t.Errorf("--min-events %d: exit %d, stderr %q, want %q", pushes+1, code, errOut, want)
 		}
 	})
 

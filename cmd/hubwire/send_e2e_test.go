@@ -71,7 +71,7 @@ func TestSendOwnFileAndMistakes(t *testing.T) {
 		args []string
 		says string
 	}{
-		{[]string{"nexus", "--to", inst.WebhookURL("dtr")}, `source "nexus": want dockerhub`},
+		{[]string{"gitlab", "--to", inst.WebhookURL("dtr")}, `source "gitlab": want dockerhub`},
 		{[]string{"dtr"}, `--to is missing: give the receiver's webhook URL`},
 		{[]string{"dtr", "--to", "127.0.0.1:8080/hooks/dtr"}, "want the receiver's webhook URL"},
 		{[]string{"dockerhub", "--to", inst.WebhookURL("dockerhub"), "--type", "TAG_PUSH"}, "--type is for dtr"},

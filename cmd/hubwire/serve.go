@@ -85,7 +85,7 @@ func (r *replyConfig) register(f *cli.Flags) {
 	f.Var(&r.required, "required-consumers", "`names` of the consumers (comma-separated) whose acks a callback waits\nfor; without them the first ack decides")
 	f.DurationVar(&r.ackTimeout, "ack-timeout", 30*time.Minute, "how long required consumers have to answer before the callback\nsays error (`duration`)")
 	r.allowHosts = cli.List{Values: slices.Clone(reply.DefaultAllowedHosts)}
-	f.Var(&r.allowHosts, "callback-allow-host", "`host` a callback may be posted to (repeatable, or comma-separated);\nany other callback_url is never contacted")
+	f.Var(&r.allowHosts, "callback-allow-host", "`host`[:port|:*] a callback may be posted to (repeatable, or comma-separated;\nno port: the scheme's); any other callback_url is never contacted, nor a\nloopback, link-local or private address unless that address is listed")
 	f.BoolVar(&r.allowInsecure, "callback-allow-insecure", false, "allow callbacks over plain http (https only by default)")
 	f.IntVar(&r.attempts, "callback-attempts", 8, "most `attempts` of one callback (network errors, 5xx and 429 are retried)")
 	f.DurationVar(&r.callbackTimeout, "callback-timeout", 10*time.Second, "time limit of one callback attempt (`duration`)")

@@ -19,15 +19,25 @@ output is not a terminal, so that it stays out of logs):
 
   echo "http://127.0.0.1:8080/hooks/dtr/$(hubwire token)"`
 
-func tokenCommand(_ context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	var dataDir string
+// tokenArgs is what token's flags say.
+type tokenArgs struct{ dataDir string }
+
+func (x *tokenArgs) flags(out io.Writer) *cli.Flags {
 	f := cli.New("token", tokenSummary)
-	f.SetOutput(stderr)
-	f.StringVar(&dataDir, "data-dir", "./hubwire-data", "`directory` hubwire serve keeps its data in (its --data-dir)")
+	f.SetOutput(out)
+	f.Global(func() {
+		f.StringVar(&x.dataDir, "data-dir", defaultDataDir, "`directory` hubwire serve keeps its data in (its --data-dir)")
+	})
+	return f
+}
+
+func tokenCommand(_ context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var x tokenArgs
+	f := x.flags(stderr)
 	if err := f.ParseArgs(args, getenv); err != nil {
 		return err
 	}
-	path := filepath.Join(dataDir, receiver.TokenFile)
+	path := filepath.Join(x.dataDir, receiver.TokenFile)
 	tok, err := readToken(path)
 	if err != nil {
 		return err

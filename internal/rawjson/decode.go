@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/hubwire/hubwire/internal/excerpt"
 )
 
 // Error is a body that cannot be decoded: the field at fault (its JSON
@@ -31,18 +33,24 @@ func (e *Error) Error() string {
 
 // Decode unmarshals a delivery body into v and returns its top-level
 // members, answering every failure with an *Error that names the field
-// and what was expected of it. The body must be a JSON object.
+// and what was expected of it. The body must be a JSON object, in UTF-8,
+// with no key given twice in one object; keys are matched exactly (see
+// Unmarshal).
 func Decode(body []byte, v any) (Object, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return Object{}, &Error{Problem: "body is empty; expected a JSON object"}
 	}
+	if err := checkUTF8(body); err != nil {
+		return Object{}, err
+	}
 	if err := checkShape(body); err != nil {
 		return Object{}, err
 	}
 	// Unmarshal checks the whole text before it decodes any of it, so
-	// that the members can be split from text known to be valid.
-	if err := json.Unmarshal(body, v); err != nil {
+	// that the members can be split from text known to be valid; it
+	// matches keys exactly and refuses a key given twice.
+	if err := Unmarshal(body, v); err != nil {
 		return Object{}, jsonError(err)
 	}
 	if trimmed[0] != '{' {
@@ -74,7 +82,7 @@ func jsonError(err error) error {
 		if typ.Field == "" {
 			return &Error{Problem: fmt.Sprintf("body must be a JSON object, not %s", typ.Value)}
 		}
-		return &Error{Field: typ.Field, Problem: fmt.Sprintf("must be %s, not %s", describe(typ.Type.Kind().String()), typ.Value)}
+		return &Error{Field: typ.Field, Problem: fmt.Sprintf("must be %s, not %s", describe(typ.Type.Kind().String()), excerpt.Text(typ.Value, excerpt.Max))}
 	case errors.As(err, new(*Error)):
 		return err
 	default:

@@ -1,6 +1,7 @@
 package rawjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 )
@@ -35,8 +36,9 @@ func (o Object) Get(key string) json.RawMessage {
 	return nil
 }
 
-// Payload returns the delivery as received, minus the named members
-// (callback_url: a capability that never leaves hubwire). Values are kept
+// Payload returns the delivery as received, minus the named members in
+// any spelling that differs only in case (callback_url, CALLBACK_URL: a
+// capability that never leaves hubwire, whichever way it is written). Values are kept
 // as sent (a float timestamp stays a float); the members are sorted by
 // key and the text written as json.Marshal writes a
 // map[string]json.RawMessage, which is what earlier versions did.
@@ -48,7 +50,7 @@ func (o Object) Payload(drop ...string) json.RawMessage {
 	out := make([]byte, 0, n+n/8)
 	out = append(out, '{')
 	for _, m := range o.members {
-		if slices.Contains(drop, string(m.Key)) {
+		if slices.ContainsFunc(drop, func(d string) bool { return bytes.EqualFold([]byte(d), m.Key) }) {
 			continue
 		}
 		if len(out) > 1 {

@@ -143,23 +143,36 @@ func IsDelimiter(b byte) bool {
 	return false
 }
 
-// AppendString appends s as encoding/json writes a string: hubwire's one
-// string quoter, for event data and for replayed events alike. ASCII is
-// escaped here in one pass; a string with bytes outside ASCII (which
-// encoding/json checks for valid UTF-8 and for U+2028 and U+2029) is left
-// to encoding/json.
+// AppendString appends s as encoding/json writes a string with HTML
+// escaping off (an Encoder after SetEscapeHTML(false)): hubwire's one
+// string quoter, for event data and for replayed events alike. '<', '>'
+// and '&' are written as they are: JSON does not require them escaped,
+// and escaping them grows a body of them 6 times, past the broker's
+// limit. ASCII is escaped here in one pass; a string with bytes outside
+// ASCII (which encoding/json checks for valid UTF-8 and for U+2028 and
+// U+2029) is left to encoding/json.
 func AppendString[S ~string | ~[]byte](out []byte, s S) []byte {
+	return appendString(out, s, false)
+}
+
+// AppendStringHTML is AppendString escaping '<', '>' and '&' as
+// json.Marshal does: for text whose bytes must stay what earlier versions
+// made (the canonical form DTR's event ids are hashed from).
+func AppendStringHTML[S ~string | ~[]byte](out []byte, s S) []byte {
+	return appendString(out, s, true)
+}
+
+func appendString[S ~string | ~[]byte](out []byte, s S, html bool) []byte {
 	mark := len(out)
 	out = append(out, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !escapes[c] {
+		if !escapes[c] && !(html && htmlBytes[c]) {
 			continue
 		}
 		if c >= 0x80 {
-			quoted, _ := json.Marshal(string(s))
-			return append(out[:mark], quoted...)
+			return append(out[:mark], marshalString(string(s), html)...)
 		}
 		out = append(out, s[start:i]...)
 		switch c {
@@ -175,7 +188,7 @@ func AppendString[S ~string | ~[]byte](out []byte, s S) []byte {
 			out = append(out, '\\', 'r')
 		case '\t':
 			out = append(out, '\\', 't')
-		default: // other control bytes, and < > & as encoding/json escapes them for HTML
+		default: // other control bytes, and < > & when escaping for HTML
 			out = append(out, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
 		}
 		start = i + 1
@@ -184,17 +197,34 @@ func AppendString[S ~string | ~[]byte](out []byte, s S) []byte {
 	return append(out, '"')
 }
 
-// escapes marks the bytes AppendString does not copy as they are.
+// marshalString is s quoted by encoding/json, escaping for HTML or not.
+func marshalString(s string, html bool) []byte {
+	if html {
+		quoted, _ := json.Marshal(s)
+		return quoted
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// escapes marks the bytes AppendString does not copy as they are;
+// htmlBytes those AppendStringHTML escapes as well.
 var escapes = func() (t [256]bool) {
 	for c := range 256 {
-		t[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&'
+		t[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\'
 	}
 	return t
 }()
 
-// AppendCompact appends the valid JSON text v without insignificant space
-// and with '<', '>', '&', U+2028 and U+2029 escaped: what json.Marshal
-// writes for a json.RawMessage, without checking v again.
+var htmlBytes = [256]bool{'<': true, '>': true, '&': true}
+
+// AppendCompact appends the valid JSON text v without insignificant
+// space: what an Encoder with SetEscapeHTML(false) writes for a
+// json.RawMessage, without checking v again. The text of strings stays as
+// sent ('<', '>' and '&' included: see AppendString).
 func AppendCompact(out, v []byte) []byte {
 	start := 0
 	inString := false
@@ -204,20 +234,11 @@ func AppendCompact(out, v []byte) []byte {
 			continue
 		}
 		if inString {
-			switch {
-			case c == '\\':
+			switch c {
+			case '\\':
 				i++ // the escaped byte cannot end the string
-			case c == '"':
+			case '"':
 				inString = false
-			case c == '<' || c == '>' || c == '&':
-				out = append(out, v[start:i]...)
-				out = append(out, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-				start = i + 1
-			case c == 0xE2 && i+2 < len(v) && v[i+1] == 0x80 && v[i+2]&^1 == 0xA8:
-				out = append(out, v[start:i]...)
-				out = append(out, '\\', 'u', '2', '0', '2', hexDigits[v[i+2]&0xF])
-				i += 2
-				start = i + 1
 			}
 			continue
 		}
@@ -234,6 +255,6 @@ func AppendCompact(out, v []byte) []byte {
 
 // compactTouches marks the bytes AppendCompact may act on; it passes the
 // others over without a look at where it is.
-var compactTouches = [256]bool{'"': true, '\\': true, ' ': true, '\t': true, '\n': true, '\r': true, '<': true, '>': true, '&': true, 0xE2: true}
+var compactTouches = [256]bool{'"': true, '\\': true, ' ': true, '\t': true, '\n': true, '\r': true}
 
 const hexDigits = "0123456789abcdef"

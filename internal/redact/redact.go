@@ -6,6 +6,7 @@ package redact
 import (
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -42,20 +43,34 @@ func URLs(list string) string {
 }
 
 // Error is err's text with the URL of any *url.Error in it (Go's HTTP
-// client quotes the whole URL) reduced to its scheme and host.
+// client quotes the whole URL) reduced to its scheme and host. The
+// url.Error's text is written anew rather than its URL searched for: it
+// quotes the URL with %q, so a URL holding a quote or a backslash stands
+// in the text in a form other than its own.
 func Error(err error) string {
 	msg := err.Error()
 	var ue *url.Error
-	if errors.As(err, &ue) && ue.URL != "" {
-		h, ok := Host(ue.URL)
-		if !ok {
-			h = "…"
-		}
-		// The text of an error that wraps it was made already: replace
-		// the URL wherever it stands.
-		msg = strings.ReplaceAll(msg, ue.URL, h+"/…")
+	if !errors.As(err, &ue) {
+		return msg
 	}
-	return msg
+	reduced := "…"
+	if h, ok := Host(ue.URL); ok {
+		reduced = h + "/…"
+	}
+	inner := "<nil>"
+	if ue.Err != nil {
+		inner = ue.Err.Error()
+		if ue.URL != "" {
+			inner = strings.ReplaceAll(inner, ue.URL, reduced)
+		}
+	}
+	reduced = ue.Op + " " + strconv.Quote(reduced) + ": " + inner
+	// The text of an error that wraps it was made already: replace the
+	// url.Error's text where it stands, or give only what it says.
+	if full := ue.Error(); strings.Contains(msg, full) {
+		return strings.ReplaceAll(msg, full, reduced)
+	}
+	return reduced
 }
 
 // Header is the part of a delivery's HTTP headers that may be shown: one

@@ -44,3 +44,14 @@ func TestHeader(t *testing.T) {
 		}
 	}
 }
+
+// A URL that %q quotes differently from its own text (a quote or a
+// backslash in its query) is reduced all the same.
+func TestErrorQuotedURL(t *testing.T) {
+	for _, raw := range []string{`https://cb.example.com/hook/capability?t="capability"`, `https://cb.example.com/hook/capability\x?q=\`} {
+		err := fmt.Errorf("attempt: %w", &url.Error{Op: "Post", URL: raw, Err: errors.New("EOF")})
+		if got := Error(err); got != `attempt: Post "https://cb.example.com/…": EOF` {
+			t.Errorf("Error(%q) = %q", raw, got)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package kafka
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -26,7 +25,7 @@ func Message(e *event.Event, mode sinks.Mode) (kafkago.Message, error) {
 		r.Key = []byte(key)
 	}
 	if mode == sinks.Structured {
-		body, err := json.Marshal(e)
+		body, err := sinks.MarshalJSON(e)
 		if err != nil {
 			return r, fmt.Errorf("encoding event %s: %w", e.ID(), err)
 		}

@@ -131,7 +131,10 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 func (s *Sink) createTopics(ctx context.Context) error {
 	topics := []kafkago.TopicConfig{{Topic: s.cfg.Topic, NumPartitions: s.cfg.Partitions, ReplicationFactor: s.cfg.ReplicationFactor}}
 	if s.cfg.AcksTopic != "" {
-		topics = append(topics, kafkago.TopicConfig{Topic: s.cfg.AcksTopic, NumPartitions: s.cfg.Partitions, ReplicationFactor: s.cfg.ReplicationFactor})
+		topics = append(topics, kafkago.TopicConfig{Topic: s.cfg.AcksTopic, NumPartitions: s.cfg.Partitions, ReplicationFactor: s.cfg.ReplicationFactor},
+			// The reply subscriber's dead letters (acks not applied after
+			// every try), on one partition.
+			kafkago.TopicConfig{Topic: s.cfg.AcksTopic + ".deadletter", NumPartitions: 1, ReplicationFactor: s.cfg.ReplicationFactor})
 	}
 	if s.cfg.DeliveriesTopic != "" {
 		topics = append(topics, kafkago.TopicConfig{Topic: s.cfg.DeliveriesTopic, NumPartitions: s.cfg.Partitions, ReplicationFactor: s.cfg.ReplicationFactor,
@@ -195,7 +198,7 @@ func (s *Sink) Publish(ctx context.Context, _ sinks.Address, e *event.Event) (si
 	select {
 	case r := <-p.result:
 		if errors.Is(r.err, kafkago.MessageSizeTooLarge) {
-			r.err = fmt.Errorf("%w: %w", sinks.ErrTooLarge, r.err)
+			return sinks.Receipt{}, &sinks.TooLargeError{ID: e.ID(), Size: int64(len(msg.Key) + len(msg.Value)), Broker: "Kafka topic " + s.cfg.Topic, Err: r.err}
 		}
 		if r.err != nil {
 			return sinks.Receipt{}, fmt.Errorf("publishing event %s to Kafka topic %s: %w", e.ID(), s.cfg.Topic, r.err)

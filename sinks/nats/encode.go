@@ -1,7 +1,6 @@
 package nats
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,7 +20,7 @@ func Message(subject string, e *event.Event, mode sinks.Mode) (*natsgo.Msg, erro
 	if mode == sinks.Binary {
 		return binaryMessage(subject, e)
 	}
-	body, err := json.Marshal(e)
+	body, err := sinks.MarshalJSON(e)
 	if err != nil {
 		return nil, fmt.Errorf("encoding event %s: %w", e.ID(), err)
 	}

@@ -125,8 +125,7 @@ func (s *Sink) Publish(ctx context.Context, addr sinks.Address, e *event.Event) 
 		}
 	}
 	if size := int64(len(msg.Data)) + headerSize(msg.Header); size > s.nc.MaxPayload() {
-		return sinks.Receipt{}, fmt.Errorf("event %s is %d bytes, more than the NATS server's max_payload of %d: %w",
-			e.ID(), size, s.nc.MaxPayload(), sinks.ErrTooLarge)
+		return sinks.Receipt{}, &sinks.TooLargeError{ID: e.ID(), Size: size, Max: s.nc.MaxPayload(), Broker: "the NATS server"}
 	}
 	ack, err := s.js.PublishMsg(ctx, msg)
 	if err != nil && missingStream(err) {
@@ -138,7 +137,7 @@ func (s *Sink) Publish(ctx context.Context, addr sinks.Address, e *event.Event) 
 	}
 	if err != nil {
 		if errors.Is(err, natsgo.ErrMaxPayload) {
-			err = fmt.Errorf("%w: %w", sinks.ErrTooLarge, err)
+			return sinks.Receipt{}, &sinks.TooLargeError{ID: e.ID(), Size: int64(len(msg.Data)) + headerSize(msg.Header), Max: s.nc.MaxPayload(), Broker: "the NATS server", Err: err}
 		}
 		return sinks.Receipt{}, fmt.Errorf("publishing event %s to stream %s: %w", e.ID(), s.stream, err)
 	}

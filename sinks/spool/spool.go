@@ -8,7 +8,6 @@ package spool
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -211,7 +210,7 @@ func (s *Spool) Failing(room int64) error {
 // Put stores e durably. The receipt names the broker the event is bound
 // for, with Spooled set.
 func (s *Spool) Put(ctx context.Context, e sinks.Entry) (sinks.Receipt, error) {
-	body, err := json.Marshal(e)
+	body, err := sinks.MarshalJSON(e)
 	if err != nil {
 		return sinks.Receipt{}, fmt.Errorf("spooling event %s: %w", e.Event.ID(), err)
 	}

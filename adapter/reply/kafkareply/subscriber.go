@@ -6,6 +6,7 @@
 package kafkareply
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"encoding/json"
@@ -44,6 +45,14 @@ type Config struct {
 	Retention time.Duration
 	Metrics   *reply.Metrics
 	Logger    *slog.Logger
+	// DeadLetterTopic takes, on partition 0, the acks that could not be
+	// applied after every try, as they were sent (AcksTopic + ".deadletter"
+	// when empty; create it with the others).
+	DeadLetterTopic string
+	// AckAttempts and AckRetryDelay bound the tries of an ack that cannot
+	// be applied (reply.MaxAckAttempts, reply.AckRetryDelay when zero).
+	AckAttempts   int
+	AckRetryDelay func(attempt int) time.Duration
 }
 
 // Subscriber is the reply subscriber on Kafka. The replicas share the
@@ -209,6 +218,37 @@ func (k *Subscriber) Redeliver(ctx context.Context, id, who string) (reply.Recor
 		return rec, err
 	}
 	return rec, k.produce(ctx, k.cfg.AcksTopic, k.partitionOf(id), id, body)
+}
+
+func (k *Subscriber) ackAttempts() int {
+	if k.cfg.AckAttempts > 0 {
+		return k.cfg.AckAttempts
+	}
+	return reply.MaxAckAttempts
+}
+
+func (k *Subscriber) ackRetryDelay(n int) time.Duration {
+	if k.cfg.AckRetryDelay != nil {
+		return k.cfg.AckRetryDelay(min(n, k.ackAttempts()))
+	}
+	return reply.AckRetryDelay(min(n, k.ackAttempts()))
+}
+
+// DeadLetterTopic is where acks go that could not be applied.
+func (k *Subscriber) DeadLetterTopic() string {
+	return cmp.Or(k.cfg.DeadLetterTopic, k.cfg.AcksTopic+".deadletter")
+}
+
+// deadLetter writes an ack that could not be applied after every try to
+// the dead-letter topic, logs it once and counts it.
+func (k *Subscriber) deadLetter(ctx context.Context, m kafkago.Message, cause error) error {
+	if err := k.produce(ctx, k.DeadLetterTopic(), 0, string(m.Key), m.Value); err != nil {
+		return fmt.Errorf("%w; nor dead-lettered: %w", cause, err)
+	}
+	k.cfg.Metrics.Ack("dead_lettered")
+	k.cfg.Logger.Error("ack not applied after every try; moved to the dead-letter topic", "event_id", string(m.Key), "partition", m.Partition, "offset", m.Offset,
+		"attempts", k.ackAttempts(), "topic", k.DeadLetterTopic(), "error", cause)
+	return nil
 }
 
 func (k *Subscriber) partitionOf(id string) int {
@@ -393,14 +433,22 @@ func (k *Subscriber) own(ctx context.Context, gen *kafkago.Generation, p int, of
 		if err != nil {
 			return
 		}
-		for {
+		for try := 1; ; try++ {
 			err := o.apply(ctx, m)
 			if err == nil {
 				break
 			}
-			k.cfg.Logger.Error("ack not applied; retrying", "partition", p, "offset", m.Offset, "error", err)
+			if try >= k.ackAttempts() {
+				// One message must not hold up its partition for ever: it
+				// is kept on the dead-letter topic, as sent, and passed.
+				err = k.deadLetter(ctx, m, err)
+				if err == nil {
+					break
+				}
+			}
+			k.cfg.Logger.Warn("ack not applied; retrying", "partition", p, "offset", m.Offset, "attempt", try, "error", err)
 			select {
-			case <-time.After(time.Second):
+			case <-time.After(k.ackRetryDelay(try)):
 			case <-ctx.Done():
 				return
 			}

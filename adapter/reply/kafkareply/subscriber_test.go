@@ -69,7 +69,7 @@ func start(t *testing.T, cfg Config) *Subscriber {
 	}
 	t.Cleanup(c.Close)
 	cfg.Brokers, cfg.AcksTopic, cfg.DeliveriesTopic, cfg.GroupID = c.ListenAddrs(), acksTopic, deliveriesTopic, "hubwire-reply"
-	cfg.Poster = &reply.Poster{AllowedHosts: []string{"127.0.0.1"}, AllowInsecure: true, Timeout: time.Second, MaxAttempts: 1}
+	cfg.Poster = &reply.Poster{AllowedHosts: []string{"127.0.0.1:*"}, AllowInsecure: true, Timeout: time.Second, MaxAttempts: 1}
 	if cfg.AckTimeout == 0 {
 		cfg.AckTimeout = time.Minute
 	}

@@ -34,6 +34,10 @@ const (
 	WorkStream = "HUBWIRE_REPLY"
 	// Bucket is the key-value bucket of delivery records.
 	Bucket = "HUBWIRE_DELIVERIES"
+	// DeadLetterStream keeps, on DeadLetterPrefix.<event-id>, the acks
+	// that could not be applied after every try, as they were sent.
+	DeadLetterStream = "HUBWIRE_ACKS_DEAD"
+	DeadLetterPrefix = "hubwire.deadletter.acks"
 
 	workPrefix    = "hubwire.reply"
 	ackConsumer   = "hubwire-reply-acks"
@@ -58,6 +62,10 @@ type Config struct {
 	Replicas  int
 	Metrics   *reply.Metrics
 	Logger    *slog.Logger
+	// AckAttempts and AckRetryDelay bound the tries of an ack that cannot
+	// be applied (reply.MaxAckAttempts, reply.AckRetryDelay when zero).
+	AckAttempts   int
+	AckRetryDelay func(attempt int) time.Duration
 }
 
 // Subscriber is the reply subscriber on NATS. Several hubwire replicas may
@@ -158,6 +166,8 @@ func (s *Subscriber) streams() []jetstream.StreamConfig {
 			Storage: jetstream.FileStorage, MaxAge: cfg.Retention, Replicas: cfg.Replicas},
 		{Name: WorkStream, Description: "hubwire: callbacks to post, ack timeouts to check", Subjects: []string{workPrefix + ".>"},
 			Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage, MaxAge: cfg.Retention, Duplicates: 10 * time.Minute, Replicas: cfg.Replicas},
+		{Name: DeadLetterStream, Description: "hubwire: acks not applied after every try", Subjects: []string{DeadLetterPrefix + ".>"},
+			Storage: jetstream.FileStorage, MaxAge: cfg.Retention, Replicas: cfg.Replicas},
 	}
 }
 
@@ -516,15 +526,19 @@ func (s *Subscriber) handleAck(msg jetstream.Msg) {
 		msg.Term()
 		return
 	}
-	var seq uint64
+	var seq, tries uint64
 	if meta, err := msg.Metadata(); err == nil {
-		seq = meta.Sequence.Stream
+		seq, tries = meta.Sequence.Stream, meta.NumDelivered
 	}
 	rec, err := s.upsert(ctx, a.EventID, func(r *reply.Record) bool { return r.AddAck(a, seq, s.clock()) })
 	if err != nil {
 		s.cfg.Metrics.RecordWriteError(reply.OpAck)
-		log.Error("ack not applied; will retry", "event_id", a.EventID, "error", err)
-		msg.NakWithDelay(time.Second)
+		if int(tries) < s.ackAttempts() {
+			log.Warn("ack not applied; will retry", "event_id", a.EventID, "attempt", tries, "error", err)
+			msg.NakWithDelay(s.ackRetryDelay(int(tries)))
+			return
+		}
+		s.deadLetter(ctx, log, msg, a, err)
 		return
 	}
 	log.Info("ack taken", "event_id", a.EventID, "consumer", a.Consumer, "state", a.State, "callback", rec.Callback.Outcome)
@@ -548,6 +562,41 @@ func chainOf(rec reply.Record) string {
 		return ""
 	}
 	return fmt.Sprint(rec.Callback.Chain)
+}
+
+func (s *Subscriber) ackAttempts() int {
+	if s.cfg.AckAttempts > 0 {
+		return s.cfg.AckAttempts
+	}
+	return reply.MaxAckAttempts
+}
+
+func (s *Subscriber) ackRetryDelay(n int) time.Duration {
+	if s.cfg.AckRetryDelay != nil {
+		return s.cfg.AckRetryDelay(n)
+	}
+	return reply.AckRetryDelay(n)
+}
+
+// deadLetter moves an ack that could not be applied after every try to
+// the dead-letter stream, as it was sent, and stops its redelivery: one
+// message must not be retried for the acks' whole retention. It is logged
+// once and counted; should the dead-letter stream not take it either, it
+// is retried as before.
+func (s *Subscriber) deadLetter(ctx context.Context, log *slog.Logger, msg jetstream.Msg, a reply.Ack, cause error) {
+	dl := natsgo.NewMsg(DeadLetterPrefix + "." + a.EventID)
+	dl.Data = msg.Data()
+	dl.Header.Set("Hubwire-Ack-Subject", msg.Subject())
+	dl.Header.Set("Hubwire-Error", cause.Error())
+	if _, err := s.js.PublishMsg(ctx, dl); err != nil {
+		log.Error("ack not applied, nor dead-lettered; will retry", "event_id", a.EventID, "error", err)
+		msg.NakWithDelay(s.ackRetryDelay(s.ackAttempts()))
+		return
+	}
+	msg.Term()
+	s.cfg.Metrics.Ack("dead_lettered")
+	log.Error("ack not applied after every try; moved to the dead-letter stream", "event_id", a.EventID, "consumer", a.Consumer,
+		"attempts", s.ackAttempts(), "stream", DeadLetterStream, "subject", dl.Subject, "error", cause)
 }
 
 // handleWork runs one timer check or callback.

@@ -76,7 +76,7 @@ func start(t *testing.T, url string, reg prometheus.Registerer) *Subscriber {
 	t.Cleanup(nc.Close)
 	s, err := Start(context.Background(), Config{
 		Conn: nc, Events: events, AckTimeout: time.Minute, Retention: time.Hour, Metrics: reply.NewMetrics(reg),
-		Poster: &reply.Poster{AllowedHosts: []string{"127.0.0.1"}, AllowInsecure: true, Timeout: time.Second, MaxAttempts: 1},
+		Poster: &reply.Poster{AllowedHosts: []string{"127.0.0.1:*"}, AllowInsecure: true, Timeout: time.Second, MaxAttempts: 1},
 	})
 	if err != nil {
 		t.Fatal(err)
