@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -26,6 +27,10 @@ type NewestQuery struct {
 	MaxScan int
 	// Keep, when set, selects the events returned among those read.
 	Keep func(*Stored) bool
+	// Since, when set, stops the read at the first event the stream
+	// stored before it (the stream's times only grow): a list of the
+	// last hour reads the last hour, not MaxScan messages.
+	Since time.Time
 }
 
 // errWindowEnd ends the read of one window.
@@ -74,11 +79,14 @@ func Newest(ctx context.Context, nc *natsgo.Conn, q NewestQuery) ([]*Stored, uin
 			return nil, 0, err
 		}
 		var page []*Stored
+		older := false // an event before q.Since was read
 		err = r.Read(ctx, func(s *Stored) error {
 			if s.Seq > end {
 				return errWindowEnd
 			}
-			if q.Keep == nil || q.Keep(s) {
+			if !q.Since.IsZero() && s.Time.Before(q.Since) {
+				older = true
+			} else if q.Keep == nil || q.Keep(s) {
 				page = append(page, s)
 			}
 			if s.Seq == end {
@@ -100,7 +108,7 @@ func Newest(ctx context.Context, nc *natsgo.Conn, q NewestQuery) ([]*Stored, uin
 			out = out[:q.Limit]
 			return out, out[q.Limit-1].Seq, nil
 		}
-		if start == state.FirstSeq {
+		if start == state.FirstSeq || older {
 			return out, 0, nil
 		}
 		if scanned >= q.MaxScan {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/hubwire/hubwire/sinks"
 )
@@ -74,6 +75,27 @@ func TestNewest(t *testing.T) {
 	for i, s := range got {
 		if s.Seq != want[i] || s.Attribute("id") != fmt.Sprintf("%032x", want[i]) {
 			t.Fatalf("filtered event %d: seq %d id %q; want seq %d", i, s.Seq, s.Attribute("id"), want[i])
+		}
+	}
+
+	// Since stops the read at the first older event, well before the
+	// scan bound: nothing was stored after the last publish.
+	got, next, err = Newest(ctx, nc, NewestQuery{Stream: testStream.Name, Since: time.Now(), MaxScan: 100_000})
+	if err != nil || len(got) != 0 || next != 0 {
+		t.Fatalf("since now: %d events, next %d, %v; want none, next 0", len(got), next, err)
+	}
+	last50, _, err := Newest(ctx, nc, NewestQuery{Stream: testStream.Name, Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := last50[49].Time
+	got, next, err = Newest(ctx, nc, NewestQuery{Stream: testStream.Name, Since: since, Limit: 200})
+	if err != nil || next != 0 || len(got) < 50 || len(got) >= 200 || got[0].Seq != 300 {
+		t.Fatalf("since the 50th newest: %d events, next %d, %v; want those 50 (and any stored at the same instant), next 0", len(got), next, err)
+	}
+	for _, s := range got {
+		if s.Time.Before(since) {
+			t.Fatalf("since %v: seq %d stored at %v", since, s.Seq, s.Time)
 		}
 	}
 

@@ -65,7 +65,9 @@ func (s *Subscriber) List(ctx context.Context, q reply.Query) ([]reply.Record, e
 	if s.cfg.Events == "" {
 		return nil, errors.New("listing events: no events stream configured")
 	}
-	nq := natssink.NewestQuery{Stream: s.cfg.Events, Before: q.Before, Limit: q.Limit, MaxScan: maxScan}
+	// The stream's time is the record's (ReceivedAt) for the events it
+	// lists: an event stored before q.Since ends the read.
+	nq := natssink.NewestQuery{Stream: s.cfg.Events, Before: q.Before, Limit: q.Limit, MaxScan: maxScan, Since: q.Since}
 	if nq.Limit <= 0 {
 		nq.Limit = maxNoLim
 	}
