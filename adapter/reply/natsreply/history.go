@@ -36,6 +36,13 @@ func (s *Subscriber) Get(ctx context.Context, id string) (reply.Record, error) {
 	if found && validToken(rec.Source) {
 		q.Subjects = []string{natssink.DefaultSubjectPrefix + "." + rec.Source + ".>"}
 	}
+	if found && !rec.ReceivedAt.IsZero() {
+		// Recorded at receipt, beside the publish: the stream stored it
+		// within moments of ReceivedAt, read from there.
+		if st := s.near(ctx, q.Subjects, id, rec.ReceivedAt); st != nil {
+			return s.complete(rec, st), nil
+		}
+	}
 	got, _, serr := natssink.Newest(ctx, s.cfg.Conn, q)
 	if serr != nil {
 		if found {
@@ -54,6 +61,31 @@ func (s *Subscriber) Get(ctx context.Context, id string) (reply.Record, error) {
 		rec = reply.NewAckRecord(id)
 	}
 	return s.complete(rec, got[0]), nil
+}
+
+// near finds event id among the events the stream stored around at (a
+// record's receipt), or nil.
+func (s *Subscriber) near(ctx context.Context, subjects []string, id string, at time.Time) *natssink.Stored {
+	r, err := natssink.NewReader(ctx, s.cfg.Conn, natssink.ReplayConfig{Stream: s.cfg.Events, Subjects: subjects,
+		StartTime: at.Add(-time.Second), Until: at.Add(time.Minute), Batch: 256})
+	if err != nil {
+		return nil
+	}
+	defer r.Close()
+	var found *natssink.Stored
+	errFound := errors.New("found")
+	read := 0
+	r.Read(ctx, func(st *natssink.Stored) error {
+		if st.Attribute("id") == id {
+			found = st
+			return errFound
+		}
+		if read++; read >= maxScan {
+			return errFound
+		}
+		return nil
+	})
+	return found
 }
 
 // List returns the events q selects, newest first in the stream's order,
