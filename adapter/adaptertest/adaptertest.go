@@ -42,3 +42,16 @@ func DecodeOne(d adapter.Decoder, body []byte) (*adapter.Decoded, error) {
 	}
 	return events[0], nil
 }
+
+// Marshal is what encoding/json writes of v with HTML escaping off, as
+// hubwire publishes data: the reference a registry's hand-written data
+// encoder is held to.
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

@@ -116,7 +116,7 @@ func TestDecodeSamples(t *testing.T) {
 
 func mustJSON(t *testing.T, v any) string {
 	t.Helper()
-	b, err := json.Marshal(v)
+	b, err := adaptertest.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}

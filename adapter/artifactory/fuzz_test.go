@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 )
 
 // FuzzDecode checks that no body makes the decoder panic, that every
@@ -44,8 +45,8 @@ func FuzzDecode(f *testing.F) {
 		if err := json.Unmarshal(e.Data(), &back); err != nil {
 			t.Fatalf("data does not decode into Data: %v", err)
 		}
-		if want, _ := json.Marshal(back); string(want) != string(e.Data()) {
-			t.Fatalf("data\n %s\nis not what json.Marshal writes of it:\n %s", e.Data(), want)
+		if want, _ := adaptertest.Marshal(back); string(want) != string(e.Data()) {
+			t.Fatalf("data\n %s\nis not what encoding/json writes of it:\n %s", e.Data(), want)
 		}
 		again, err := New(schemaBase).Decode(adapter.Delivery{Body: body})
 		if err != nil || len(again) != 1 || again[0].Event.ID() != e.ID() {

@@ -127,7 +127,7 @@ func TestScanDetails(t *testing.T) {
 
 func mustJSON(t *testing.T, v any) string {
 	t.Helper()
-	b, err := json.Marshal(v)
+	b, err := adaptertest.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"github.com/hubwire/hubwire/schemas/schematest"
 )
 
@@ -115,7 +116,7 @@ func TestDecodeSamples(t *testing.T) {
 
 func mustJSON(t *testing.T, v any) string {
 	t.Helper()
-	b, err := json.Marshal(v)
+	b, err := adaptertest.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
