@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hubwire/hubwire/adapter/reply"
@@ -16,6 +17,7 @@ import (
 const (
 	maxScan  = 100_000
 	maxNoLim = 10_000 // the most records of a list that asks for all
+	lookups  = 16     // records of a page looked up at once
 )
 
 // Get returns what hubwire knows of an event: its record from the bucket
@@ -152,21 +154,35 @@ func (s *Subscriber) List(ctx context.Context, q reply.Query) ([]reply.Record, e
 	if err != nil {
 		return nil, fmt.Errorf("listing stream %s: %w", s.cfg.Events, err)
 	}
-	out := make([]reply.Record, 0, len(got))
-	for _, st := range got {
+	// The records of the page, looked up a few at a time: a page of a
+	// thousand costs a few dozen round trips, not a thousand.
+	out := make([]reply.Record, len(got))
+	errs := make([]error, len(got))
+	sem := make(chan struct{}, lookups)
+	var wg sync.WaitGroup
+	for i, st := range got {
 		if rec, ok := looked[st.Seq]; ok {
-			out = append(out, rec)
+			out[i] = rec
 			continue
 		}
-		id := st.Attribute("id")
-		rec, err := s.record(ctx, id)
-		switch {
-		case errors.Is(err, reply.ErrNoRecord):
-			rec = reply.NewAckRecord(id)
-		case err != nil:
-			return nil, fmt.Errorf("listing stream %s: record of %s: %w", s.cfg.Events, id, err)
-		}
-		out = append(out, s.complete(rec, st))
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			id := st.Attribute("id")
+			rec, err := s.record(ctx, id)
+			switch {
+			case errors.Is(err, reply.ErrNoRecord):
+				rec = reply.NewAckRecord(id)
+			case err != nil:
+				errs[i] = fmt.Errorf("listing stream %s: record of %s: %w", s.cfg.Events, id, err)
+				return
+			}
+			out[i] = s.complete(rec, st)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
