@@ -202,15 +202,15 @@ func (r *Record) Clone() Record {
 // TakeReceipt takes got, the record of an event just received, into r. A
 // record its acks started (they can overtake the receipt) takes the
 // receipt and keeps its acks, which may then decide the callback; a
-// received record is kept as it is, but for a repeated delivery the broker
-// found a duplicate, which is counted. It reports whether r changed.
+// received record is kept as it is, but for the repeated delivery, which
+// is counted. It reports whether r changed.
 func (r *Record) TakeReceipt(got Record, now time.Time) bool {
 	if !r.ReceivedAt.IsZero() {
-		if got.Duplicates > 0 {
-			r.Duplicates++
-			return true
-		}
-		return false
+		// A second receipt is the delivery repeated (the record is
+		// written beside the publish, before the broker says whether it
+		// is a duplicate): counted.
+		r.Duplicates++
+		return true
 	}
 	acks := r.Acks
 	*r = got

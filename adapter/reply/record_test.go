@@ -113,8 +113,10 @@ func TestReceiptAfterTheAcks(t *testing.T) {
 	if r.Decision == nil || r.Decision.State != Failure || r.Callback.Outcome != OutcomeQueued {
 		t.Errorf("the ack that came first did not decide: %+v, outcome %s", r.Decision, r.Callback.Outcome)
 	}
-	if r.TakeReceipt(record("ci"), t0.Add(time.Minute)) || len(r.Required) != 0 {
-		t.Errorf("a repeated delivery changed the record: %+v", r)
+	// A repeated delivery is counted, and changes nothing else.
+	before := r.Clone()
+	if !r.TakeReceipt(record("ci"), t0.Add(time.Minute)) || len(r.Required) != 0 || r.Duplicates != 1 || r.ReceivedAt != before.ReceivedAt || *r.Decision != *before.Decision {
+		t.Errorf("a repeated delivery: %+v", r)
 	}
 
 	// With required consumers, the acks so far count toward the set.

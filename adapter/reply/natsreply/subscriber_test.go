@@ -137,6 +137,14 @@ func TestHistory(t *testing.T) {
 		!strings.Contains(string(rec.Event), `"id":"`+idWeb1+`"`) {
 		t.Errorf("Get of an event with a record: %+v %v", rec, err)
 	}
+	// The registry repeats a delivery: the stream keeps one event, the
+	// record counts the repeat.
+	if r, err := st.Put(ctx, entry("dockerhub", idWeb1, "com.docker.hub.push", "acme/web:1", hook(cb))); err != nil || !r.Duplicate {
+		t.Fatalf("repeated delivery: %+v %v", r, err)
+	}
+	if rec, err := s.Get(ctx, idWeb1); err != nil || rec.Duplicates != 1 || rec.Stored.Seq != 1 {
+		t.Errorf("after a repeated delivery: %+v %v", rec, err)
+	}
 	nc, _ := natsgo.Connect(b.URL())
 	defer nc.Close()
 	// An ack decides idWeb2, whose callback is sent; another starts the
