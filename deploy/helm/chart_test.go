@@ -671,8 +671,9 @@ func TestResourceFigures(t *testing.T) {
 	_, latest, _ = strings.Cut(string(bench), "## Latest figures")
 	latest, _, _ = strings.Cut(latest, "\n## ")
 	for _, fig := range []struct{ values, bench string }{
-		{"10,640 deliveries/s", "10640"}, {"1.2 cores", "1.20"}, {"113 µs", "113 µs"}, {"203 µs", "203 µs"},
-		{"30.2 MiB RSS idle", "30.2 M"}, {"70.5 MiB at its peak", "70.5 M"}, {"commit a5e04c1", "a5e04c1"},
+		{"7,418 deliveries/s", "7418"}, {"1.2 cores", "1.20"}, {"162 µs", "162 µs"}, {"247 µs", "247 µs"},
+		{"29.4 MiB RSS idle", "29.4 M"}, {"107.1 MiB at its peak", "107.1 M"}, {"commit 330c54d", "330c54d"},
+		{"1,273 deliveries/s", "1273"},
 	} {
 		if !strings.Contains(string(values), fig.values) || !strings.Contains(latest, fig.bench) {
 			t.Errorf("values.yaml cites %q, docs/benchmarks.md's latest figures have %q: %v, %v", fig.values, fig.bench,
