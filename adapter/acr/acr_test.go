@@ -89,7 +89,7 @@ func TestDecodeSamples(t *testing.T) {
 			var sent, kept map[string]any
 			json.Unmarshal(body, &sent)
 			json.Unmarshal(data.Payload, &kept)
-			if a, b := mustJSON(t, sent), mustJSON(t, kept); a != b {
+			if a, b := adaptertest.MustJSON(t, sent), adaptertest.MustJSON(t, kept); a != b {
 				t.Errorf("payload differs from the delivery:\n got %s\nwant %s", b, a)
 			}
 			if err := validator.Validate(e.DataSchema(), e.Data()); err != nil {
@@ -105,15 +105,6 @@ func TestDecodeSamples(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // TestSameOccurrenceSameID: the same event delivered twice, however its

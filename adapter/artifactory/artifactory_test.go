@@ -91,7 +91,7 @@ func TestDecodeSamples(t *testing.T) {
 			var sent, kept map[string]any
 			json.Unmarshal(body, &sent)
 			json.Unmarshal(data.Payload, &kept)
-			if a, b := mustJSON(t, sent), mustJSON(t, kept); a != b {
+			if a, b := adaptertest.MustJSON(t, sent), adaptertest.MustJSON(t, kept); a != b {
 				t.Errorf("payload differs from the delivery:\n got %s\nwant %s", b, a)
 			}
 			if err := validator.Validate(e.DataSchema(), e.Data()); err != nil {
@@ -106,21 +106,12 @@ func TestDecodeSamples(t *testing.T) {
 			var m map[string]any
 			json.Unmarshal(body, &m)
 			m["subscription_key"] = "a-second-webhook"
-			again, _ := adaptertest.DecodeOne(later, []byte(mustJSON(t, m)))
+			again, _ := adaptertest.DecodeOne(later, []byte(adaptertest.MustJSON(t, m)))
 			if again.Event.ID() != e.ID() {
 				t.Errorf("id is not the occurrence's: %s then %s", e.ID(), again.Event.ID())
 			}
 		})
 	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := adaptertest.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // TestAnotherManifestAnotherEvent: the same tag pushed with other content

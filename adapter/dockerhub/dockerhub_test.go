@@ -3,11 +3,12 @@ package dockerhub
 import (
 	"encoding/json"
 	"errors"
-	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"io/fs"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 
 	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/schemas/schematest"
@@ -85,7 +86,7 @@ func TestDecodeSamples(t *testing.T) {
 			json.Unmarshal(body, &sent)
 			json.Unmarshal(data.Payload, &kept)
 			delete(sent, "callback_url")
-			if a, b := mustJSON(t, sent), mustJSON(t, kept); a != b {
+			if a, b := adaptertest.MustJSON(t, sent), adaptertest.MustJSON(t, kept); a != b {
 				t.Errorf("payload differs from the delivery:\n got %s\nwant %s", b, a)
 			}
 			if err := validator.Validate(e.DataSchema(), e.Data()); err != nil {
@@ -112,14 +113,6 @@ func TestDecodeSamples(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 func TestLegacyFloatTimesKeptAsSent(t *testing.T) {

@@ -3,11 +3,12 @@ package dtr
 import (
 	"encoding/json"
 	"errors"
-	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"io/fs"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 
 	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/schemas/schematest"
@@ -95,7 +96,7 @@ func TestDecodeSamples(t *testing.T) {
 			var sent, kept any
 			json.Unmarshal(body, &sent)
 			json.Unmarshal(data.Payload, &kept)
-			if a, b := mustJSON(t, sent), mustJSON(t, kept); a != b {
+			if a, b := adaptertest.MustJSON(t, sent), adaptertest.MustJSON(t, kept); a != b {
 				t.Errorf("payload differs from the delivery:\n got %s\nwant %s", b, a)
 			}
 			if other, ok := ids[e.ID()]; ok {
@@ -120,14 +121,6 @@ func schemaOf(ceType string) string {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
-}
-
-func mustJSON(t *testing.T, v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 func TestKindSpecificData(t *testing.T) {

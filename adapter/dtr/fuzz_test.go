@@ -3,9 +3,10 @@ package dtr
 import (
 	"encoding/json"
 	"errors"
-	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"io/fs"
 	"testing"
+
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 
 	"github.com/hubwire/hubwire/adapter"
 )

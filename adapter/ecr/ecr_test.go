@@ -87,7 +87,7 @@ func TestDecodeSamples(t *testing.T) {
 			var sent, kept map[string]any
 			json.Unmarshal(body, &sent)
 			json.Unmarshal(data.Payload, &kept)
-			if a, b := mustJSON(t, sent), mustJSON(t, kept); a != b {
+			if a, b := adaptertest.MustJSON(t, sent), adaptertest.MustJSON(t, kept); a != b {
 				t.Errorf("payload differs from the delivery:\n got %s\nwant %s", b, a)
 			}
 			if err := validator.Validate(e.DataSchema(), e.Data()); err != nil {
@@ -123,15 +123,6 @@ func TestScanDetails(t *testing.T) {
 	if strings.Join(data.Repositories, ",") != "repository-1,repository-2" {
 		t.Errorf("repositories %v", data.Repositories)
 	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := adaptertest.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // edit returns the sample name with f applied to it as a map.

@@ -82,7 +82,7 @@ func TestDecodeSamples(t *testing.T) {
 			var sent, kept map[string]any
 			json.Unmarshal(raw, &sent)
 			json.Unmarshal(data.Payload, &kept)
-			if a, b := mustJSON(t, sent), mustJSON(t, kept); a != b || !strings.Contains(a, "action") {
+			if a, b := adaptertest.MustJSON(t, sent), adaptertest.MustJSON(t, kept); a != b || !strings.Contains(a, "action") {
 				t.Errorf("payload is not the message's data:\n got %s\nwant %s", b, a)
 			}
 			if err := validator.Validate(e.DataSchema(), e.Data()); err != nil {
@@ -94,15 +94,6 @@ func TestDecodeSamples(t *testing.T) {
 			ids[e.ID()] = tt.file
 		})
 	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // push wraps data as a Pub/Sub push delivery of message id.

@@ -87,7 +87,7 @@ func TestDecodeSamples(t *testing.T) {
 			var a, b map[string]any
 			json.Unmarshal(sent.Body, &a)
 			json.Unmarshal(data.Payload, &b)
-			if x, y := mustJSON(t, a), mustJSON(t, b); x != y {
+			if x, y := adaptertest.MustJSON(t, a), adaptertest.MustJSON(t, b); x != y {
 				t.Errorf("payload differs from the delivery")
 			}
 			if err := validator.Validate(e.DataSchema(), e.Data()); err != nil {
@@ -103,15 +103,6 @@ func TestDecodeSamples(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := adaptertest.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // TestFormAndHeaders: the form-encoded body is read like JSON; Forgejo's

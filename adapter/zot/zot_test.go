@@ -100,7 +100,7 @@ func TestDecodeSamples(t *testing.T) {
 			var sent, kept map[string]any
 			json.Unmarshal(d.Body, &sent)
 			json.Unmarshal(data.Payload, &kept)
-			if a, b := mustJSON(t, sent), mustJSON(t, kept); a != b {
+			if a, b := adaptertest.MustJSON(t, sent), adaptertest.MustJSON(t, kept); a != b {
 				t.Errorf("payload differs from zot's data:\n got %s\nwant %s", b, a)
 			}
 			if err := validator.Validate(e.DataSchema(), e.Data()); err != nil {
@@ -112,15 +112,6 @@ func TestDecodeSamples(t *testing.T) {
 			ids[e.ID()] = tt.sample
 		})
 	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := adaptertest.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // TestIDFromOccurrence: zot's id is a fresh UUID per event, so hubwire's
