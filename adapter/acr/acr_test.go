@@ -3,7 +3,6 @@ package acr
 import (
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,15 +14,6 @@ import (
 )
 
 const schemaBase = "http://hubwire.test/schemas/"
-
-func sample(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := fs.ReadFile(Samples, "samples/"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestDecodeSamples(t *testing.T) {
 	validator, err := schematest.NewValidator(schemaBase)
@@ -55,7 +45,7 @@ func TestDecodeSamples(t *testing.T) {
 	ids := map[string]string{}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			body := sample(t, tt.file)
+			body := adaptertest.Sample(t, Samples, tt.file)
 			d, err := adaptertest.DecodeOne(New(schemaBase), body)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
@@ -111,7 +101,7 @@ func TestDecodeSamples(t *testing.T) {
 // JSON is spaced, is stored once; a push and the quarantine ACR raises for
 // the same push are two events.
 func TestSameOccurrenceSameID(t *testing.T) {
-	body := sample(t, "push.json")
+	body := adaptertest.Sample(t, Samples, "push.json")
 	var m map[string]any
 	json.Unmarshal(body, &m)
 	compact, _ := json.Marshal(m)
@@ -233,7 +223,7 @@ func TestDecodeErrors(t *testing.T) {
 
 func TestRecognizes(t *testing.T) {
 	for _, f := range []string{"push.json", "delete.json", "quarantine.json", "chart-push.json", "chart-delete.json"} {
-		if !recognizes(adapter.Delivery{Body: sample(t, f)}) {
+		if !recognizes(adapter.Delivery{Body: adaptertest.Sample(t, Samples, f)}) {
 			t.Errorf("%s not recognized", f)
 		}
 	}

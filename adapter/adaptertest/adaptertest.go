@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"testing"
 
 	"github.com/hubwire/hubwire/adapter"
@@ -64,4 +65,15 @@ func MustJSON(t testing.TB, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// Sample reads samples/<name> of a registry's Samples, failing t if it
+// is not there.
+func Sample(t testing.TB, samples fs.FS, name string) []byte {
+	t.Helper()
+	b, err := fs.ReadFile(samples, "samples/"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -25,15 +25,6 @@ func at(base string) *Source {
 	return s
 }
 
-func sample(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := fs.ReadFile(Samples, "samples/"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestDecodeSamples(t *testing.T) {
 	validator, err := schematest.NewValidator(schemaBase)
 	if err != nil {
@@ -60,7 +51,7 @@ func TestDecodeSamples(t *testing.T) {
 	ids := map[string]string{}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			body := sample(t, tt.file)
+			body := adaptertest.Sample(t, Samples, tt.file)
 			d, err := adaptertest.DecodeOne(at(schemaBase), body)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
@@ -117,7 +108,7 @@ func TestDecodeSamples(t *testing.T) {
 // TestAnotherManifestAnotherEvent: the same tag pushed with other content
 // (another checksum), or deleted after its push, is another event.
 func TestAnotherManifestAnotherEvent(t *testing.T) {
-	body := sample(t, "docker-pushed.json")
+	body := adaptertest.Sample(t, Samples, "docker-pushed.json")
 	a, _ := adaptertest.DecodeOne(at(schemaBase), body)
 	other := strings.Replace(string(body), "35c4a2c1", "00000000", 1)
 	b, _ := adaptertest.DecodeOne(at(schemaBase), []byte(other))
@@ -226,7 +217,7 @@ func TestDecodeErrors(t *testing.T) {
 func TestRecognizes(t *testing.T) {
 	entries, _ := fs.ReadDir(Samples, "samples")
 	for _, e := range entries {
-		if !recognizes(adapter.Delivery{Header: http.Header{}, Body: sample(t, e.Name())}) {
+		if !recognizes(adapter.Delivery{Header: http.Header{}, Body: adaptertest.Sample(t, Samples, e.Name())}) {
 			t.Errorf("%s not recognized", e.Name())
 		}
 	}

@@ -18,7 +18,7 @@ import (
 func FuzzDecode(f *testing.F) {
 	entries, _ := fs.ReadDir(Samples, "samples")
 	for _, e := range entries {
-		f.Add(sample(f, e.Name()))
+		f.Add(adaptertest.Sample(f, Samples, e.Name()))
 	}
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`null`))

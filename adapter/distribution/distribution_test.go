@@ -3,26 +3,17 @@ package distribution
 import (
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"github.com/hubwire/hubwire/schemas/schematest"
 )
 
 const schemaBase = "http://hubwire.test/schemas/"
-
-func sample(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := fs.ReadFile(Samples, "samples/"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func decode(t testing.TB, body []byte) []*adapter.Decoded {
 	t.Helper()
@@ -82,7 +73,7 @@ func TestDecodeSamples(t *testing.T) {
 	ids := map[string]string{}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			body := sample(t, tt.file)
+			body := adaptertest.Sample(t, Samples, tt.file)
 			events := decode(t, body)
 			if len(events) != len(tt.events) {
 				t.Fatalf("%d events, want %d", len(events), len(tt.events))
@@ -154,7 +145,7 @@ func compact(t *testing.T, raw []byte) string {
 
 // TestKindSpecificData checks the facts only some kinds carry.
 func TestKindSpecificData(t *testing.T) {
-	mount := decode(t, sample(t, "blob-mount.json"))[0]
+	mount := decode(t, adaptertest.Sample(t, Samples, "blob-mount.json"))[0]
 	var data Data
 	json.Unmarshal(mount.Event.Data(), &data)
 	if data.FromRepository != "team/api" || data.MediaType != "application/octet-stream" || data.Host != "registry.example.com" ||
@@ -168,9 +159,9 @@ func TestKindSpecificData(t *testing.T) {
 // answered 2xx, and a 2.8 envelope may carry an event again beside new
 // ones; the same element is the same event however it is framed.
 func TestRedeliveryIsOneEvent(t *testing.T) {
-	push := decode(t, sample(t, "push-manifest-and-blobs-envelope-docs.json"))
+	push := decode(t, adaptertest.Sample(t, Samples, "push-manifest-and-blobs-envelope-docs.json"))
 	var env struct{ Events []json.RawMessage }
-	json.Unmarshal(sample(t, "push-manifest-and-blobs-envelope-docs.json"), &env)
+	json.Unmarshal(adaptertest.Sample(t, Samples, "push-manifest-and-blobs-envelope-docs.json"), &env)
 	alone := decode(t, []byte(`{"events":[`+string(env.Events[0])+`]}`))
 	if alone[0].Event.ID() != push[0].Event.ID() {
 		t.Errorf("the manifest push alone has id %s, in the envelope %s", alone[0].Event.ID(), push[0].Event.ID())
@@ -309,7 +300,7 @@ func TestRecognizes(t *testing.T) {
 		contentType, body string
 		want              bool
 	}{
-		"sample":           {"application/json", string(sample(t, "pull-manifest-docs.json")), true},
+		"sample":           {"application/json", string(adaptertest.Sample(t, Samples, "pull-manifest-docs.json")), true},
 		"own media type":   {"application/vnd.docker.distribution.events.v1+json", `{}`, true},
 		"docker hub":       {"application/json", `{"push_data":{"pushed_at":1,"pusher":"x"},"repository":{"repo_name":"a/b"}}`, false},
 		"dtr":              {"application/json", `{"type":"TAG_PUSH","createdAt":"2019-05-15T19:39:40Z","contents":{}}`, false},
@@ -325,7 +316,7 @@ func TestRecognizes(t *testing.T) {
 
 func TestFreshen(t *testing.T) {
 	now := time.Date(2026, 5, 6, 7, 8, 9, 123456789, time.UTC)
-	body := freshen(sample(t, "push-manifest-and-blobs-envelope-docs.json"), now)
+	body := freshen(adaptertest.Sample(t, Samples, "push-manifest-and-blobs-envelope-docs.json"), now)
 	events := decode(t, body)
 	if len(events) != 3 {
 		t.Fatalf("%d events", len(events))

@@ -3,7 +3,6 @@ package dockerhub
 import (
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -15,15 +14,6 @@ import (
 )
 
 const schemaBase = "http://hubwire.test/schemas/"
-
-func sample(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := fs.ReadFile(Samples, "samples/"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestDecodeSamples(t *testing.T) {
 	validator, err := schematest.NewValidator(schemaBase)
@@ -47,7 +37,7 @@ func TestDecodeSamples(t *testing.T) {
 	ids := map[string]string{}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			body := sample(t, tt.file)
+			body := adaptertest.Sample(t, Samples, tt.file)
 			d, err := adaptertest.DecodeOne(New(schemaBase), body)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
@@ -116,7 +106,7 @@ func TestDecodeSamples(t *testing.T) {
 }
 
 func TestLegacyFloatTimesKeptAsSent(t *testing.T) {
-	d, err := adaptertest.DecodeOne(New(schemaBase), sample(t, "legacy-with-tag.json"))
+	d, err := adaptertest.DecodeOne(New(schemaBase), adaptertest.Sample(t, Samples, "legacy-with-tag.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +172,7 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func TestCommentCountStringAccepted(t *testing.T) {
-	d, err := adaptertest.DecodeOne(New(schemaBase), sample(t, "legacy-string-comment-count.json"))
+	d, err := adaptertest.DecodeOne(New(schemaBase), adaptertest.Sample(t, Samples, "legacy-string-comment-count.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

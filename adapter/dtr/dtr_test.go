@@ -3,7 +3,6 @@ package dtr
 import (
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -15,15 +14,6 @@ import (
 )
 
 const schemaBase = "http://hubwire.test/schemas/"
-
-func sample(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := fs.ReadFile(Samples, "samples/"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestDecodeSamples(t *testing.T) {
 	validator, err := schematest.NewValidator(schemaBase)
@@ -56,7 +46,7 @@ func TestDecodeSamples(t *testing.T) {
 	ids := map[string]string{}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			body := sample(t, tt.file)
+			body := adaptertest.Sample(t, Samples, tt.file)
 			d, err := adaptertest.DecodeOne(New(schemaBase), body)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
@@ -125,7 +115,7 @@ func str(v any) string {
 
 func TestKindSpecificData(t *testing.T) {
 	decode := func(file string) Data {
-		d, err := adaptertest.DecodeOne(New(schemaBase), sample(t, file))
+		d, err := adaptertest.DecodeOne(New(schemaBase), adaptertest.Sample(t, Samples, file))
 		if err != nil {
 			t.Fatal(err)
 		}

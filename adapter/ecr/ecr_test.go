@@ -16,15 +16,6 @@ import (
 
 const schemaBase = "http://hubwire.test/schemas/"
 
-func sample(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := fs.ReadFile(Samples, "samples/"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 const digest = "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234"
 
 func TestDecodeSamples(t *testing.T) {
@@ -50,7 +41,7 @@ func TestDecodeSamples(t *testing.T) {
 	ids := map[string]string{}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			body := sample(t, tt.file)
+			body := adaptertest.Sample(t, Samples, tt.file)
 			d, err := adaptertest.DecodeOne(New(schemaBase), body)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
@@ -106,7 +97,7 @@ func TestDecodeSamples(t *testing.T) {
 }
 
 func TestScanDetails(t *testing.T) {
-	d, err := adaptertest.DecodeOne(New(schemaBase), sample(t, "scan.json"))
+	d, err := adaptertest.DecodeOne(New(schemaBase), adaptertest.Sample(t, Samples, "scan.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +106,7 @@ func TestScanDetails(t *testing.T) {
 	if data.SeverityCounts["CRITICAL"] != 10 || data.SeverityCounts["MEDIUM"] != 9 || len(data.SeverityCounts) != 2 {
 		t.Errorf("severity counts %v", data.SeverityCounts)
 	}
-	d, err = adaptertest.DecodeOne(New(schemaBase), sample(t, "scan-resource-change.json"))
+	d, err = adaptertest.DecodeOne(New(schemaBase), adaptertest.Sample(t, Samples, "scan-resource-change.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +120,7 @@ func TestScanDetails(t *testing.T) {
 func edit(t *testing.T, name string, f func(m, detail map[string]any)) []byte {
 	t.Helper()
 	var m map[string]any
-	if err := json.Unmarshal(sample(t, name), &m); err != nil {
+	if err := json.Unmarshal(adaptertest.Sample(t, Samples, name), &m); err != nil {
 		t.Fatal(err)
 	}
 	det, _ := m["detail"].(map[string]any)
@@ -141,7 +132,7 @@ func edit(t *testing.T, name string, f func(m, detail map[string]any)) []byte {
 // TestIDFromEventBridge: EventBridge's id is the event's: a retry
 // (however spaced) is the same event, another id another event.
 func TestIDFromEventBridge(t *testing.T) {
-	a, err := adaptertest.DecodeOne(New(schemaBase), sample(t, "push.json"))
+	a, err := adaptertest.DecodeOne(New(schemaBase), adaptertest.Sample(t, Samples, "push.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +141,7 @@ func TestIDFromEventBridge(t *testing.T) {
 	if a.Event.ID() != b.Event.ID() || a.Event.ID() == c.Event.ID() {
 		t.Errorf("ids %s, %s (compacted), %s (another id)", a.Event.ID(), b.Event.ID(), c.Event.ID())
 	}
-	fresh, err := adaptertest.DecodeOne(New(schemaBase), freshen(sample(t, "push.json"), time.Now()))
+	fresh, err := adaptertest.DecodeOne(New(schemaBase), freshen(adaptertest.Sample(t, Samples, "push.json"), time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +219,7 @@ func TestDecodeErrors(t *testing.T) {
 func TestRecognizes(t *testing.T) {
 	entries, _ := fs.ReadDir(Samples, "samples")
 	for _, e := range entries {
-		if !recognizes(adapter.Delivery{Body: sample(t, e.Name())}) {
+		if !recognizes(adapter.Delivery{Body: adaptertest.Sample(t, Samples, e.Name())}) {
 			t.Errorf("%s not recognized", e.Name())
 		}
 	}
@@ -254,7 +245,7 @@ func TestTransformedCloudEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := adaptertest.DecodeOne(New(schemaBase), sample(t, "push.json"))
+	raw, err := adaptertest.DecodeOne(New(schemaBase), adaptertest.Sample(t, Samples, "push.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

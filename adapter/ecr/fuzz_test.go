@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 )
 
 // FuzzDecode checks that no body makes the decoder panic, that every
@@ -17,7 +18,7 @@ import (
 func FuzzDecode(f *testing.F) {
 	entries, _ := fs.ReadDir(Samples, "samples")
 	for _, e := range entries {
-		f.Add(sample(f, e.Name()))
+		f.Add(adaptertest.Sample(f, Samples, e.Name()))
 	}
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`null`))

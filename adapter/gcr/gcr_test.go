@@ -17,15 +17,6 @@ import (
 
 const schemaBase = "http://hubwire.test/schemas/"
 
-func sample(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := fs.ReadFile(Samples, "samples/"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 const (
 	repo    = "my-project/my-repo/hello-world"
 	pushed  = "sha256:6ec128e26cd5d0bd3b3ed7e3ab5c5a0ba5e3d5cf9b8f4b5e1e0f58c8d7c3d9a41"
@@ -49,7 +40,7 @@ func TestDecodeSamples(t *testing.T) {
 	ids := map[string]string{}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			body := sample(t, tt.file)
+			body := adaptertest.Sample(t, Samples, tt.file)
 			d, err := adaptertest.DecodeOne(New(schemaBase), body)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
@@ -105,19 +96,19 @@ func push(id, data string) []byte {
 // TestIDFromMessageID: a redelivery of a message is the same event; the
 // tag-less and the tagged INSERT of one push are two, typed apart.
 func TestIDFromMessageID(t *testing.T) {
-	a, err := adaptertest.DecodeOne(New(schemaBase), sample(t, "insert-tag.json"))
+	a, err := adaptertest.DecodeOne(New(schemaBase), adaptertest.Sample(t, Samples, "insert-tag.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var m map[string]any
-	json.Unmarshal(sample(t, "insert-tag.json"), &m)
+	json.Unmarshal(adaptertest.Sample(t, Samples, "insert-tag.json"), &m)
 	compact, _ := json.Marshal(m)
 	b, _ := adaptertest.DecodeOne(New("http://elsewhere/"), compact)
-	c, _ := adaptertest.DecodeOne(New(schemaBase), sample(t, "insert.json"))
+	c, _ := adaptertest.DecodeOne(New(schemaBase), adaptertest.Sample(t, Samples, "insert.json"))
 	if a.Event.ID() != b.Event.ID() || a.Event.ID() == c.Event.ID() || a.Event.Type() == c.Event.Type() {
 		t.Errorf("ids %s, %s (redelivered), %s (the tag-less insert); types %s, %s", a.Event.ID(), b.Event.ID(), c.Event.ID(), a.Event.Type(), c.Event.Type())
 	}
-	fresh, err := adaptertest.DecodeOne(New(schemaBase), freshen(sample(t, "insert-tag.json"), time.Now()))
+	fresh, err := adaptertest.DecodeOne(New(schemaBase), freshen(adaptertest.Sample(t, Samples, "insert-tag.json"), time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +188,7 @@ func TestDecodeErrors(t *testing.T) {
 func TestRecognizes(t *testing.T) {
 	entries, _ := fs.ReadDir(Samples, "samples")
 	for _, e := range entries {
-		if !recognizes(adapter.Delivery{Body: sample(t, e.Name())}) {
+		if !recognizes(adapter.Delivery{Body: adaptertest.Sample(t, Samples, e.Name())}) {
 			t.Errorf("%s not recognized", e.Name())
 		}
 	}

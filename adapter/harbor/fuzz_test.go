@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 )
 
 // FuzzDecode checks that no body makes the decoder panic, in either
@@ -18,7 +19,7 @@ import (
 func FuzzDecode(f *testing.F) {
 	entries, _ := fs.ReadDir(Samples, "samples")
 	for _, e := range entries {
-		f.Add(sample(f, e.Name()), false)
+		f.Add(adaptertest.Sample(f, Samples, e.Name()), false)
 	}
 	f.Add([]byte(`{}`), false)
 	f.Add([]byte(`null`), true)

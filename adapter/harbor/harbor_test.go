@@ -3,26 +3,17 @@ package harbor
 import (
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"github.com/hubwire/hubwire/schemas/schematest"
 )
 
 const schemaBase = "http://hubwire.test/schemas/"
-
-func sample(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := fs.ReadFile(Samples, "samples/"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // deliver sends a sample as Harbor does: with its Content-Type.
 func deliver(t testing.TB, name string) adapter.Delivery {
@@ -96,7 +87,7 @@ func TestDecodeSamples(t *testing.T) {
 			ce := strings.HasSuffix(tt.file, "-cloudevents.json")
 			if ce {
 				var in struct{ ID, Source, Type string }
-				json.Unmarshal(sample(t, tt.file), &in)
+				json.Unmarshal(adaptertest.Sample(t, Samples, tt.file), &in)
 				if ext[ExtHarborID] != in.ID || ext[ExtHarborSource] != in.Source || ext[ExtHarborType] != in.Type {
 					t.Errorf("upstream extensions %v", ext)
 				}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 )
 
 // FuzzDecode checks that no body and no ?event= makes the decoder panic,
@@ -18,7 +19,7 @@ func FuzzDecode(f *testing.F) {
 	entries, _ := fs.ReadDir(Samples, "samples")
 	for _, e := range entries {
 		_, q := sampleRequest(e.Name())
-		f.Add(q.Get("event"), sample(f, e.Name()))
+		f.Add(q.Get("event"), adaptertest.Sample(f, Samples, e.Name()))
 	}
 	f.Add("repo_push", []byte(`{}`))
 	f.Add("quota_error", []byte(`{"namespace":"ns"}`))

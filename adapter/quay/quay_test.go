@@ -3,13 +3,13 @@ package quay
 import (
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"github.com/hubwire/hubwire/schemas/schematest"
 )
 
@@ -23,15 +23,6 @@ func newSource() *Source {
 	s := New(schemaBase)
 	s.now = func() time.Time { return received }
 	return s
-}
-
-func sample(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := fs.ReadFile(Samples, "samples/"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func decode(s *Source, event string, body []byte) ([]*adapter.Decoded, error) {
@@ -64,14 +55,14 @@ func TestDecodeSamples(t *testing.T) {
 	ids := map[string]string{}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			events, err := decode(newSource(), tt.event, sample(t, tt.file))
+			events, err := decode(newSource(), tt.event, adaptertest.Sample(t, Samples, tt.file))
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
 			if len(events) != len(tt.events) {
 				t.Fatalf("%d events, want %d", len(events), len(tt.events))
 			}
-			again, _ := decode(New(schemaBase), tt.event, sample(t, tt.file))
+			again, _ := decode(New(schemaBase), tt.event, adaptertest.Sample(t, Samples, tt.file))
 			for i, w := range tt.events {
 				d, e := events[i], events[i].Event
 				if e.Type() != tt.ceType || e.Subject() != w.subject || !e.Time().Equal(received) ||
@@ -116,7 +107,7 @@ func TestDecodeSamples(t *testing.T) {
 func TestDecodeKindFacts(t *testing.T) {
 	one := func(event, file string) Data {
 		t.Helper()
-		events, err := decode(newSource(), event, sample(t, file))
+		events, err := decode(newSource(), event, adaptertest.Sample(t, Samples, file))
 		if err != nil || len(events) != 1 {
 			t.Fatalf("%s: %v, %d events", file, err, len(events))
 		}
@@ -207,7 +198,7 @@ func TestDecodeShapes(t *testing.T) {
 // after three refusals.
 func TestDecodeRefusals(t *testing.T) {
 	s := newSource()
-	ok := sample(t, "repo-push.json")
+	ok := adaptertest.Sample(t, Samples, "repo-push.json")
 	for _, tt := range []struct {
 		name, event, body, field, says string
 	}{

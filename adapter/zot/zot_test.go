@@ -3,7 +3,6 @@ package zot
 import (
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,15 +14,6 @@ import (
 )
 
 const schemaBase = "http://hubwire.test/schemas/"
-
-func sample(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := fs.ReadFile(Samples, "samples/"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // delivery is the sample as zot sends it: its body and its ce-* headers.
 func delivery(t testing.TB, name string) adapter.Delivery {
@@ -173,7 +163,7 @@ func TestDecodeErrors(t *testing.T) {
 		d             adapter.Delivery
 		field, reason string
 	}{
-		{"plain JSON", adapter.Delivery{Header: http.Header{"Content-Type": {"application/json"}}, Body: sample(t, "image-updated.json")}, "ce-specversion", "binary-mode CloudEvents"},
+		{"plain JSON", adapter.Delivery{Header: http.Header{"Content-Type": {"application/json"}}, Body: adaptertest.Sample(t, Samples, "image-updated.json")}, "ce-specversion", "binary-mode CloudEvents"},
 		{"old spec version", with(func(d *adapter.Delivery) { d.Header.Set("Ce-Specversion", "0.1") }), "ce-specversion", "not a CloudEvents version"},
 		{"no id", with(func(d *adapter.Delivery) { d.Header.Del("Ce-Id") }), "ce-id", "is required"},
 		{"no type", with(func(d *adapter.Delivery) { d.Header.Del("Ce-Type") }), "ce-type", "is required"},
