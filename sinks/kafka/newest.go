@@ -91,7 +91,7 @@ func Newest(ctx context.Context, q NewestQuery) ([]Stored, map[int]int64, error)
 		}
 		var sure []Stored
 		for _, s := range read {
-			if !exhausted && !scannedEnough(scanned, q.MaxScan) && frontier != nil && newestFirst(s, *frontier) > 0 {
+			if !exhausted && scanned < q.MaxScan && frontier != nil && newestFirst(s, *frontier) > 0 {
 				break
 			}
 			sure = append(sure, s)
@@ -107,7 +107,7 @@ func Newest(ctx context.Context, q NewestQuery) ([]Stored, map[int]int64, error)
 				}
 			}
 		}
-		if len(out) == q.Limit || exhausted || scannedEnough(scanned, q.MaxScan) {
+		if len(out) == q.Limit || exhausted || scanned >= q.MaxScan {
 			next := maps.Clone(ends)
 			for _, s := range sure[:consumed] {
 				next[s.Partition] = min(next[s.Partition], s.Offset)
@@ -119,8 +119,6 @@ func Newest(ctx context.Context, q NewestQuery) ([]Stored, map[int]int64, error)
 		}
 	}
 }
-
-func scannedEnough(scanned, max int) bool { return scanned >= max }
 
 // newestFirst orders records newest first, then by partition and offset
 // from the last.
