@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -83,32 +84,113 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) string {
 	}
 }
 
-// TestConsoleInABrowser drives the delivery console in headless Chromium
-// as an operator would: sign in, see deliveries from several registries,
-// filter, open one, watch its ack and callback arrive, redeliver the
-// callback, sign out; and checks that nothing of the console answers
-// without a session, nor any action without its CSRF token.
-func TestConsoleInABrowser(t *testing.T) {
-	cb := newRegistryCallbacks(t, 200)
-	inst := startHubwire(t, t.TempDir(), allowTestCallbacks...)
-	base := inst.PublicURL() + "/console/"
-	ctx := browser(t)
+// consoleBroker is a broker the console's browser test runs on.
+type consoleBroker struct {
+	name string
+	// start starts hubwire on a fresh broker; ack sends a consumer's ack
+	// of an event over that broker, as a consumer would.
+	start func(t *testing.T, flags ...string) (inst *server.Server, ack func(t *testing.T, id, consumer, state, description string))
+	// stored is how the list names where an event is stored; first is
+	// where the first event delivered is stored.
+	stored, first string
+}
 
-	// Deliveries from several registries; the Docker Hub one asks for a
-	// callback.
-	hubID := deliver(t, inst, hubDelivery(t, cb.URL, "1.4"))
+var consoleBrokers = []consoleBroker{
+	{
+		name: "embedded NATS",
+		start: func(t *testing.T, flags ...string) (*server.Server, func(*testing.T, string, string, string, string)) {
+			inst := startHubwire(t, t.TempDir(), flags...)
+			return inst, func(t *testing.T, id, consumer, state, description string) {
+				t.Helper()
+				nc, err := natsgo.Connect(natsURLOf(inst))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer nc.Close()
+				body := fmt.Sprintf(`{"consumer":%q,"state":%q,"description":%q}`, consumer, state, description)
+				if _, err := nc.Request("hubwire.acks."+id, []byte(body), 5*time.Second); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
+		stored: "HUBWIRE_EVENTS #", first: "HUBWIRE_EVENTS #1",
+	},
+}
+
+// consoleRun is what the steps of the browser test share.
+type consoleRun struct {
+	broker consoleBroker
+	inst   *server.Server
+	ack    func(t *testing.T, id, consumer, state, description string)
+	// base is the console's URL; ctx the browser's.
+	base string
+	ctx  context.Context
+	// cb is the registry's callback endpoint; hubID the Docker Hub
+	// event that asks for a callback.
+	cb    *registryCallbacks
+	hubID string
+}
+
+// consoleSteps are the browser test's steps, in order, each a function
+// of the run, so that a step is added with a line here.
+var consoleSteps = []struct {
+	name string
+	run  func(t *testing.T, r *consoleRun)
+}{
+	{"deliver", stepDeliver},
+	{"sign in", stepSignIn},
+	{"filter", stepFilter},
+	{"live", stepLive},
+	{"phone width", stepPhone},
+	{"detail", stepDetail},
+	{"ack and callback", stepAckAndCallback},
+	{"redeliver", stepRedeliver},
+	{"no secrets", stepNoSecrets},
+	{"sign out", stepSignOut},
+	{"refused without a session", func(t *testing.T, r *consoleRun) { refusesWithoutSession(t, r.inst, r.hubID) }},
+}
+
+// TestConsoleInABrowser drives the delivery console in headless Chromium
+// as an operator would, on each broker: sign in, see deliveries from
+// several registries, filter, open one, watch its ack and callback
+// arrive, redeliver the callback, sign out; and checks that nothing of
+// the console answers without a session, nor any action without its
+// CSRF token.
+func TestConsoleInABrowser(t *testing.T) {
+	for _, b := range consoleBrokers {
+		t.Run(b.name, func(t *testing.T) {
+			r := &consoleRun{broker: b, cb: newRegistryCallbacks(t, 200)}
+			r.inst, r.ack = b.start(t, allowTestCallbacks...)
+			r.base = r.inst.PublicURL() + "/console/"
+			r.ctx = browser(t)
+			for _, s := range consoleSteps {
+				if !t.Run(s.name, func(t *testing.T) { s.run(t, r) }) {
+					break // the steps build on each other
+				}
+			}
+		})
+	}
+}
+
+// stepDeliver posts deliveries from several registries; the Docker Hub
+// one asks for a callback.
+func stepDeliver(t *testing.T, r *consoleRun) {
+	r.hubID = deliver(t, r.inst, hubDelivery(t, r.cb.URL, "1.4"))
 	now := time.Now()
 	for _, f := range fixtures(t) {
 		if (f.source == "dtr" && f.name == "tag-push.json") || (f.source == "quay" && f.name == "repo-push.json") || (f.source == "harbor" && f.name == "push-artifact.json") {
-			if a := f.deliver(t, inst, freshen(f.body, f.source, now)); a.status != http.StatusAccepted {
+			if a := f.deliver(t, r.inst, freshen(f.body, f.source, now)); a.status != http.StatusAccepted {
 				t.Fatalf("%s %s: %d %v", f.source, f.name, a.status, a.body)
 			}
 		}
 	}
+}
 
-	// Signing in: a wrong token is refused, the right one lands on the list.
+// stepSignIn: a wrong token is refused, the right one lands on the list.
+func stepSignIn(t *testing.T, r *consoleRun) {
+	ctx := r.ctx
 	browse(t, ctx, "opening the console",
-		chromedp.Navigate(base),
+		chromedp.Navigate(r.base),
 		chromedp.WaitVisible(chromedp.CSS("#token")),
 		chromedp.SendKeys(chromedp.CSS("#token"), "not-the-token"),
 		chromedp.Submit(chromedp.CSS("#token")),
@@ -117,17 +199,21 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Errorf("a wrong token: %q", got)
 	}
 	browse(t, ctx, "signing in",
-		chromedp.SendKeys(chromedp.CSS("#token"), inst.Token()),
+		chromedp.SendKeys(chromedp.CSS("#token"), r.inst.Token()),
 		chromedp.Submit(chromedp.CSS("#token")),
 		chromedp.WaitVisible(chromedp.CSS("table.events")))
 	rows := text(t, ctx, "#rows")
-	for _, want := range []string{"dockerhub", "dtr", "quay", "harbor", "waiting for ack", "HUBWIRE_EVENTS #"} {
+	for _, want := range []string{"dockerhub", "dtr", "quay", "harbor", "waiting for ack", r.broker.stored} {
 		if !strings.Contains(rows, want) {
 			t.Errorf("the list lacks %q:\n%s", want, rows)
 		}
 	}
+}
 
-	// A filter keeps to one registry, and lives in the URL.
+// stepFilter: a filter keeps to one registry, and lives in the URL; a
+// search reads the payload.
+func stepFilter(t *testing.T, r *consoleRun) {
+	ctx := r.ctx
 	browse(t, ctx, "filtering by registry",
 		chromedp.SetValue(chromedp.CSS(`select[name=registry]`), "dtr"),
 		chromedp.Submit(chromedp.CSS(`select[name=registry]`)),
@@ -139,87 +225,99 @@ func TestConsoleInABrowser(t *testing.T) {
 	if rows := text(t, ctx, "#rows"); !strings.Contains(rows, "dtr") || strings.Contains(rows, "dockerhub") || strings.Contains(rows, "quay") {
 		t.Errorf("filtered by dtr, the list shows:\n%s", rows)
 	}
-	browse(t, ctx, "searching the payload", chromedp.Navigate(base+"?q=fireflyiii"), chromedp.WaitVisible(chromedp.CSS("table.events")))
+	browse(t, ctx, "searching the payload", chromedp.Navigate(r.base+"?q=fireflyiii"), chromedp.WaitVisible(chromedp.CSS("table.events")))
 	if rows := text(t, ctx, "#rows"); !strings.Contains(rows, "dockerhub") || strings.Contains(rows, "dtr") {
 		t.Errorf("searching for fireflyiii, the list shows:\n%s", rows)
 	}
+}
 
-	// The live tail marks an event that arrives while the list is open.
-	browse(t, ctx, "opening the list", chromedp.Navigate(base), chromedp.WaitVisible(chromedp.CSS("table.events")))
-	liveID := deliver(t, inst, hubDelivery(t, cb.URL, "live"))
-	browse(t, ctx, "waiting for the live row", chromedp.WaitVisible(chromedp.CSS(`tr.new[data-id="`+liveID+`"]`)))
-	shot(t, ctx, "console-list.png")
-	// At a phone's width the rows become cards, each value labelled.
-	browse(t, ctx, "narrowing to a phone's width", chromedp.EmulateViewport(390, 844))
-	if label, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#rows td"), "::before").content`)); err != nil || !strings.Contains(label, "When") {
+// stepLive: the live tail marks an event that arrives while the list is
+// open.
+func stepLive(t *testing.T, r *consoleRun) {
+	browse(t, r.ctx, "opening the list", chromedp.Navigate(r.base), chromedp.WaitVisible(chromedp.CSS("table.events")))
+	liveID := deliver(t, r.inst, hubDelivery(t, r.cb.URL, "live"))
+	browse(t, r.ctx, "waiting for the live row", chromedp.WaitVisible(chromedp.CSS(`tr.new[data-id="`+liveID+`"]`)))
+	shot(t, r, "console-list.png")
+}
+
+// stepPhone: at a phone's width the rows become cards, each value
+// labelled.
+func stepPhone(t *testing.T, r *consoleRun) {
+	browse(t, r.ctx, "narrowing to a phone's width", chromedp.EmulateViewport(390, 844))
+	defer browse(t, r.ctx, "back to a laptop's width", chromedp.EmulateViewport(1280, 900))
+	if label, err := chromedp.Run(r.ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#rows td"), "::before").content`)); err != nil || !strings.Contains(label, "When") {
 		t.Errorf("at a phone's width the cells are not labelled: %q %v", label, err)
 	}
-	shot(t, ctx, "console-phone.png")
-	browse(t, ctx, "back to a laptop's width", chromedp.EmulateViewport(1280, 900))
+	shot(t, r, "console-phone.png")
+}
 
-	// The detail page: the delivery, the event, where it is stored; the
-	// callback URL's host only.
-	browse(t, ctx, "opening the detail page",
-		chromedp.Click(chromedp.CSS(`tr[data-id="`+hubID+`"] td.subject a`)),
+// stepDetail: the detail page shows the delivery, the event, where it is
+// stored; the callback URL's host only.
+func stepDetail(t *testing.T, r *consoleRun) {
+	browse(t, r.ctx, "opening the detail page",
+		chromedp.Navigate(r.base),
+		chromedp.WaitVisible(chromedp.CSS("table.events")),
+		chromedp.Click(chromedp.CSS(`tr[data-id="`+r.hubID+`"] td.subject a`)),
 		chromedp.WaitVisible(chromedp.CSS("#cb-h")))
-	page := text(t, ctx, "main")
-	for _, want := range []string{hubID, "com.docker.hub.push", "HUBWIRE_EVENTS #1", "waiting for ack", cb.URL + "/…", "fireflyiii/core", "Content-Type"} {
+	page := text(t, r.ctx, "main")
+	for _, want := range []string{r.hubID, "com.docker.hub.push", r.broker.stored, r.broker.first, "waiting for ack", r.cb.URL + "/…", "fireflyiii/core", "Content-Type"} {
 		if !strings.Contains(page, want) {
-			t.Errorf("the detail page lacks %q", want)
+			t.Errorf("the detail page lacks %q:\n%s", want, page)
 		}
 	}
+}
 
-	// An ack decides the callback; its attempt shows in the timeline.
-	nc, err := natsgo.Connect(natsURLOf(inst))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	if _, err := nc.Request("hubwire.acks."+hubID, []byte(`{"consumer":"ci","state":"success","description":"deployed"}`), 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	waitText(t, ctx, "main", "callback sent")
-	if page := text(t, ctx, "main"); !strings.Contains(page, "ci") || !strings.Contains(page, "deployed") || !strings.Contains(page, "200") {
+// stepAckAndCallback: an ack decides the callback; its attempt shows in
+// the timeline.
+func stepAckAndCallback(t *testing.T, r *consoleRun) {
+	r.ack(t, r.hubID, "ci", "success", "deployed")
+	waitText(t, r.ctx, "main", "callback sent")
+	if page := text(t, r.ctx, "main"); !strings.Contains(page, "ci") || !strings.Contains(page, "deployed") || !strings.Contains(page, "200") {
 		t.Errorf("after the ack, the page reads:\n%s", page)
 	}
-	shot(t, ctx, "console-detail.png")
+	shot(t, r, "console-detail.png")
+}
 
-	// Redeliver: a second chain, one more POST, audited.
-	browse(t, ctx, "redelivering",
+// stepRedeliver: a second chain, one more POST, audited.
+func stepRedeliver(t *testing.T, r *consoleRun) {
+	browse(t, r.ctx, "redelivering",
 		chromedp.Click(chromedp.CSS(`form.inline button`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice")))
-	waitFor(t, "the redelivered callback", func() bool { return len(cb.received()) == 2 })
-	page = waitText(t, ctx, "table.attempts", "2")
-	if page := text(t, ctx, "main"); !strings.Contains(page, "redeliver") || !strings.Contains(page, "callback chain 2") {
+	waitFor(t, "the redelivered callback", func() bool { return len(r.cb.received()) == 2 })
+	waitText(t, r.ctx, "table.attempts", "2")
+	if page := waitText(t, r.ctx, "main", "callback chain 2"); !strings.Contains(page, "redeliver") {
 		t.Errorf("the redelivery is not audited:\n%s", page)
 	}
+}
 
-	// Nothing on any page holds the token or the callback's secret path.
-	var html string
-	for _, p := range []string{base, base + "events/" + hubID, base + "health"} {
-		browse(t, ctx, "opening "+p, chromedp.Navigate(p), chromedp.WaitReady(chromedp.CSS("main")))
-		if html, err = chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err != nil {
+// stepNoSecrets: nothing on any page holds the token or the callback's
+// secret path.
+func stepNoSecrets(t *testing.T, r *consoleRun) {
+	for _, p := range []string{r.base, r.base + "events/" + r.hubID, r.base + "health"} {
+		browse(t, r.ctx, "opening "+p, chromedp.Navigate(p), chromedp.WaitReady(chromedp.CSS("main")))
+		html, err := chromedp.Run(r.ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(html, inst.Token()) || strings.Contains(html, "2bda0e2f204fj42egeb225d5ca2fa0eb1") {
+		if strings.Contains(html, r.inst.Token()) || strings.Contains(html, "2bda0e2f204fj42egeb225d5ca2fa0eb1") {
 			t.Errorf("%s shows a secret", p)
 		}
 	}
-	if h := text(t, ctx, "main"); !strings.Contains(h, "dockerhub") || !strings.Contains(h, "Broker") {
+	if h := text(t, r.ctx, "main"); !strings.Contains(h, "dockerhub") || !strings.Contains(h, "Broker") {
 		t.Errorf("the health page reads:\n%s", h)
 	}
+}
 
-	// Sign out: back to the sign-in form, and the list is gone.
-	browse(t, ctx, "signing out",
+// stepSignOut: back to the sign-in form, and the pages are gone.
+func stepSignOut(t *testing.T, r *consoleRun) {
+	browse(t, r.ctx, "signing out",
 		chromedp.Click(chromedp.CSS(`.signout button`)),
 		chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.Navigate(base+"events/"+hubID),
+		chromedp.Navigate(r.base+"events/"+r.hubID),
 		chromedp.WaitReady(chromedp.CSS("body")))
-	if page := text(t, ctx, "body"); strings.Contains(page, "fireflyiii") || !strings.Contains(page, "Sign in") {
+	if page := text(t, r.ctx, "body"); strings.Contains(page, "fireflyiii") || !strings.Contains(page, "Sign in") {
 		t.Errorf("after signing out, the detail page reads:\n%s", page)
 	}
-
-	refusesWithoutSession(t, inst, hubID)
 }
 
 // refusesWithoutSession checks every page and action without a session,
@@ -303,13 +401,13 @@ func refusesWithoutSession(t *testing.T, inst *server.Server, id string) {
 
 // shot saves a screenshot of the page into the directory that
 // HUBWIRE_SCREENSHOTS names (docs/, to refresh the documentation's).
-func shot(t *testing.T, ctx context.Context, name string) {
+func shot(t *testing.T, r *consoleRun, name string) {
 	t.Helper()
 	dir := os.Getenv("HUBWIRE_SCREENSHOTS")
-	if dir == "" {
-		return
+	if dir == "" || r.broker.name != consoleBrokers[0].name {
+		return // the documentation shows the default broker's pages
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(r.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
