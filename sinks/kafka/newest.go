@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
 )
@@ -28,6 +29,10 @@ type NewestQuery struct {
 	MaxScan int
 	// Keep, when set, selects the events returned among those read.
 	Keep func(Stored) bool
+	// Since, when set, reads only the records stored at or after it (by
+	// the brokers' time index): a list of the last minutes reads those
+	// minutes, not MaxScan records.
+	Since time.Time
 }
 
 // Newest reads the events of a topic newest first (by record time, then
@@ -35,7 +40,9 @@ type NewestQuery struct {
 // a window at the end of every partition, doubling it until Limit events
 // are known to be the newest, every partition is read to its start or
 // MaxScan records were read. It returns the events and the offsets to
-// pass as Before for the next page, nil when none is left.
+// pass as Before for the next page, nil when none is left. Each event's
+// After is the offsets of a page that would end with it: a list that
+// shows fewer events than it read goes on from the last one shown.
 func Newest(ctx context.Context, q NewestQuery) ([]Stored, map[int]int64, error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
@@ -44,7 +51,7 @@ func Newest(ctx context.Context, q NewestQuery) ([]Stored, map[int]int64, error)
 		q.MaxScan = 100_000
 	}
 	// Where each partition starts and ends now.
-	bounds, err := NewReader(ctx, ReplayConfig{Brokers: q.Brokers, Topic: q.Topic, Transport: q.Transport, Dialer: q.Dialer, Ends: q.Before})
+	bounds, err := NewReader(ctx, ReplayConfig{Brokers: q.Brokers, Topic: q.Topic, Transport: q.Transport, Dialer: q.Dialer, Ends: q.Before, StartTime: q.Since})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -97,20 +104,31 @@ func Newest(ctx context.Context, q NewestQuery) ([]Stored, map[int]int64, error)
 			sure = append(sure, s)
 		}
 		var out []Stored
+		var kept []bool // by index in sure
 		consumed := len(sure)
 		for i, s := range sure {
 			if q.Keep == nil || q.Keep(s) {
 				out = append(out, s)
+				kept = append(kept, true)
 				if len(out) == q.Limit {
 					consumed = i + 1
 					break
 				}
+				continue
 			}
+			kept = append(kept, false)
 		}
 		if len(out) == q.Limit || exhausted || scanned >= q.MaxScan {
+			// The records passed over count too: the next page starts
+			// after the last one read, kept or not.
 			next := maps.Clone(ends)
-			for _, s := range sure[:consumed] {
+			j := 0
+			for i, s := range sure[:consumed] {
 				next[s.Partition] = min(next[s.Partition], s.Offset)
+				if kept[i] {
+					out[j].After = maps.Clone(next)
+					j++
+				}
 			}
 			if exhausted && consumed == len(sure) && len(read) == consumed {
 				return out, nil, nil

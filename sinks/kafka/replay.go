@@ -54,6 +54,9 @@ type Stored struct {
 	Offset    int64
 	// Time is the record's timestamp: when it was produced.
 	Time time.Time
+	// After, set by Newest, is the offsets to pass as NewestQuery.Before
+	// for the page that follows this event.
+	After map[int]int64
 }
 
 // Reader reads events back from a topic, with one kafka-go reader per
