@@ -134,7 +134,7 @@ func ParseQuery(v map[string][]string, now time.Time) (Query, error) {
 			q.Text = strings.TrimSpace(val)
 		case "cursor":
 			if val != "" {
-				q.AfterTime, q.AfterID, q.Before, err = parseCursor(val)
+				err = q.setCursor(val)
 			}
 		case "outcome":
 			if q.Outcome = val; val != "" && !slices.Contains(Outcomes, val) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,10 @@ type Query struct {
 	// sequence: the cursor of a list read from the events stream (NATS),
 	// whose order is the stream's.
 	Before uint64
+	// Offsets, when set, selects the events stored before these offsets,
+	// by partition: the cursor of a list read from the events topic
+	// (Kafka), whose order is the topic's.
+	Offsets map[int]int64
 	// Limit is the most records returned, the newest; 0 for all.
 	Limit int
 }
@@ -135,30 +140,67 @@ func lower(c byte) byte {
 }
 
 // Cursor names the place in a list after r, for Query.AfterTime and
-// AfterID (ParseQuery reads it back from the cursor parameter).
+// AfterID, Before or Offsets (ParseQuery reads it back from the cursor
+// parameter).
 func Cursor(r *Record) string {
-	if r.Stored.Broker == "nats" && r.Stored.Seq != 0 {
+	switch {
+	case r.Next != nil:
+		// A list read from a Kafka topic goes on below these offsets.
+		parts := make([]string, 0, len(r.Next))
+		for _, p := range slices.Sorted(maps.Keys(r.Next)) {
+			parts = append(parts, strconv.Itoa(p)+":"+strconv.FormatInt(r.Next[p], 10))
+		}
+		return encodeCursor("offsets " + strings.Join(parts, ","))
+	case r.Stored.Broker == "nats" && r.Stored.Seq != 0:
 		// A list read from the stream goes on before this sequence.
-		return base64.RawURLEncoding.EncodeToString([]byte("seq " + strconv.FormatUint(r.Stored.Seq, 10)))
+		return encodeCursor("seq " + strconv.FormatUint(r.Stored.Seq, 10))
 	}
-	return base64.RawURLEncoding.EncodeToString([]byte(r.Time().UTC().Format(time.RFC3339Nano) + " " + r.ID))
+	return encodeCursor(r.Time().UTC().Format(time.RFC3339Nano) + " " + r.ID)
 }
 
-// parseCursor reads a Cursor: a time and an id, or a stream sequence.
-func parseCursor(c string) (time.Time, string, uint64, error) {
+func encodeCursor(c string) string { return base64.RawURLEncoding.EncodeToString([]byte(c)) }
+
+var errCursor = errors.New("not a cursor hubwire gave: use the next of the last answer")
+
+// setCursor reads a Cursor into q: a time and an id, a stream sequence,
+// or partitions' offsets.
+func (q *Query) setCursor(c string) error {
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil {
-		ts, id, ok := strings.Cut(string(b), " ")
-		if ts == "seq" {
-			if seq, err := strconv.ParseUint(id, 10, 64); err == nil && seq > 0 {
-				return time.Time{}, "", seq, nil
-			}
-		}
-		if t, terr := time.Parse(time.RFC3339Nano, ts); ok && terr == nil && id != "" {
-			return t, id, 0, nil
-		}
+	if err != nil {
+		return errCursor
 	}
-	return time.Time{}, "", 0, errors.New("not a cursor hubwire gave: use the next of the last answer")
+	kind, rest, ok := strings.Cut(string(b), " ")
+	if !ok || rest == "" {
+		return errCursor
+	}
+	switch kind {
+	case "seq":
+		seq, err := strconv.ParseUint(rest, 10, 64)
+		if err != nil || seq == 0 {
+			return errCursor
+		}
+		q.Before = seq
+		return nil
+	case "offsets":
+		offsets := map[int]int64{}
+		for part := range strings.SplitSeq(rest, ",") {
+			ps, os, ok := strings.Cut(part, ":")
+			p, perr := strconv.Atoi(ps)
+			o, oerr := strconv.ParseInt(os, 10, 64)
+			if !ok || perr != nil || oerr != nil || p < 0 || o < 0 {
+				return errCursor
+			}
+			offsets[p] = o
+		}
+		q.Offsets = offsets
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, kind)
+	if err != nil {
+		return errCursor
+	}
+	q.AfterTime, q.AfterID = t, rest
+	return nil
 }
 
 // NewestOf is Newest over pointers to the records (a view's), which it

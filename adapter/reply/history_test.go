@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +126,7 @@ func TestParseQuery(t *testing.T) {
 	q, err := ParseQuery(map[string][]string{"since": {"2h"}, "until": {"2026-01-01T11:30:00Z"}, "registry": {"dockerhub"}, "repository": {"acme/web"},
 		"type": {"com.docker.hub.push"}, "outcome": {"sent"}, "limit": {"5"}, "access_token": {"x"}}, now)
 	want := Query{Since: now.Add(-2 * time.Hour), Until: time.Date(2026, 1, 1, 11, 30, 0, 0, time.UTC), Registry: "dockerhub", Repository: "acme/web", Type: "com.docker.hub.push", Outcome: "sent", Limit: 5}
-	if err != nil || q != want {
+	if err != nil || !reflect.DeepEqual(q, want) {
 		t.Errorf("%+v, %v", q, err)
 	}
 	if q, err := ParseQuery(map[string][]string{"since": {"7d"}}, now); err != nil || q.Since != now.Add(-7*24*time.Hour) || q.Limit != DefaultListLimit {
@@ -198,4 +199,30 @@ func (failing) Get(context.Context, string) (Record, error) {
 }
 func (failing) List(context.Context, Query) ([]Record, error) {
 	return nil, errors.New("store unavailable")
+}
+
+// Each kind of cursor reads back as the query of the page after its
+// record: a time and an id (a list of records), a stream sequence
+// (NATS), the partitions' offsets (Kafka); anything else is refused.
+func TestCursor(t *testing.T) {
+	for _, tt := range []struct {
+		rec  Record
+		want Query
+	}{
+		{Record{ID: "a1", ReceivedAt: t0}, Query{AfterTime: t0, AfterID: "a1"}},
+		{Record{ID: "a1", ReceivedAt: t0, Stored: Destination{Broker: "nats", Stream: "HUBWIRE_EVENTS", Seq: 12}}, Query{Before: 12}},
+		{Record{ID: "a1", ReceivedAt: t0, Stored: Destination{Broker: "kafka", Stream: "hubwire.events", Partition: 1, Seq: 7}, Next: map[int]int64{0: 3, 1: 7, 2: 0}},
+			Query{Offsets: map[int]int64{0: 3, 1: 7, 2: 0}}},
+	} {
+		q, err := ParseQuery(map[string][]string{"cursor": {Cursor(&tt.rec)}}, t0)
+		tt.want.Limit = DefaultListLimit
+		if err != nil || !reflect.DeepEqual(q, tt.want) {
+			t.Errorf("the cursor of %+v reads as %+v (%v), want %+v", tt.rec, q, err, tt.want)
+		}
+	}
+	for _, c := range []string{"x", encodeCursor("seq 0"), encodeCursor("offsets 0:1,x"), encodeCursor("offsets 0:-1"), encodeCursor("offsets "), encodeCursor("yesterday a1")} {
+		if _, err := ParseQuery(map[string][]string{"cursor": {c}}, t0); err == nil || !strings.Contains(err.Error(), "not a cursor hubwire gave") {
+			t.Errorf("cursor %q: %v", c, err)
+		}
+	}
 }

@@ -61,6 +61,10 @@ type Record struct {
 	Acks        []AckSeen `json:"acks,omitempty"`
 	Decision    *Decision `json:"decision,omitempty"`
 	Callback    Callback  `json:"callback"`
+	// Next, set by a History that lists a Kafka topic, is where a list
+	// ending with this record goes on: the offset of each partition the
+	// next page reads below (Query.Offsets). It is not stored.
+	Next map[int]int64 `json:"-"`
 }
 
 // Destination is where an event is stored. The record is written beside
