@@ -84,8 +84,17 @@ func (s *Server) startKafkaReply(ctx context.Context, poster *reply.Poster, m *r
 	if err != nil {
 		return nil, err
 	}
+	// The history reads the events topic, whose records do not name
+	// their registry: each type is one registry's.
+	registries := map[string]string{}
+	for _, r := range o.Registries {
+		for _, t := range r.Types {
+			registries[t.Type] = r.Name
+		}
+	}
 	return kafkareply.Start(ctx, kafkareply.Config{
 		Brokers: k.Brokers, Dialer: dialer, Transport: transport,
+		Events: k.Topic, Registries: registries,
 		AcksTopic: k.AcksTopic, DeliveriesTopic: k.DeliveriesTopic, GroupID: "hubwire-reply",
 		Poster: poster, Required: o.Reply.Required, AckTimeout: o.Reply.AckTimeout,
 		Retention: o.Broker.Stream.MaxAge, Metrics: m, Logger: log,

@@ -65,7 +65,7 @@ func (a API) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	rec, err := a.History.Get(req.Context(), id)
 	switch {
 	case errors.Is(err, ErrNoRecord):
-		writeError(w, http.StatusNotFound, "no record of event "+id+": hubwire records an event with a callback_url when it receives it, any other at its first ack; on NATS any event still in the events stream is found there")
+		writeError(w, http.StatusNotFound, "no record of event "+id+": hubwire records an event with a callback_url when it receives it, any other at its first ack; any event still in the events stream (NATS) or topic (Kafka) is found there")
 	case err != nil:
 		unavailable(w, "reading the record: ", err)
 	default:

@@ -176,7 +176,7 @@ func TestAPI(t *testing.T) {
 	if code, body := get(t, api, "/api/events/00000000000000000000000000000002"); code != 200 || !strings.Contains(body, `"outcome":"failed"`) || strings.Contains(body, "secret-capability") {
 		t.Errorf("one record: %d %s", code, body)
 	}
-	if code, body := get(t, api, "/api/events/0123456789abcdef0123456789abcdef"); code != 404 || !strings.Contains(body, "in the events stream is found there") {
+	if code, body := get(t, api, "/api/events/0123456789abcdef0123456789abcdef"); code != 404 || !strings.Contains(body, "in the events stream (NATS) or topic (Kafka) is found there") {
 		t.Errorf("no record: %d %s", code, body)
 	}
 	if code, _ := get(t, api, "/api/things"); code != 404 {

@@ -2,7 +2,8 @@
 // receivers' notices on the acks topic, shared by the hubwire replicas
 // as a consumer group; delivery records on the compacted deliveries
 // topic, each partition written by the owner of the same partition of
-// the acks topic. The callback itself is reply.Engine's.
+// the acks topic. The callback itself is reply.Engine's. The history is
+// the events topic, completed with the records every replica keeps.
 package kafkareply
 
 import (
@@ -33,6 +34,11 @@ type Config struct {
 	// notices of stored events; DeliveriesTopic, compacted and with as
 	// many partitions, keeps each event's record (key = event id).
 	AcksTopic, DeliveriesTopic string
+	// Events is the topic the events are published to, which the
+	// history reads (List, Get); Registries names the registry of each
+	// event type, which its records do not carry.
+	Events     string
+	Registries map[string]string
 	// GroupID is the consumer group the hubwire replicas share.
 	GroupID    string
 	Poster     *reply.Poster
@@ -205,9 +211,9 @@ func (k *Subscriber) Received(ctx context.Context, d sinks.Entry, where sinks.Re
 // only writer of its record, which checks again and starts the chain. The
 // record returned is the view's, before the owner took the request.
 func (k *Subscriber) Redeliver(ctx context.Context, id, who string) (reply.Record, error) {
-	rec, err := k.Get(ctx, id)
-	if err != nil {
-		return rec, err
+	rec, ok := k.record(id)
+	if !ok {
+		return rec, reply.ErrNoRecord
 	}
 	check := rec.Clone()
 	if err := check.Redeliver(who, k.clock()); err != nil {
@@ -279,31 +285,6 @@ func (k *Subscriber) expired(rec *reply.Record, now time.Time) bool {
 // the scan costs nothing.
 func sweepEvery(retention time.Duration) time.Duration {
 	return min(time.Minute, max(retention/8, 100*time.Millisecond))
-}
-
-// Get returns an event's record from the view every replica keeps.
-func (k *Subscriber) Get(_ context.Context, id string) (reply.Record, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	rec, ok := k.view[id]
-	if !ok || k.expired(&rec, k.clock()) {
-		return reply.Record{}, reply.ErrNoRecord
-	}
-	return rec, nil
-}
-
-// List returns the records q selects, newest first, from the view.
-func (k *Subscriber) List(_ context.Context, q reply.Query) ([]reply.Record, error) {
-	now := k.clock()
-	var recs []reply.Record
-	k.mu.Lock()
-	for _, rec := range k.view {
-		if q.Match(&rec) && !k.expired(&rec, now) {
-			recs = append(recs, rec)
-		}
-	}
-	k.mu.Unlock()
-	return q.Newest(recs), nil
 }
 
 // ServeHTTP serves the records: see reply.API.
