@@ -115,6 +115,19 @@ var consoleBrokers = []consoleBroker{
 		},
 		stored: "HUBWIRE_EVENTS #", first: "HUBWIRE_EVENTS #1",
 	},
+	{
+		name: "Kafka",
+		start: func(t *testing.T, flags ...string) (*server.Server, func(*testing.T, string, string, string, string)) {
+			c := kafkaCluster(t)
+			inst := startHubwire(t, t.TempDir(), kafkaReplyFlags(c, flags...)...)
+			return inst, func(t *testing.T, id, consumer, state, description string) {
+				t.Helper()
+				kafkaAckCLI(t, c, id, "--consumer", consumer, "--state", state, "--description", description)
+			}
+		},
+		// The Docker Hub event is the first of its partition.
+		stored: "hubwire.events / partition ", first: " / offset 0",
+	},
 }
 
 // consoleRun is what the steps of the browser test share.
