@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -37,12 +38,14 @@ type NewestQuery struct {
 
 // Newest reads the events of a topic newest first (by record time, then
 // partition and offset), without anything kept beside the topic: it reads
-// a window at the end of every partition, doubling it until Limit events
-// are known to be the newest, every partition is read to its start or
-// MaxScan records were read. It returns the events and the offsets to
-// pass as Before for the next page, nil when none is left. Each event's
-// After is the offsets of a page that would end with it: a list that
-// shows fewer events than it read goes on from the last one shown.
+// a window at the end of every partition, then the windows below it, each
+// four times the last, until Limit events are known to be the newest,
+// every partition is read to its start or MaxScan records were read. No
+// record is read, nor given to Keep, twice. It returns the events and the
+// offsets to pass as Before for the next page, nil when none is left.
+// Each event's After is the offsets of a page that would end with it: a
+// list that shows fewer events than it read goes on from the last one
+// shown.
 func Newest(ctx context.Context, q NewestQuery) ([]Stored, map[int]int64, error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
@@ -57,26 +60,31 @@ func Newest(ctx context.Context, q NewestQuery) ([]Stored, map[int]int64, error)
 	}
 	ends := map[int]int64{}
 	firsts := map[int]int64{}
+	starts := map[int]int64{} // where what was read so far starts
 	for _, p := range bounds.parts {
-		ends[p.partition], firsts[p.partition] = p.end, p.start
+		ends[p.partition], firsts[p.partition], starts[p.partition] = p.end, p.start, p.end
 	}
+	// Every window is read by one reader over the ranges below the last;
+	// the partitions and their bounds are known, so no more lookups.
+	cfg := ReplayConfig{Brokers: q.Brokers, Topic: q.Topic, Transport: q.Transport, Dialer: q.Dialer, Undecodable: func(int, int64, error) {}}
+	type seen struct {
+		Stored
+		kept, known bool
+	}
+	var read []seen
 	window := int64(max(2*q.Limit, 64))
-	for scanned := 0; ; window *= 2 {
-		starts := map[int]int64{}
+	for scanned := 0; ; window *= 4 {
+		r := &Reader{cfg: cfg}
 		for p, end := range ends {
-			starts[p] = max(firsts[p], end-window)
+			if start := max(firsts[p], end-window); start < starts[p] {
+				r.parts = append(r.parts, partitionRange{partition: p, start: start, end: starts[p]})
+				starts[p] = start
+			}
 		}
-		r, err := NewReader(ctx, ReplayConfig{Brokers: q.Brokers, Topic: q.Topic, Transport: q.Transport, Dialer: q.Dialer,
-			Offsets: starts, Ends: ends, Undecodable: func(int, int64, error) {}})
-		if err != nil {
+		if err := r.Read(ctx, func(s Stored) error { read = append(read, seen{Stored: s}); scanned++; return nil }); err != nil {
 			return nil, nil, err
 		}
-		var read []Stored
-		if err := r.Read(ctx, func(s Stored) error { read = append(read, s); return nil }); err != nil {
-			return nil, nil, err
-		}
-		scanned += len(read)
-		slices.SortFunc(read, newestFirst)
+		slices.SortFunc(read, func(a, b seen) int { return newestFirst(a.Stored, b.Stored) })
 		// A record is surely among the newest once it is at least as new
 		// as the oldest record read of every partition not read to its
 		// start: an older partition's unread records are older still.
@@ -89,48 +97,44 @@ func Newest(ctx context.Context, q NewestQuery) ([]Stored, map[int]int64, error)
 			exhausted = false
 			for i := len(read) - 1; i >= 0; i-- {
 				if read[i].Partition == p {
-					if frontier == nil || newestFirst(read[i], *frontier) < 0 {
-						frontier = &read[i]
+					if frontier == nil || newestFirst(read[i].Stored, *frontier) < 0 {
+						frontier = &read[i].Stored
 					}
 					break
 				}
 			}
 		}
-		var sure []Stored
-		for _, s := range read {
-			if !exhausted && scanned < q.MaxScan && frontier != nil && newestFirst(s, *frontier) > 0 {
-				break
-			}
-			sure = append(sure, s)
+		sure := len(read)
+		if !exhausted && scanned < q.MaxScan && frontier != nil {
+			sure = sort.Search(len(read), func(i int) bool { return newestFirst(read[i].Stored, *frontier) > 0 })
 		}
 		var out []Stored
-		var kept []bool // by index in sure
-		consumed := len(sure)
-		for i, s := range sure {
-			if q.Keep == nil || q.Keep(s) {
-				out = append(out, s)
-				kept = append(kept, true)
+		consumed := sure
+		for i := range read[:sure] {
+			if s := &read[i]; !s.known {
+				s.kept, s.known = q.Keep == nil || q.Keep(s.Stored), true
+			}
+			if read[i].kept {
+				out = append(out, read[i].Stored)
 				if len(out) == q.Limit {
 					consumed = i + 1
 					break
 				}
-				continue
 			}
-			kept = append(kept, false)
 		}
 		if len(out) == q.Limit || exhausted || scanned >= q.MaxScan {
 			// The records passed over count too: the next page starts
 			// after the last one read, kept or not.
 			next := maps.Clone(ends)
 			j := 0
-			for i, s := range sure[:consumed] {
+			for _, s := range read[:consumed] {
 				next[s.Partition] = min(next[s.Partition], s.Offset)
-				if kept[i] {
+				if s.kept {
 					out[j].After = maps.Clone(next)
 					j++
 				}
 			}
-			if exhausted && consumed == len(sure) && len(read) == consumed {
+			if exhausted && consumed == len(read) {
 				return out, nil, nil
 			}
 			return out, next, nil
