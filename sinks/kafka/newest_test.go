@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -113,5 +114,22 @@ func TestNewestAfterAndSince(t *testing.T) {
 	}
 	if !slices.Equal(sorted(ids(events)), sorted(late)) || next != nil {
 		t.Errorf("since the last group: %v (next %v); want %v", ids(events), next, late)
+	}
+
+	// A filter that keeps nothing reads the whole topic, each record once,
+	// over windows enough that it takes several.
+	for g := range 20 {
+		publishGroup(t, s, fmt.Sprintf("old%d", g), repos)
+	}
+	all, _ = readAll(t, ReplayConfig{Brokers: c.ListenAddrs(), Topic: topic})
+	asked := map[string]int{}
+	none, next, err := Newest(ctx, NewestQuery{Brokers: c.ListenAddrs(), Topic: topic, Limit: 5, Keep: func(s Stored) bool { asked[s.Event.ID()]++; return false }})
+	if err != nil || len(none) != 0 || next != nil || len(asked) != len(all) {
+		t.Errorf("keeping nothing: %v, next %v, %d records asked of %d (%v)", ids(none), next, len(asked), len(all), err)
+	}
+	for id, n := range asked {
+		if n > 1 {
+			t.Errorf("Keep was asked of %s %d times", id, n)
+		}
 	}
 }
