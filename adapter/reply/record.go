@@ -10,8 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/cloudevents/sdk-go/v2/event"
-
 	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/sinks"
 )
@@ -160,8 +158,8 @@ func NewRecord(id, typ, source, subject, callbackURL string, stored sinks.Receip
 
 // RecordOf starts the record of an event the broker is storing (where
 // says where): what NewRecord keeps, plus the event's time and the
-// delivery's headers. The event itself is read from the stream (NATS);
-// WithEvent adds it where the records are the whole history (Kafka).
+// delivery's headers. The event itself is read from the events stream
+// or topic.
 func RecordOf(d sinks.Entry, where sinks.Receipt, required []string, ackTimeout time.Duration, now time.Time) Record {
 	e := d.Event
 	r := NewRecord(e.ID(), e.Type(), d.Source, e.Subject(), d.CallbackURL, where, required, ackTimeout, now)
@@ -172,16 +170,6 @@ func RecordOf(d sinks.Entry, where sinks.Receipt, required []string, ackTimeout 
 		r.Duplicates = 1
 	}
 	return r
-}
-
-// WithEvent adds the event as published (structured JSON) to r.
-func (r *Record) WithEvent(e *event.Event) error {
-	ev, err := e.MarshalJSON()
-	if err != nil {
-		return fmt.Errorf("event %s: %w", e.ID(), err)
-	}
-	r.Event = ev
-	return nil
 }
 
 // NewAckRecord starts the record of an event at its first ack.

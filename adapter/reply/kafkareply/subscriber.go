@@ -188,11 +188,9 @@ func (k *Subscriber) Received(ctx context.Context, d sinks.Entry, where sinks.Re
 	if d.CallbackURL == "" {
 		return nil
 	}
-	// Kafka's history is its records: the event goes in too.
+	// The event is not in the record: the history reads it from the
+	// events topic.
 	rec := reply.RecordOf(d, where, k.cfg.Required[d.Source], k.cfg.AckTimeout, k.clock())
-	if err := rec.WithEvent(d.Event); err != nil {
-		return err
-	}
 	body, err := json.Marshal(notice{Received: &rec})
 	if err != nil {
 		return err
