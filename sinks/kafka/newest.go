@@ -113,6 +113,11 @@ func Newest(ctx context.Context, q NewestQuery) ([]Stored, map[int]int64, error)
 		for i := range read[:sure] {
 			if s := &read[i]; !s.known {
 				s.kept, s.known = q.Keep == nil || q.Keep(s.Stored), true
+				if !s.kept {
+					// Only its place counts now: a search of the whole
+					// topic holds no more events than it returns.
+					s.Event, s.Key = nil, nil
+				}
 			}
 			if read[i].kept {
 				out = append(out, read[i].Stored)
