@@ -59,7 +59,15 @@ type proc struct {
 
 // start runs args and reads its stdout until ready says it is up.
 func start(args []string, ready func(line string, p *proc) bool) (*proc, error) {
+	return startEnv(nil, args, ready)
+}
+
+// startEnv is start with env added to the process's environment.
+func startEnv(env []string, args []string, ready func(line string, p *proc) bool) (*proc, error) {
 	cmd := exec.Command(args[0], args[1:]...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -114,6 +122,28 @@ func (p *proc) memory() (rss, peak float64) {
 	return rss, peak
 }
 
+// sched reads the time the threads of process pid have run on a CPU and
+// waited on the kernel's run queue so far (ready, but the CPU given to
+// another thread, of this process or any other): on a shared machine the
+// second is the kernel's share of a latency, which an execution trace
+// cannot see (to Go, a thread waiting there is running).
+func sched(pid int) (cpu, wait time.Duration) {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(b)); len(f) > 1 {
+			c, _ := strconv.ParseInt(f[0], 10, 64)
+			w, _ := strconv.ParseInt(f[1], 10, 64)
+			cpu += time.Duration(c)
+			wait += time.Duration(w)
+		}
+	}
+	return cpu, wait
+}
+
 // cpu reads the CPU time the process has used so far. On a shared
 // machine it says what a request costs, where throughput says as much
 // about the neighbours as about the server. It sums the scheduler's
@@ -154,12 +184,12 @@ func (p *proc) cpu() time.Duration {
 	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
-func startBaseline() (*proc, error) {
+func startBaseline(env ...string) (*proc, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	return start([]string{self, "baseline"}, func(line string, p *proc) bool {
+	return startEnv(env, []string{self, "baseline"}, func(line string, p *proc) bool {
 		url, ok := strings.CutPrefix(line, "baseline listening on ")
 		if ok {
 			for _, source := range []string{"dtr", "dockerhub", "distribution", "github"} {
@@ -172,12 +202,12 @@ func startBaseline() (*proc, error) {
 
 // startFloor starts the floor: a bare server publishing each body to an
 // embedded JetStream and answering after the PubAck.
-func startFloor() (*proc, error) {
+func startFloor(env ...string) (*proc, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	return start([]string{self, "floor"}, func(line string, p *proc) bool {
+	return startEnv(env, []string{self, "floor"}, func(line string, p *proc) bool {
 		url, ok := strings.CutPrefix(line, "floor listening on ")
 		if ok {
 			for _, source := range []string{"dtr", "dockerhub", "distribution", "github"} {
