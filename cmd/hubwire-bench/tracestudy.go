@@ -56,6 +56,10 @@ type region struct {
 	g        trace.GoID
 	from, to int64
 	peer     string
+	// at is when the peer was logged: on the load generator, when the
+	// request got its connection (it may wait for one, while the
+	// connection serves another request).
+	at int64
 }
 
 // readTimeline reads a trace, keeping the regions of type regionType and
@@ -130,6 +134,7 @@ func readTimeline(r io.Reader, regionType, logCategory, markCategory string) (*t
 			} else if l.Category == logCategory {
 				if st := openRegion[ev.Goroutine()]; len(st) > 0 {
 					tl.regions[st[len(st)-1]].peer = l.Message
+					tl.regions[st[len(st)-1]].at = t
 				}
 			}
 		case trace.EventRangeBegin, trace.EventRangeActive:
@@ -468,14 +473,14 @@ func pair(client, server *timeline) []request {
 		q := request{total: time.Duration(c.to - c.from), client: map[string]time.Duration{}, server: map[string]time.Duration{}, own: map[string]time.Duration{}}
 		q.clientSTW = overlap(client.stw, c.from, c.to)
 		rs := byPeer[c.peer]
-		i, _ := slices.BinarySearchFunc(rs, c.from, func(r region, t int64) int {
+		i, _ := slices.BinarySearchFunc(rs, c.at, func(r region, t int64) int {
 			if r.from < t {
 				return -1
 			}
 			return 1
 		})
 		ws := client.marks[c.peer]
-		j, _ := slices.BinarySearch(ws, c.from)
+		j, _ := slices.BinarySearch(ws, c.at)
 		if i < len(rs) && rs[i].to <= c.to && j < len(ws) && ws[j] <= rs[i].from {
 			s := rs[i]
 			q.matched = true
