@@ -8,7 +8,7 @@
 //	hubwire-bench latency --hubwire bin/hubwire [--compare old/hubwire] [--out latency-traces]
 //	hubwire-bench load --dtr URL [--dockerhub URL] [--requests N | --duration 10s] [--rate R]
 //
-// The second form is the load generator alone, against receivers already
+// The last form is the load generator alone, against receivers already
 // running.
 package main
 
@@ -19,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	_ "net/http/pprof" // served only with HUBWIRE_BENCH_DEBUG_ADDR
 	"os"
@@ -136,6 +137,11 @@ func traced(h http.Handler) http.Handler {
 func serveDebug() {
 	addr := os.Getenv("HUBWIRE_BENCH_DEBUG_ADDR")
 	if addr == "" {
+		return
+	}
+	// The profiler has no login: loopback only.
+	if host, _, err := net.SplitHostPort(addr); err != nil || !net.ParseIP(host).IsLoopback() {
+		fmt.Fprintf(os.Stderr, "hubwire-bench: HUBWIRE_BENCH_DEBUG_ADDR %q: not a loopback host:port; the profiler stays off\n", addr)
 		return
 	}
 	go func() {
