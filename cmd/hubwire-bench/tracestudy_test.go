@@ -99,3 +99,24 @@ func TestStudyFollowsAWait(t *testing.T) {
 		}
 	}
 }
+
+// TestLatencyFlags: settings that cannot work are refused before any
+// server starts, naming the flag.
+func TestLatencyFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--paced", "2s", "--trace", "2s"}, "--trace 2s: must be at least a second shorter than --paced 2s"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		var stdout, stderr strings.Builder
+		err := latencyCommand(context.Background(), c.args, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: got %v, want an error with %q", c.args, err, c.want)
+		}
+		if stdout.Len() > 0 {
+			t.Errorf("%v: printed %q before refusing", c.args, stdout.String())
+		}
+	}
+}
