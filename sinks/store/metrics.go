@@ -21,12 +21,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		published: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubwire_events_published_total",
-			Help: "Events stored by the broker, by CloudEvent type and broker.",
-		}, []string{"type", "broker"}),
+			Help: "Events stored by the broker, by CloudEvent type, broker and source (the registry).",
+		}, []string{"type", "broker", "source"}),
 		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubwire_events_duplicate_total",
-			Help: "Deliveries of an event the broker already held (stored once).",
-		}, []string{"broker"}),
+			Help: "Deliveries of an event the broker already held (stored once), by broker and source (the registry).",
+		}, []string{"broker", "source"}),
 		publishSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "hubwire_publish_duration_seconds",
 			Help:    "Time from a delivery's decoded event to the broker's acknowledgement.",
@@ -37,16 +37,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-// stored counts an event the broker acknowledged, took after the publish
-// began.
-func (m *Metrics) stored(eventType string, r sinks.Receipt, took time.Duration) {
+// stored counts an event of source (the registry) that the broker
+// acknowledged, took after the publish began.
+func (m *Metrics) stored(source, eventType string, r sinks.Receipt, took time.Duration) {
 	if m == nil {
 		return
 	}
 	m.publishSeconds.WithLabelValues(r.Broker).Observe(took.Seconds())
 	if r.Duplicate {
-		m.duplicates.WithLabelValues(r.Broker).Inc()
+		m.duplicates.WithLabelValues(r.Broker, source).Inc()
 	} else {
-		m.published.WithLabelValues(eventType, r.Broker).Inc()
+		m.published.WithLabelValues(eventType, r.Broker, source).Inc()
 	}
 }
