@@ -22,9 +22,9 @@ import (
 
 // The counters read, by name; see docs/guarantees.md.
 const (
-	requestsMetric   = "hubwire_webhook_requests_total"   // {source, status, reason}
-	publishedMetric  = "hubwire_events_published_total"   // {type, broker, source}
-	duplicatesMetric = "hubwire_events_duplicate_total"   // {broker, source}
+	requestsMetric   = "hubwire_webhook_requests_total" // {source, status, reason}
+	publishedMetric  = "hubwire_events_published_total" // {type, broker, source}
+	duplicatesMetric = "hubwire_events_duplicate_total" // {broker, source}
 	sourceLabel      = "source"
 	statusLabel      = "status"
 	unknownSource    = "unknown" // the receiver's source for a path of no registry
