@@ -86,12 +86,11 @@ func New(cfg Config) *Sampler {
 		cfg.Clock = time.Now
 	}
 	names := append(slices.Clone(cfg.Registries), unknownSource)
+	cfg.Registries = names // the rows, "unknown" last
 	s := &Sampler{cfg: cfg, rows: map[string]int{}, started: cfg.Clock()}
 	for i, n := range names {
 		s.rows[n] = i
 	}
-	cfg.Registries = names
-	s.cfg = cfg
 	n := int((cfg.Span + cfg.Every - 1) / cfg.Every)
 	cols := fixedColumns + maxStatuses
 	s.last = grid(len(names), cols)
