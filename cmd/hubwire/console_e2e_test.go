@@ -159,6 +159,7 @@ var consoleSteps = []struct {
 	{"ack and callback", stepAckAndCallback},
 	{"redeliver", stepRedeliver},
 	{"no secrets", stepNoSecrets},
+	{"health counts", stepHealthCounts},
 	{"sign out", stepSignOut},
 	{"refused without a session", func(t *testing.T, r *consoleRun) { refusesWithoutSession(t, r.inst, r.hubID) }},
 }
@@ -331,6 +332,18 @@ func stepSignOut(t *testing.T, r *consoleRun) {
 	if page := text(t, r.ctx, "body"); strings.Contains(page, "fireflyiii") || !strings.Contains(page, "Sign in") {
 		t.Errorf("after signing out, the detail page reads:\n%s", page)
 	}
+}
+
+// stepHealthCounts: the health page counts the two Docker Hub
+// deliveries posted above, both stored.
+func stepHealthCounts(t *testing.T, r *consoleRun) {
+	browse(t, r.ctx, "opening the health page", chromedp.Navigate(r.base+"health"), chromedp.WaitReady(chromedp.CSS("main")))
+	for label, want := range map[string]string{"Received": "2", "Stored": "2"} {
+		if got := text(t, r.ctx, `tr[data-registry="dockerhub"] td[data-label="`+label+`"]`); strings.TrimSpace(got) != want {
+			t.Errorf("the health page's Docker Hub %s: %q, want %s", label, got, want)
+		}
+	}
+	shot(t, r, "console-health.png")
 }
 
 // refusesWithoutSession checks every page and action without a session,
