@@ -76,13 +76,13 @@ type contents struct {
 	Event        string `json:"event"`
 	// Error is a message in the documented shape; anything else is kept
 	// as its JSON text.
-	Error       json.RawMessage `json:"error"`
-	ScanSummary      *scanSummary `json:"scanSummary"`
-	ScannerVersion   rawjson.Text `json:"scanner_version"`
-	ScannerUpdatedAt string       `json:"scanner_updated_at"`
-	DBVersion        rawjson.Text `json:"db_version"`
-	DBUpdatedAt      string       `json:"db_updated_at"`
-	Success          *bool        `json:"success"`
+	Error            json.RawMessage `json:"error"`
+	ScanSummary      *scanSummary    `json:"scanSummary"`
+	ScannerVersion   rawjson.Text    `json:"scanner_version"`
+	ScannerUpdatedAt string          `json:"scanner_updated_at"`
+	DBVersion        rawjson.Text    `json:"db_version"`
+	DBUpdatedAt      string          `json:"db_updated_at"`
+	Success          *bool           `json:"success"`
 }
 
 type scanSummary struct {
