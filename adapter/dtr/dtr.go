@@ -143,7 +143,7 @@ func (s *Source) Decode(d adapter.Delivery) ([]*adapter.Decoded, error) {
 
 func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	var env envelope
-	top, ok := s.decodeEnvelope(body, &env)
+	top, canonical, ok := s.decodeEnvelope(body, &env)
 	if !ok {
 		env = envelope{}
 		var err error
@@ -182,7 +182,9 @@ func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	if rawContents == nil {
 		return nil, adapter.Errorf("contents", "is required, by that name (keys are case-sensitive)")
 	}
-	canonical := canonicalJSON(rawContents)
+	if canonical == "" {
+		canonical = canonicalJSON(rawContents)
+	}
 	payload := top.Payload()
 
 	image := parseImageName(c.ImageName)

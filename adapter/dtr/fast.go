@@ -13,15 +13,18 @@ import (
 // field of another type than expected) goes to DecodeJSON, which answers
 // it as before; TestEnvelopeAsDecodeJSON and FuzzEnvelope hold the two
 // ways to the same result.
-func (s *Source) decodeEnvelope(body []byte, env *envelope) (rawjson.Object, bool) {
+//
+// It returns the canonical form of contents too, made from the members it
+// read instead of a second read of the text.
+func (s *Source) decodeEnvelope(body []byte, env *envelope) (top rawjson.Object, canonical string, ok bool) {
 	if s.slow {
-		return rawjson.Object{}, false
+		return rawjson.Object{}, "", false
 	}
-	top, ok := rawjson.Scan(body, make([]rawjson.Member, 0, 4))
+	top, ok = rawjson.Scan(body, make([]rawjson.Member, 0, 4))
 	if !ok {
-		return rawjson.Object{}, false
+		return rawjson.Object{}, "", false
 	}
-	for _, m := range top {
+	for _, m := range top.Members() {
 		switch string(m.Key) {
 		case "type":
 			env.Type, ok = rawjson.StringValue(m.Value)
@@ -34,24 +37,30 @@ func (s *Source) decodeEnvelope(body []byte, env *envelope) (rawjson.Object, boo
 			case rawjson.IsNull(m.Value):
 			case rawjson.IsObject(m.Value):
 				env.Contents = new(contents)
-				ok = env.Contents.read(m.Value)
+				var stack [16]rawjson.Member
+				members := rawjson.ObjectMembers(m.Value, stack[:0])
+				if ok = env.Contents.read(members); ok {
+					canonical = string(canonicalMembers(make([]byte, 0, len(m.Value)), members))
+				}
 			default:
 				ok = false
 			}
 		}
 		if !ok {
-			*env = envelope{}
-			return rawjson.Object{}, false
+			return rawjson.Object{}, "", false
 		}
 	}
-	return rawjson.NewObject(top), true
+	if env.Contents == nil {
+		canonical = ""
+	}
+	return top.Sorted(), canonical, true
 }
 
-// read fills c from v, an object Scan vouched for, as encoding/json
-// would; false where encoding/json would refuse a member's type.
-func (c *contents) read(v []byte) bool {
-	var stack [16]rawjson.Member
-	for _, m := range rawjson.ObjectMembers(v, stack[:0]) {
+// read fills c from the members of an object Scan vouched for, as
+// encoding/json would; false where encoding/json would refuse a member's
+// type.
+func (c *contents) read(members []rawjson.Member) bool {
+	for _, m := range members {
 		ok := true
 		switch string(m.Key) {
 		case "namespace":

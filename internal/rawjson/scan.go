@@ -22,23 +22,25 @@ import (
 // duplicate check would need). The caller then takes Decode's way, which
 // says what is wrong or decodes the body as before, so that a body is
 // answered the same either way.
-func Scan(body []byte, into []Member) (members []Member, ok bool) {
+func Scan(body []byte, into []Member) (top Object, ok bool) {
 	if !utf8.Valid(body) {
-		return nil, false
+		return Object{}, false
 	}
 	s := scanner{in: body, top: into}
 	s.space()
 	if s.pos >= len(s.in) || s.in[s.pos] != '{' {
-		return nil, false
+		return Object{}, false
 	}
+	s.spaced = false
 	if !s.object(1) {
-		return nil, false
+		return Object{}, false
 	}
+	compact := !s.spaced
 	s.space()
 	if s.pos != len(s.in) {
-		return nil, false
+		return Object{}, false
 	}
-	return s.top, true
+	return Object{members: s.top, compact: compact}, true
 }
 
 // scanner is Scan's state: where it is, the members of the top-level
@@ -49,6 +51,9 @@ type scanner struct {
 	commas int
 	top    []Member
 	keys   [][]byte
+	// spaced says the object holds insignificant space: its members'
+	// values must be compacted for the payload.
+	spaced bool
 }
 
 func (s *scanner) space() {
@@ -56,6 +61,7 @@ func (s *scanner) space() {
 		switch s.in[s.pos] {
 		case ' ', '\t', '\n', '\r':
 			s.pos++
+			s.spaced = true
 		default:
 			return
 		}
@@ -333,11 +339,15 @@ func ObjectMembers(v []byte, into []Member) []Member {
 	}
 }
 
-// NewObject is the Object of members Scan returned: what Decode returns
-// for the same body.
-func NewObject(members []Member) Object {
-	slices.SortFunc(members, func(a, b Member) int { return bytes.Compare(a.Key, b.Key) })
-	return Object{members: members}
+// Members are o's members in the order sent, as Scan found them (Decode's
+// Object holds none: it sorts them as it reads them).
+func (o Object) Members() []Member { return o.members }
+
+// Sorted is o as Decode returns it for the same body: its members sorted
+// by key, as Payload and Get read them. It sorts the members in place.
+func (o Object) Sorted() Object {
+	slices.SortFunc(o.members, func(a, b Member) int { return bytes.Compare(a.Key, b.Key) })
+	return o
 }
 
 // StringValue is what encoding/json decodes the valid JSON value v to in
