@@ -372,3 +372,24 @@ func IsNull(v []byte) bool { return v[0] == 'n' }
 
 // IsObject reports whether the valid JSON value v is an object.
 func IsObject(v []byte) bool { return v[0] == '{' }
+
+// ArrayElements appends the elements of v, an array in text Scan vouched
+// for, to into, each its text as sent: what encoding/json decodes into a
+// []json.RawMessage (an empty array to an empty slice).
+func ArrayElements(v []byte, into []json.RawMessage) []json.RawMessage {
+	r := JSONReader{In: v}
+	r.Pos++ // [
+	for {
+		r.SkipSpace()
+		switch r.In[r.Pos] {
+		case ']':
+			return into
+		case ',':
+			r.Pos++
+			r.SkipSpace()
+		}
+		at := r.Pos
+		r.Skip()
+		into = append(into, v[at:r.Pos:r.Pos])
+	}
+}
