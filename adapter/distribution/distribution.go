@@ -61,9 +61,9 @@ type envelope struct {
 // element is the part of one event hubwire reads; the whole element is
 // kept in data.payload.
 type element struct {
-	ID        string `json:"id"`
-	Timestamp string `json:"timestamp"`
-	Action    string `json:"action"`
+	ID        string  `json:"id"`
+	Timestamp string  `json:"timestamp"`
+	Action    string  `json:"action"`
 	Target    *target `json:"target"`
 	Request   struct {
 		Host      string `json:"host"`
