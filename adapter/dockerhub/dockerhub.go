@@ -61,7 +61,7 @@ func New(schemaBase string) *Source {
 // delivery is the part of a Hub payload hubwire reads; the rest is kept
 // verbatim in data.payload.
 type delivery struct {
-	CallbackURL string `json:"callback_url"`
+	CallbackURL string      `json:"callback_url"`
 	PushData    *pushData   `json:"push_data"`
 	Repository  *repository `json:"repository"`
 }
