@@ -9,7 +9,6 @@ package receiver
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -415,12 +414,13 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 		// some registries retry forever, others disable the webhook.
 		return http.StatusOK, Batch{Events: []Accepted{}}, ""
 	}
-	// One deadline for the whole delivery, however many events it holds.
-	// A sender that gives up does not cut a publish short: the broker may
-	// store an event whose publish was abandoned, and the answer (and the
-	// log) would then say the opposite of what happened.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), r.cfg.Store.Timeout())
-	defer cancel()
+	// One deadline for the whole delivery, however many events it holds,
+	// shared with the deliveries that begin at about the same time (see
+	// store.Context). It is not the request's context: a sender that gives
+	// up does not cut a publish short, since the broker may store an event
+	// whose publish was abandoned, and the answer (and the log) would then
+	// say the opposite of what happened.
+	ctx := r.cfg.Store.Context(time.Now())
 	// The events of one delivery share hubwire's span of its trace.
 	var tp, ts string
 	if r.cfg.Tracing {
