@@ -779,7 +779,7 @@ func isOneOf(ct string, types []string) bool {
 // isJSON accepts what a registry may send: no Content-Type at all (Docker
 // Hub does not document one), application/json, or any +json type.
 func isJSON(ct string) bool {
-	if ct == "" {
+	if ct == "" || ct == "application/json" { // most deliveries: no parameters to parse
 		return true
 	}
 	mt, _, err := mime.ParseMediaType(ct)
