@@ -141,6 +141,7 @@ fuzz:
 	$(GO) test ./adapter/reply -run '^$$' -fuzz '^FuzzParseAck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPercentRoundTrip$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzJSONValue$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPubAck$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin dist
