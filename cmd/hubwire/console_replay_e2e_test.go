@@ -150,7 +150,7 @@ type eventReceiver struct {
 	gate func(n int)
 }
 
-func newReceiver(t *testing.T) *eventReceiver {
+func newEventReceiver(t *testing.T) *eventReceiver {
 	r := &eventReceiver{}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
@@ -305,7 +305,7 @@ func TestConsoleReplay(t *testing.T) {
 
 	// To an HTTP receiver: each event once; audited, the URL's path in
 	// no page, audit or log.
-	rcv := newReceiver(t)
+	rcv := newEventReceiver(t)
 	const secret = "s3cret-path-4711"
 	link := u.startReplay(hub, rcv.URL+"/hooks/"+secret)
 	if j := u.waitJob(link); j.State != "done" || j.Written != 4 || j.Total != 4 || j.Error != "" || j.To != rcv.URL {
@@ -372,7 +372,7 @@ func TestConsoleReplay(t *testing.T) {
 	// Cancel while the second event is being posted: it is finished, no
 	// third is sent, and the page says how many were.
 	inFlight, release := make(chan struct{}), make(chan struct{})
-	slow := newReceiver(t)
+	slow := newEventReceiver(t)
 	slow.gate = func(n int) {
 		if n == 2 {
 			close(inFlight)
@@ -425,7 +425,7 @@ func TestConsoleReplayKafka(t *testing.T) {
 		}
 	}
 
-	rcv := newReceiver(t)
+	rcv := newEventReceiver(t)
 	link := u.startReplay(hub, rcv.URL+"/hooks/secret")
 	if j := u.waitJob(link); j.State != "done" || j.Written != 3 {
 		t.Errorf("job: %+v", j)
