@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/hubwire/hubwire/adapter/reply"
 	"github.com/hubwire/hubwire/adapter/reply/natsreply"
 	"github.com/hubwire/hubwire/console"
+	"github.com/hubwire/hubwire/internal/redact"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
 	"github.com/hubwire/hubwire/sinks/replay"
 )
@@ -49,13 +51,23 @@ var ownSubjects = []string{natssink.DefaultSubjectPrefix + ".", reply.AckSubject
 
 // Check implements console.Replayer.
 func (r consoleReplayer) Check(ctx context.Context, to string) (string, error) {
+	const want = "want nats:<subject> or kafka:<topic> (on hubwire's broker) or an http(s):// URL"
+	if !slices.ContainsFunc([]string{"nats:", "kafka:", "http://", "https://"}, func(p string) bool { return strings.HasPrefix(to, p) }) {
+		return "", fmt.Errorf("%s: %s", redact.HostOr(to, "the destination"), want)
+	}
 	d, err := replay.ParseDestination(to, r.kind())
 	if err != nil {
-		return "", errors.New(strings.Replace(err.Error(), "--to ", "", 1))
+		msg := strings.Replace(err.Error(), "--to ", "", 1)
+		if strings.HasPrefix(to, "http") {
+			// A URL that cannot be read is not quoted whole: its path
+			// may be a capability.
+			msg = strings.ReplaceAll(msg, to, redact.HostOr(to, "the URL"))
+		}
+		return "", errors.New(msg)
 	}
 	switch d.Kind {
 	case replay.ToJSONLines:
-		return "", errors.New("want nats:<subject>, kafka:<topic> or an http(s):// URL")
+		return "", errors.New(want)
 	case replay.ToHTTP:
 		if err := r.poster.Allowed(d.Target); err != nil {
 			return "", fmt.Errorf("%s: %s (a replay's URL is held to the callbacks' rules)", d, strings.NewReplacer("callback_url", "the URL", "callback host", "host").Replace(err.Error()))

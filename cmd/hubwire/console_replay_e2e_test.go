@@ -271,7 +271,7 @@ func TestConsoleReplay(t *testing.T) {
 		"nats:hubwire.acks.0123":                    "subjects under hubwire.acks.&gt; are hubwire&#39;s own",
 		"nats:$JS.API.STREAM.DELETE.HUBWIRE_EVENTS": "subjects that begin with $ or _ are the server&#39;s",
 		"kafka:elsewhere":                           "which is NATS",
-		"ftp://example.com/":                        "want - (JSON lines",
+		"ftp://example.com/":                        "want nats:&lt;subject&gt; or kafka:&lt;topic&gt; (on hubwire&#39;s broker) or an http(s):// URL",
 	} {
 		form := url.Values{"to": {to}, "registry": {"dockerhub"}}
 		if status, _, body := u.post("replay", form); status != http.StatusBadRequest || !strings.Contains(body, says) {
