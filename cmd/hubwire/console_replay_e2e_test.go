@@ -146,8 +146,8 @@ type eventReceiver struct {
 	mu  sync.Mutex
 	ids []string
 	// gate, when set, is called with the request's number (1, 2, …)
-	// before it is answered.
-	gate func(n int)
+	// before it is answered, and says its status (0: 204).
+	gate func(n int) int
 }
 
 func newEventReceiver(t *testing.T) *eventReceiver {
@@ -157,10 +157,14 @@ func newEventReceiver(t *testing.T) *eventReceiver {
 		r.ids = append(r.ids, req.Header.Get("ce-id"))
 		n, gate := len(r.ids), r.gate
 		r.mu.Unlock()
+		status := 0
 		if gate != nil {
-			gate(n)
+			status = gate(n)
 		}
-		w.WriteHeader(http.StatusNoContent)
+		if status == 0 {
+			status = http.StatusNoContent
+		}
+		w.WriteHeader(status)
 	}))
 	t.Cleanup(r.Close)
 	return r
@@ -370,17 +374,29 @@ func TestConsoleReplay(t *testing.T) {
 	checkReplayAudit(t, inst, dtrIDs, "job 2", secret)
 
 	// Cancel while the second event is being posted: it is finished, no
-	// third is sent, and the page says how many were.
+	// third is sent, and the page says how many were. The first, refused
+	// once with a 503, is retried, and the page shows the warning. While
+	// it runs, no other replay starts.
 	inFlight, release := make(chan struct{}), make(chan struct{})
 	slow := newEventReceiver(t)
-	slow.gate = func(n int) {
-		if n == 2 {
+	slow.gate = func(n int) int {
+		switch n {
+		case 1:
+			return http.StatusServiceUnavailable
+		case 3:
 			close(inFlight)
 			<-release
 		}
+		return 0
 	}
-	link = u.startReplay(hub, slow.URL+"/x")
+	link = u.startReplay(hub, slow.URL+"/"+secret)
 	<-inFlight
+	if status, _, body := u.post("replay", url.Values{"to": {"nats:replayed.more"}, "registry": {"dockerhub"}}); status != http.StatusConflict || !strings.Contains(body, "Replay job 3 is running") {
+		t.Errorf("a second replay while one runs: %d", status)
+	}
+	if j := u.job(link); j.Warnings != 1 || len(j.Messages) != 1 || !strings.Contains(j.Messages[0], "503 Service Unavailable; retrying") || strings.Contains(j.Messages[0], secret) {
+		t.Errorf("the job's warnings: %+v", j)
+	}
 	cancelled := make(chan string)
 	go func() {
 		_, loc, _ := u.post(strings.TrimPrefix(link, "/console/")+"/cancel", url.Values{})
@@ -392,8 +408,8 @@ func TestConsoleReplay(t *testing.T) {
 	if j := u.job(link); j.State != "cancelled" || j.Written != 2 {
 		t.Errorf("cancelled job: %+v", j)
 	}
-	if n := len(slow.got()); n != 2 {
-		t.Errorf("the receiver got %d events after the cancel", n)
+	if n := len(slow.got()); n != 3 { // the first twice
+		t.Errorf("the receiver got %d requests, want 3", n)
 	}
 	if _, page := u.get(strings.TrimPrefix(loc, "/console/")); !strings.Contains(page, "Cancelled: 2 of 4 events were sent.") {
 		t.Errorf("after the cancel, the page reads:\n%.2000s", page)
