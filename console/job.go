@@ -86,6 +86,9 @@ type job struct {
 	total   int
 	started time.Time
 	written atomic.Int64
+	// audited counts the events written whose records note the replay
+	// (a batch of them at a time).
+	audited atomic.Int64
 	stop    chan struct{}
 	done    chan struct{}
 
@@ -189,6 +192,7 @@ type jobView struct {
 	Took      string    `json:"took"`
 	Started   time.Time `json:"started"`
 	Ended     time.Time `json:"ended,omitzero"`
+	Audited   int64     `json:"audited"`
 	Warnings  int       `json:"warnings"`
 	Messages  []string  `json:"messages"`
 	Unaudited int       `json:"unaudited,omitempty"`
@@ -200,7 +204,7 @@ type jobView struct {
 func (j *job) view(now time.Time) *jobView {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	v := &jobView{ID: j.id, State: j.state, To: j.dest, By: j.who, Filter: describe(j.filter), Written: j.written.Load(), Total: j.total,
+	v := &jobView{ID: j.id, State: j.state, To: j.dest, By: j.who, Filter: describe(j.filter), Written: j.written.Load(), Audited: j.audited.Load(), Total: j.total,
 		Started: j.started, Ended: j.endedAt, Warnings: j.warnings, Messages: slices.Clone(j.messages), Unaudited: j.unaudited, Error: j.err,
 		Link: fmt.Sprintf("%sreplay/%d", Prefix, j.id), ListLink: Prefix + "?" + j.filter.values().Encode()}
 	if v.Messages == nil {

@@ -158,32 +158,24 @@ func (c *Console) startReplay(w http.ResponseWriter, req *http.Request, v view) 
 	http.Redirect(w, req, fmt.Sprintf("%sreplay/%d", Prefix, j.id), http.StatusSeeOther)
 }
 
-// runReplay runs job j to its end, auditing each event written, a batch
-// at a time.
+// runReplay runs job j to its end. The events written are audited a
+// batch at a time beside the replay, which goes on meanwhile (a few
+// batches ahead at most); the job ends once both are done.
 func (c *Console) runReplay(j *job, set []reply.Record, to string, rate float64) {
 	defer close(j.done)
 	byID := make(map[string]*reply.Record, len(set))
 	for i := range set {
 		byID[set[i].ID] = &set[i]
 	}
-	entry := func() reply.AuditEntry {
-		return reply.AuditEntry{At: c.cfg.Clock(), Action: "replay", Detail: fmt.Sprintf("replay to %s by %s, job %d", j.dest, j.who, j.id)}
-	}
+	batches := make(chan []reply.Record, 4)
+	audited := make(chan struct{})
+	go func() {
+		defer close(audited)
+		for batch := range batches {
+			c.audit(j, batch)
+		}
+	}()
 	var pending []reply.Record
-	flush := func() {
-		if len(pending) == 0 || c.cfg.Auditor == nil {
-			pending = pending[:0]
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err := c.cfg.Auditor.Audit(ctx, pending, entry())
-		cancel()
-		if err != nil {
-			j.auditFailed(len(pending))
-			c.cfg.Logger.Warn("console: replayed events not audited", "job", j.id, "events", len(pending), "error", err)
-		}
-		pending = pending[:0]
-	}
 	stopped, err := c.cfg.Replayer.Replay(context.Background(), ReplayRun{
 		Set: set, To: to, Rate: rate, Stop: j.stop,
 		Written: func(id string) {
@@ -192,19 +184,40 @@ func (c *Console) runReplay(j *job, set []reply.Record, to string, rate float64)
 				pending = append(pending, *r)
 			}
 			if len(pending) >= auditBatch {
-				flush()
+				batches <- pending
+				pending = nil
 			}
 		},
 		Log: j,
 	})
-	flush()
+	if len(pending) > 0 {
+		batches <- pending
+	}
+	close(batches)
+	<-audited
 	j.end(stopped, err, c.cfg.Clock())
 	log := c.cfg.Logger.Info
 	if err != nil {
 		log = c.cfg.Logger.Warn
 	}
 	v := j.view(c.cfg.Clock())
-	log("console: replay ended", "job", j.id, "state", v.State, "to", j.dest, "written", v.Written, "events", v.Total, "took", v.Took, "error", v.Error)
+	log("console: replay ended", "job", j.id, "state", v.State, "to", j.dest, "written", v.Written, "events", v.Total, "audited", v.Audited, "took", v.Took, "error", v.Error)
+}
+
+// audit notes a batch of j's events in their records.
+func (c *Console) audit(j *job, batch []reply.Record) {
+	if c.cfg.Auditor == nil {
+		return
+	}
+	entry := reply.AuditEntry{At: c.cfg.Clock(), Action: "replay", Detail: fmt.Sprintf("replay to %s by %s, job %d", j.dest, j.who, j.id)}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.cfg.Auditor.Audit(ctx, batch, entry); err != nil {
+		j.auditFailed(len(batch))
+		c.cfg.Logger.Warn("console: replayed events not audited", "job", j.id, "events", len(batch), "error", err)
+		return
+	}
+	j.audited.Add(int64(len(batch)))
 }
 
 // jobPage shows a job's progress, which its script refreshes.

@@ -102,6 +102,7 @@ type replayJob struct {
 	Running  bool     `json:"running"`
 	To       string   `json:"to"`
 	Written  int      `json:"written"`
+	Audited  int      `json:"audited"`
 	Total    int      `json:"total"`
 	Warnings int      `json:"warnings"`
 	Messages []string `json:"messages"`
@@ -312,7 +313,7 @@ func TestConsoleReplay(t *testing.T) {
 	rcv := newEventReceiver(t)
 	const secret = "s3cret-path-4711"
 	link := u.startReplay(hub, rcv.URL+"/hooks/"+secret)
-	if j := u.waitJob(link); j.State != "done" || j.Written != 4 || j.Total != 4 || j.Error != "" || j.To != rcv.URL {
+	if j := u.waitJob(link); j.State != "done" || j.Written != 4 || j.Audited != 4 || j.Total != 4 || j.Error != "" || j.To != rcv.URL {
 		t.Errorf("job: %+v", j)
 	}
 	if got := sorted(rcv.got()); !slices.Equal(got, hubIDs) {

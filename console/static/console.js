@@ -45,7 +45,7 @@
         .then(function (r) { return r.json(); })
         .then(function (p) {
           set("job-state", p.state); set("job-written", p.written); set("job-total", p.total);
-          set("job-rate", p.rate); set("job-took", p.took); set("job-warnings", p.warnings);
+          set("job-rate", p.rate); set("job-audited", p.audited); set("job-took", p.took); set("job-warnings", p.warnings);
           document.getElementById("job-state").className = "badge " + ({done: "ok", failed: "bad", running: "wait", cancelling: "wait"}[p.state] || "none");
           var bar = document.getElementById("job-bar"); bar.max = p.total; bar.value = p.written;
           var ul = document.getElementById("job-messages"); ul.textContent = "";
