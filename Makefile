@@ -9,7 +9,7 @@ LDFLAGS := -X main.Version=$(VERSION) -X main.Commit=$(COMMIT)
 # The platforms make release builds for.
 PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: run build install release test interop helm manifests examples asyncapi vet fmt-check fuzz bench soak clean
+.PHONY: run build install release test interop helm manifests examples asyncapi vet fmt-check fuzz bench soak latency clean
 
 ## run: build and start hubwire with the embedded NATS JetStream (data in ./hubwire-data)
 run: build
@@ -87,6 +87,14 @@ BENCHFLAGS ?=
 bench: build
 	$(GO) build -o bin/hubwire-bench ./cmd/hubwire-bench
 	./bin/hubwire-bench --hubwire bin/hubwire $(BENCHFLAGS)
+
+## latency: where the p99 at half load comes from: execution traces of the load
+## generator and of each server (baseline, floor, hubwire) at half its maximum,
+## the slowest 1% of requests broken down; the traces are kept in latency-traces/
+LATENCYFLAGS ?=
+latency: build
+	$(GO) build -o bin/hubwire-bench ./cmd/hubwire-bench
+	./bin/hubwire-bench latency --hubwire bin/hubwire $(LATENCYFLAGS)
 
 ## soak: hubwire at half of its maximum rate for SOAKTIME (default 15m), its resident set
 ## sampled every 10 s, printed and drawn into soak.png

@@ -21,6 +21,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -239,6 +240,14 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 	start := time.Now()
+	if trace.IsEnabled() {
+		// In a Go execution trace (--debug-addr's /debug/pprof/trace), one
+		// region per delivery, with the peer's address: what lets
+		// hubwire-bench latency find a slow request's goroutine and what it
+		// waited on. Nothing is done while no trace is taken.
+		defer trace.StartRegion(req.Context(), "hubwire.hook").End()
+		trace.Log(req.Context(), "remote", req.RemoteAddr)
+	}
 	sourceName, pathToken, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/hooks/"), "/")
 	src, known := r.sources[sourceName]
 	// A wrong token gets the same answer as an unknown path, and the

@@ -85,7 +85,8 @@ func floor() {
 		fatal(err)
 	}
 	fmt.Printf("floor listening on http://%s\n", ln.Addr())
-	(&http.Server{Handler: handler}).Serve(ln)
+	serveDebug()
+	(&http.Server{Handler: traced(handler)}).Serve(ln)
 }
 
 func fatal(err error) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
+	"runtime/trace"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -144,9 +146,28 @@ func loadCount(ctx context.Context, m *mix, hooks map[string]string, concurrency
 				for k, v := range header {
 					req.Header[k] = v
 				}
+				// While an execution trace is taken (hubwire-bench latency), each
+				// request is a region with its connection's local address, which
+				// pairs it with the server's region for the same request.
+				var region *trace.Region
+				if trace.IsEnabled() {
+					var local string
+					rctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+						local = info.Conn.LocalAddr().String()
+						trace.Log(ctx, "conn", local)
+					}, WroteRequest: func(httptrace.WroteRequestInfo) {
+						// On the transport's goroutine that wrote it.
+						trace.Log(ctx, "wrote", local)
+					}})
+					region = trace.StartRegion(rctx, "request")
+					req = req.WithContext(rctx)
+				}
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {
+					if region != nil {
+						region.End()
+					}
 					if ctx.Err() == nil {
 						errs++
 					}
@@ -154,6 +175,9 @@ func loadCount(ctx context.Context, m *mix, hooks map[string]string, concurrency
 				}
 				answer, _ = appendAll(answer[:0], resp.Body)
 				resp.Body.Close()
+				if region != nil {
+					region.End()
+				}
 				if bytes.Contains(answer, []byte(`"duplicate":true`)) {
 					dups++
 				}

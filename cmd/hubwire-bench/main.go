@@ -5,9 +5,10 @@
 //
 //	hubwire-bench --hubwire bin/hubwire [--duration 10s] [--concurrency 64] [--compare old/hubwire]
 //	hubwire-bench soak --hubwire bin/hubwire [--duration 15m] [--interval 10s] [--png soak.png]
+//	hubwire-bench latency --hubwire bin/hubwire [--compare old/hubwire] [--out latency-traces]
 //	hubwire-bench load --dtr URL [--dockerhub URL] [--requests N | --duration 10s] [--rate R]
 //
-// The second form is the load generator alone, against receivers already
+// The last form is the load generator alone, against receivers already
 // running.
 package main
 
@@ -18,9 +19,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	_ "net/http/pprof" // served only with HUBWIRE_BENCH_DEBUG_ADDR
 	"os"
 	"os/signal"
+	"runtime/trace"
 )
 
 func main() {
@@ -38,6 +42,17 @@ func main() {
 		if err := soakCommand(ctx, os.Args[2:], os.Stdout, os.Stderr); err != nil {
 			if !errors.Is(err, flag.ErrHelp) {
 				fmt.Fprintln(os.Stderr, "hubwire-bench soak:", err)
+			}
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "latency" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if err := latencyCommand(ctx, os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			if !errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(os.Stderr, "hubwire-bench latency:", err)
 			}
 			os.Exit(1)
 		}
@@ -93,6 +108,8 @@ func baseline() {
 		w.WriteHeader(http.StatusAccepted)
 		w.Write([]byte(`{"id":"0","duplicate":false}`))
 	})}
+	srv.Handler = traced(srv.Handler)
+	serveDebug()
 	ln, err := listen()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -100,4 +117,36 @@ func baseline() {
 	}
 	fmt.Printf("baseline listening on http://%s\n", ln.Addr())
 	srv.Serve(ln)
+}
+
+// traced marks each request as a region of Go's execution trace with the
+// peer's address, as hubwire's receiver does, for hubwire-bench latency.
+func traced(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if trace.IsEnabled() {
+			defer trace.StartRegion(r.Context(), "hubwire.hook").End()
+			trace.Log(r.Context(), "remote", r.RemoteAddr)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// serveDebug serves net/http/pprof on the loopback address in
+// $HUBWIRE_BENCH_DEBUG_ADDR, if set (for the baseline and the floor, as
+// hubwire's --debug-addr).
+func serveDebug() {
+	addr := os.Getenv("HUBWIRE_BENCH_DEBUG_ADDR")
+	if addr == "" {
+		return
+	}
+	// The profiler has no login: loopback only.
+	if host, _, err := net.SplitHostPort(addr); err != nil || !net.ParseIP(host).IsLoopback() {
+		fmt.Fprintf(os.Stderr, "hubwire-bench: HUBWIRE_BENCH_DEBUG_ADDR %q: not a loopback host:port; the profiler stays off\n", addr)
+		return
+	}
+	go func() {
+		if err := http.ListenAndServe(addr, nil); err != nil {
+			fmt.Fprintln(os.Stderr, "hubwire-bench: debug server:", err)
+		}
+	}()
 }

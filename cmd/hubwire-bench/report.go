@@ -12,7 +12,10 @@ func numCPU() int { return runtime.NumCPU() }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 
-func report(w io.Writer, cfg benchConfig, all []measured, embedded, large measured, replay replayFigures, ready []time.Duration) {
+// report prints the run's figures. streams, when the stream was filled,
+// are a hubwire with a new stream and one with the filled stream,
+// measured taking turns.
+func report(w io.Writer, cfg benchConfig, all []measured, embedded measured, streams []measured, replay replayFigures, ready []time.Duration) {
 	base := all[0].run.rate()
 	floor := all[1].run.rate()
 	fmt.Fprintf(w, "\n%-46s %10s %7s %9s %9s %9s %9s %8s %8s %8s %8s %6s %7s  %s\n", "target", "req/s", "ratio", "p50", "p90", "p99", "max", "RSS idle", "RSS load", "RSS peak", "CPU/req", "cores", "floor", "answers")
@@ -55,7 +58,11 @@ func report(w io.Writer, cfg benchConfig, all []measured, embedded, large measur
 	if replay.events > 0 {
 		fmt.Fprintf(w, "replay of %d events, hubwire replay > /dev/null: %.0f events/s  [target >= 200000]; a bare ordered consumer that drops them: %.0f events/s (%.2fx)\n",
 			replay.events, replay.command, replay.raw, replay.command/replay.raw)
-		fmt.Fprintf(w, "per-event cost, stream of ~%d events vs %d: %.2fx the throughput (1.00 = unchanged)\n",
-			embedded.run.requests, cfg.replayEvents, large.run.rate()/embedded.run.rate())
+	}
+	if len(streams) == 2 {
+		small, large := streams[0], streams[1]
+		fmt.Fprintf(w, "per-event cost, a stream of %d events against a new one (~%d events by the end), taking turns: %.2fx the throughput, %.2fx the CPU per request (%.0f against %.0f µs; 1.00 = unchanged)\n",
+			cfg.replayEvents, small.run.requests, large.run.rate()/small.run.rate(), float64(large.cpuPerRequest())/float64(small.cpuPerRequest()),
+			float64(large.cpuPerRequest())/1e3, float64(small.cpuPerRequest())/1e3)
 	}
 }
