@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter/reply"
+	"github.com/hubwire/hubwire/internal/redact"
 )
 
 // Replayer copies a set of events to a destination. The server's runs
@@ -57,8 +58,8 @@ type replayView struct {
 	Capped bool
 	Bound  string
 	Max    int
-	// Until pins the set to the events stored up to the preview.
-	Until string
+	// To is the destination typed, a URL's path left out: no page shows
+	// it.
 	To    string
 	Rate  string
 	Query string
@@ -86,6 +87,9 @@ func (c *Console) replayPage(w http.ResponseWriter, req *http.Request, v view, s
 		v.Filter = readFilter(req.PostForm)
 	}
 	rv := &replayView{Bound: c.cfg.Replayer.Bound(), Max: MaxReplay, To: req.FormValue("to"), Rate: req.FormValue("rate")}
+	if strings.HasPrefix(rv.To, "http") {
+		rv.To = redact.HostOr(rv.To, "")
+	}
 	if v.Filter.Until == "" {
 		// The set is the events stored up to now: what the count says is
 		// what the replay copies, whatever arrives meanwhile.

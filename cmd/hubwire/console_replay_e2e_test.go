@@ -268,10 +268,11 @@ func TestConsoleReplay(t *testing.T) {
 		}
 	}
 
+	const secret = "s3cret-path-4711"
 	// Refused: a host off the allowlist, hubwire's own stream and
 	// subjects, the server's API; without a session or a CSRF token.
 	for to, says := range map[string]string{
-		"https://ci.example.com/hook":               "host &#34;ci.example.com:443&#34; is not allowed (--callback-allow-host",
+		"https://ci.example.com/hook/" + secret:     "host &#34;ci.example.com:443&#34; is not allowed (--callback-allow-host",
 		"nats:hubwire.events.x.y.acme.api":          "subjects under hubwire.events.&gt; are hubwire&#39;s own",
 		"nats:hubwire.acks.0123":                    "subjects under hubwire.acks.&gt; are hubwire&#39;s own",
 		"nats:$JS.API.STREAM.DELETE.HUBWIRE_EVENTS": "subjects that begin with $ or _ are the server&#39;s",
@@ -279,7 +280,7 @@ func TestConsoleReplay(t *testing.T) {
 		"ftp://example.com/":                        "want nats:&lt;subject&gt; or kafka:&lt;topic&gt; (on hubwire&#39;s broker) or an http(s):// URL",
 	} {
 		form := url.Values{"to": {to}, "registry": {"dockerhub"}}
-		if status, _, body := u.post("replay", form); status != http.StatusBadRequest || !strings.Contains(body, says) {
+		if status, _, body := u.post("replay", form); status != http.StatusBadRequest || !strings.Contains(body, says) || strings.Contains(body, secret) {
 			t.Errorf("replay to %s: %d, want 400 saying %q:\n%.300s", to, status, says, body[strings.Index(body, "<main>"):])
 		}
 	}
@@ -311,7 +312,6 @@ func TestConsoleReplay(t *testing.T) {
 	// To an HTTP receiver: each event once; audited, the URL's path in
 	// no page, audit or log.
 	rcv := newEventReceiver(t)
-	const secret = "s3cret-path-4711"
 	link := u.startReplay(hub, rcv.URL+"/hooks/"+secret)
 	if j := u.waitJob(link); j.State != "done" || j.Written != 4 || j.Audited != 4 || j.Total != 4 || j.Error != "" || j.To != rcv.URL {
 		t.Errorf("job: %+v", j)
