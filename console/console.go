@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter/reply"
+	"github.com/hubwire/hubwire/internal/deliverystats"
 )
 
 //go:embed templates/*.html static/*
@@ -54,6 +55,10 @@ type Config struct {
 	// Health reports the broker's and the spool's state; nil leaves the
 	// health page without them.
 	Health func(ctx context.Context) Health
+	// Stats are the delivery counters of the last hour per registry (this
+	// replica's), for the health page; nil leaves them out. The console
+	// samples them every minute until Close.
+	Stats  *deliverystats.Sampler
 	Logger *slog.Logger
 	// Clock is time.Now unless set (tests).
 	Clock func() time.Time
@@ -108,6 +113,11 @@ func New(cfg Config) (*Console, error) {
 		c.pages[name] = t
 	}
 	c.live = &live{c: c}
+	if cfg.Stats != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { <-c.done; cancel() }()
+		go cfg.Stats.Run(ctx)
+	}
 	return c, nil
 }
 

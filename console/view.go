@@ -158,6 +158,7 @@ func funcs(clock func() time.Time) template.FuncMap {
 		"ago":   func(t time.Time) string { return ago(clock(), t) },
 		"exact": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000 UTC") },
 		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+		"hhmm":  func(t time.Time) string { return t.UTC().Format("15:04") },
 		"short": shortType,
 		"ms":    func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 		"mask":  func(s string) string { return redact.HostOr(s, "…") },

@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/hubwire/hubwire/adapter/reply"
 	"github.com/hubwire/hubwire/console"
+	"github.com/hubwire/hubwire/internal/deliverystats"
 )
 
 // console makes the delivery console over the reply subscriber's
-// history; nil (no console) when acks and callbacks are off.
-func (s *Server) console() (*console.Console, error) {
+// history, its health page counting from reg; nil (no console) when acks
+// and callbacks are off.
+func (s *Server) console(reg prometheus.Gatherer) (*console.Console, error) {
 	h, ok := s.reply.(reply.History)
 	if s.reply == nil || !ok {
 		return nil, nil
@@ -30,6 +34,7 @@ func (s *Server) console() (*console.Console, error) {
 		Registries:  s.opts.Registries.Names(),
 		PublicURL:   s.publicURL,
 		Health:      s.health,
+		Stats:       deliverystats.New(deliverystats.Config{Gatherer: reg, Registries: s.opts.Registries.Names()}),
 		Logger:      s.log.With("component", "console"),
 	})
 }

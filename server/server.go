@@ -233,9 +233,16 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	cons, err := s.console()
+	cons, err := s.console(reg)
 	if err != nil {
 		return err
+	}
+	if cons != nil {
+		defer func() {
+			if err != nil {
+				cons.Close() // its sampler stops
+			}
+		}()
 	}
 	recv, err := receiver.New(receiver.Config{
 		Registries:       opts.Registries,

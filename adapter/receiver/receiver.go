@@ -174,6 +174,7 @@ func New(cfg Config) (*Receiver, error) {
 			r.tokens[name] = sums
 		}
 	}
+	cfg.Metrics.resolve(append(cfg.Registries.Names(), "unknown"))
 	if cfg.MaxInFlight > 0 {
 		r.inFlight = make(chan struct{}, cfg.MaxInFlight)
 	}

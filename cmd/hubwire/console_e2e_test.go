@@ -209,6 +209,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	if h := text(t, ctx, "main"); !strings.Contains(h, "dockerhub") || !strings.Contains(h, "Broker") {
 		t.Errorf("the health page reads:\n%s", h)
 	}
+	healthCounts(t, ctx)
 
 	// Sign out: back to the sign-in form, and the list is gone.
 	browse(t, ctx, "signing out",
@@ -256,6 +257,18 @@ func replayInBrowser(t *testing.T, ctx context.Context, base string) {
 	if html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err != nil || strings.Contains(html, secret) {
 		t.Errorf("the job's page shows the URL's path (%v)", err)
 	}
+}
+
+// healthCounts checks the health page (open in ctx) counts the two
+// Docker Hub deliveries posted above, both stored.
+func healthCounts(t *testing.T, ctx context.Context) {
+	t.Helper()
+	for label, want := range map[string]string{"Received": "2", "Stored": "2"} {
+		if got := text(t, ctx, `tr[data-registry="dockerhub"] td[data-label="`+label+`"]`); strings.TrimSpace(got) != want {
+			t.Errorf("the health page's Docker Hub %s: %q, want %s", label, got, want)
+		}
+	}
+	shot(t, ctx, "console-health.png")
 }
 
 // refusesWithoutSession checks every page and action without a session,

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,6 +16,26 @@ type Metrics struct {
 	published      *prometheus.CounterVec
 	duplicates     *prometheus.CounterVec
 	publishSeconds *prometheus.HistogramVec
+	// children are the counters and histograms already resolved, by
+	// their labels, in a map replaced (not changed) when one is added:
+	// counting an event is then a lock-free map read and an atomic add,
+	// not WithLabelValues' hashing and locking (BenchmarkMetricsStored).
+	// The labels are few (types × brokers × sources), so it stays small.
+	children atomic.Pointer[map[childKey]children]
+	adding   sync.Mutex
+}
+
+// childKey are the labels of one event's counters.
+type childKey struct {
+	eventType, broker, source string
+	duplicate                 bool
+}
+
+// children are one childKey's counter (published or duplicates) and the
+// broker's publish histogram.
+type children struct {
+	counter prometheus.Counter
+	seconds prometheus.Observer
 }
 
 // NewMetrics registers the store's metrics with reg.
@@ -21,12 +43,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		published: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubwire_events_published_total",
-			Help: "Events stored by the broker, by CloudEvent type and broker.",
-		}, []string{"type", "broker"}),
+			Help: "Events stored by the broker, by CloudEvent type, broker and source (the registry).",
+		}, []string{"type", "broker", "source"}),
 		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubwire_events_duplicate_total",
-			Help: "Deliveries of an event the broker already held (stored once).",
-		}, []string{"broker"}),
+			Help: "Deliveries of an event the broker already held (stored once), by broker and source (the registry).",
+		}, []string{"broker", "source"}),
 		publishSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "hubwire_publish_duration_seconds",
 			Help:    "Time from a delivery's decoded event to the broker's acknowledgement.",
@@ -34,19 +56,47 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"broker"}),
 	}
 	reg.MustRegister(m.published, m.duplicates, m.publishSeconds)
+	m.children.Store(&map[childKey]children{})
 	return m
 }
 
-// stored counts an event the broker acknowledged, took after the publish
-// began.
-func (m *Metrics) stored(eventType string, r sinks.Receipt, took time.Duration) {
+// stored counts an event of source (the registry) that the broker
+// acknowledged, took after the publish began.
+func (m *Metrics) stored(source, eventType string, r sinks.Receipt, took time.Duration) {
 	if m == nil {
 		return
 	}
-	m.publishSeconds.WithLabelValues(r.Broker).Observe(took.Seconds())
+	k := childKey{eventType: eventType, broker: r.Broker, source: source, duplicate: r.Duplicate}
 	if r.Duplicate {
-		m.duplicates.WithLabelValues(r.Broker).Inc()
-	} else {
-		m.published.WithLabelValues(eventType, r.Broker).Inc()
+		k.eventType = "" // duplicates are not counted by type
 	}
+	c, ok := (*m.children.Load())[k]
+	if !ok {
+		c = m.add(k)
+	}
+	c.seconds.Observe(took.Seconds())
+	c.counter.Inc()
+}
+
+// add resolves the children of k and keeps them.
+func (m *Metrics) add(k childKey) children {
+	m.adding.Lock()
+	defer m.adding.Unlock()
+	old := *m.children.Load()
+	if c, ok := old[k]; ok {
+		return c
+	}
+	c := children{seconds: m.publishSeconds.WithLabelValues(k.broker)}
+	if k.duplicate {
+		c.counter = m.duplicates.WithLabelValues(k.broker, k.source)
+	} else {
+		c.counter = m.published.WithLabelValues(k.eventType, k.broker, k.source)
+	}
+	next := make(map[childKey]children, len(old)+1)
+	for key, v := range old {
+		next[key] = v
+	}
+	next[k] = c
+	m.children.Store(&next)
+	return c
 }

@@ -161,7 +161,7 @@ func (s *Store) publish(ctx context.Context, e sinks.Entry) (sinks.Receipt, erro
 	if err != nil {
 		return receipt, err
 	}
-	s.cfg.Metrics.stored(e.Event.Type(), receipt, time.Since(began))
+	s.cfg.Metrics.stored(e.Source, e.Event.Type(), receipt, time.Since(began))
 	if recErr != nil {
 		return receipt, fmt.Errorf("%w: %w", ErrNotRecorded, recErr)
 	}
