@@ -139,6 +139,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	if rows := text(t, ctx, "#rows"); !strings.Contains(rows, "dtr") || strings.Contains(rows, "dockerhub") || strings.Contains(rows, "quay") {
 		t.Errorf("filtered by dtr, the list shows:\n%s", rows)
 	}
+	replayInBrowser(t, ctx, base)
 	browse(t, ctx, "searching the payload", chromedp.Navigate(base+"?q=fireflyiii"), chromedp.WaitVisible(chromedp.CSS("table.events")))
 	if rows := text(t, ctx, "#rows"); !strings.Contains(rows, "dockerhub") || strings.Contains(rows, "dtr") {
 		t.Errorf("searching for fireflyiii, the list shows:\n%s", rows)
@@ -223,6 +224,41 @@ func TestConsoleInABrowser(t *testing.T) {
 	refusesWithoutSession(t, inst, hubID)
 }
 
+// replayInBrowser replays the list filtered by registry=dtr (one event)
+// to an HTTP receiver: the list's Replay… link, the preview's count, the
+// destination typed in, and the job's progress polled to done.
+func replayInBrowser(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	rcv := newEventReceiver(t)
+	const secret = "replay-secret-path"
+	browse(t, ctx, "opening the replay of a filtered list",
+		chromedp.Navigate(base+"?registry=dtr"),
+		chromedp.WaitVisible(chromedp.CSS("#replay-link")),
+		chromedp.Click(chromedp.CSS("#replay-link")),
+		chromedp.WaitVisible(chromedp.CSS("#replay-count")))
+	if n := text(t, ctx, "#replay-count"); n != "1" {
+		t.Errorf("the preview counts %q events, want 1", n)
+	}
+	if f := text(t, ctx, "#replay-filter"); !strings.Contains(f, "registry=dtr") {
+		t.Errorf("the preview's filter reads %q", f)
+	}
+	browse(t, ctx, "starting the replay",
+		chromedp.SendKeys(chromedp.CSS("#replay-to"), rcv.URL+"/"+secret),
+		chromedp.Click(chromedp.CSS("#replay-start")),
+		chromedp.WaitVisible(chromedp.CSS("#job")))
+	// The page's script polls the progress: no reload.
+	browse(t, ctx, "waiting for the replay to be done", chromedp.Poll[chromedp.Void](`document.getElementById("job-state").textContent == "done"`, chromedp.WithPollingTimeout(30*time.Second)))
+	if w, total := text(t, ctx, "#job-written"), text(t, ctx, "#job-total"); w != "1" || total != "1" {
+		t.Errorf("the job's page says %s of %s written", w, total)
+	}
+	if got := rcv.got(); len(got) != 1 {
+		t.Errorf("the receiver got %v", got)
+	}
+	if html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err != nil || strings.Contains(html, secret) {
+		t.Errorf("the job's page shows the URL's path (%v)", err)
+	}
+}
+
 // healthCounts checks the health page (open in ctx) counts the two
 // Docker Hub deliveries posted above, both stored.
 func healthCounts(t *testing.T, ctx context.Context) {
@@ -242,8 +278,8 @@ func refusesWithoutSession(t *testing.T, inst *server.Server, id string) {
 	base := inst.PublicURL() + "/console/"
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	anon := &http.Client{CheckRedirect: noRedirect}
-	pages := []string{"events/" + id, "health", "live", "static/console.js", "static/console.css", "nowhere"}
-	actions := []string{"events/" + id + "/redeliver", "logout"}
+	pages := []string{"events/" + id, "health", "live", "replay", "replay/1", "replay/1/progress", "static/console.js", "static/console.css", "nowhere"}
+	actions := []string{"events/" + id + "/redeliver", "logout", "replay", "replay/1/cancel"}
 	for _, p := range pages {
 		resp, err := anon.Get(base + p)
 		if err != nil {
