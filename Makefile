@@ -131,10 +131,17 @@ fuzz:
 	$(GO) test ./adapter/zot -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/ecr -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/gcr -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/dtr -run '^$$' -fuzz '^FuzzFastAsSlow$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/dockerhub -run '^$$' -fuzz '^FuzzFastAsSlow$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/distribution -run '^$$' -fuzz '^FuzzFastAsSlow$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/github -run '^$$' -fuzz '^FuzzFastAsSlow$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzScan$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter -run '^$$' -fuzz '^FuzzNewEvent$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/rawjson -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./adapter/reply -run '^$$' -fuzz '^FuzzParseAck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPercentRoundTrip$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzJSONValue$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPubAck$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin dist

@@ -4,10 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/cloudevents/sdk-go/v2/types"
 )
 
 // Facts are the normalized fields at the top of every event's data, the same
@@ -53,7 +58,108 @@ const (
 
 // NewEvent builds the CloudEvent for s and checks it against the CloudEvents
 // spec, so that no sink ever sees an event an SDK would refuse.
+//
+// The event's context is made directly, as the SDK's setters would make
+// it, and checked here for what those setters and Validate would refuse:
+// on every delivery's path, the setters' parsing of the dataschema (the
+// same few URIs every time, parsed once here) and Validate's maps and
+// media type parsing cost more than the rest of the event. Whatever the
+// direct way does not vouch for is built the SDK's way, so that an event
+// it refuses is refused with the SDK's own words.
 func NewEvent(s Spec) (event.Event, error) {
+	e, ok := newEventDirect(s)
+	if !ok {
+		return newEventBySetters(s)
+	}
+	if err := setData(&e, s.Data); err != nil {
+		return e, fmt.Errorf("encoding data of %s: %w", s.Type, err)
+	}
+	return e, nil
+}
+
+// newEventDirect is the event of s as newEventBySetters makes it, without
+// its data; ok is false for a spec the setters or Validate would answer
+// with an error.
+func newEventDirect(s Spec) (event.Event, bool) {
+	id, typ := strings.TrimSpace(s.ID), strings.TrimSpace(s.Type)
+	if id == "" || typ == "" || s.Source == "" {
+		return event.Event{}, false
+	}
+	// A source with a scheme is no empty URI-reference, which is all
+	// Validate asks of one; every registry's has one.
+	source, err := url.Parse(s.Source)
+	if err != nil || source.Scheme == "" {
+		return event.Event{}, false
+	}
+	ec := &event.EventContextV1{
+		ID:         id,
+		Source:     types.URIRef{URL: *source},
+		Type:       typ,
+		Extensions: make(map[string]any, 4),
+	}
+	if schema := strings.TrimSpace(s.Schema); schema != "" {
+		if ec.DataSchema = schemaURI(schema); ec.DataSchema == nil {
+			return event.Event{}, false
+		}
+	}
+	if subject := strings.TrimSpace(s.Subject); subject != "" {
+		ec.Subject = &subject
+	}
+	if !s.Facts.OccurredAt.IsZero() {
+		ec.Time = &types.Timestamp{Time: s.Facts.OccurredAt}
+	}
+	ec.Extensions[ExtPartitionKey] = s.PartitionKey
+	if s.Facts.Repository != "" {
+		ec.Extensions[ExtRepository] = s.Facts.Repository
+	}
+	if s.Facts.Tag != "" {
+		ec.Extensions[ExtTag] = s.Facts.Tag
+	}
+	if s.Facts.Digest != "" {
+		ec.Extensions[ExtDigest] = s.Facts.Digest
+	}
+	return event.Event{Context: ec}, true
+}
+
+// schemas are the dataschema URIs seen, parsed: each registry's types name
+// a few, under the one base of the server's schemas.
+var (
+	schemas     sync.Map // string → *types.URI
+	schemaCount atomic.Int32
+)
+
+// maxSchemas bounds the cache, far above the number of types hubwire
+// knows times the bases a process serves under.
+const maxSchemas = 4096
+
+// schemaURI is the parsed dataschema URI s, shared by every event of its
+// type (an event's setter replaces the pointer, never writes through it);
+// nil for one the SDK would refuse, parsed or not absolute.
+func schemaURI(s string) *types.URI {
+	if u, ok := schemas.Load(s); ok {
+		return u.(*types.URI)
+	}
+	pu, err := url.Parse(s)
+	if err != nil {
+		return nil
+	}
+	u := &types.URI{URL: *pu}
+	if !u.Validate() {
+		return nil
+	}
+	if schemaCount.Load() < maxSchemas {
+		if _, loaded := schemas.LoadOrStore(s, u); !loaded {
+			schemaCount.Add(1)
+		}
+	}
+	return u
+}
+
+// newEventBySetters builds the event through the SDK's setters and
+// Validate, as NewEvent did before it made the context directly: the
+// reference that way is held to (TestNewEventAsBySetters), and the way
+// its errors are made.
+func newEventBySetters(s Spec) (event.Event, error) {
 	e := event.New(event.CloudEventsVersionV1)
 	e.SetID(s.ID)
 	e.SetSource(s.Source)

@@ -4,8 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // eventIDByFprintf is how EventID hashed its parts before it appended
@@ -36,4 +39,86 @@ func TestEventIDAsBefore(t *testing.T) {
 	if EventID("ab", "c") == EventID("a", "bc") {
 		t.Error("parts are not length-prefixed")
 	}
+}
+
+// specCases are specs NewEvent must build as the SDK's setters do,
+// attribute for attribute: the registries' usual ones and the edges the
+// setters trim, drop or refuse.
+var specCases = []Spec{
+	{ID: "0123abcd", Source: "urn:hubwire:dtr:foo/bar", Type: "com.docker.dtr.tag.pull", Subject: "foo/bar:latest", Schema: "http://127.0.0.1:8080/schemas/dtr.tag.pull.json", PartitionKey: "foo/bar",
+		Facts: Facts{Registry: "dtr", Repository: "foo/bar", Tag: "latest", Digest: "sha256:ab", Action: "tag.pull", OccurredAt: time.Date(2019, 5, 15, 19, 41, 2, 113e6, time.UTC)}},
+	{ID: "x", Source: "https://hub.docker.com/r/my%20team/api", Type: "t", Subject: " spaced subject ", Schema: " http://h/s.json ", Data: map[string]any{"a": "<&>"}},
+	{ID: "x", Source: "urn:a", Type: "t", Subject: "   "},
+	{ID: " x ", Source: "urn:a", Type: " t ", Facts: Facts{OccurredAt: time.Date(1, 1, 1, 0, 0, 0, 1, time.FixedZone("", 3600))}},
+	{ID: "", Source: "urn:a", Type: "t"},
+	{ID: "x", Source: "", Type: "t"},
+	{ID: "x", Source: "relative/path", Type: "t"},
+	{ID: "x", Source: " ", Type: "t"},
+	{ID: "x", Source: "#", Type: "t"},
+	{ID: "x", Source: "http://bad host/", Type: "t"},
+	{ID: "x", Source: "urn:a", Type: "  "},
+	{ID: "x", Source: "urn:a", Type: "t", Schema: "relative.json"},
+	{ID: "x", Source: "urn:a", Type: "t", Schema: "http://[::1"},
+	{ID: "x", Source: "urn:a", Type: "t", Data: func() {}},
+	{ID: "x", Source: "urn:a", Type: "t", Data: appenderFunc(func(b []byte) ([]byte, error) { return nil, fmt.Errorf("no") })},
+	{ID: "x", Source: "urn:a", Type: "t", Data: appenderFunc(func(b []byte) ([]byte, error) { return append(b, `{"k":1}`...), nil })},
+}
+
+type appenderFunc func(b []byte) ([]byte, error)
+
+func (f appenderFunc) AppendJSON(b []byte) ([]byte, error) { return f(b) }
+
+// sameEvent fails t unless NewEvent's answer for s is the setters' one.
+func sameEvent(t *testing.T, s Spec) {
+	t.Helper()
+	got, gerr := NewEvent(s)
+	want, werr := newEventBySetters(s)
+	if errorLines(gerr) != errorLines(werr) {
+		t.Fatalf("NewEvent(%+v): error %v; the setters say %v", s, gerr, werr)
+	}
+	if werr != nil {
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("NewEvent(%+v)\n got %#v\nwant %#v", s, got.Context, want.Context)
+	}
+	if g, w := got.String(), want.String(); g != w {
+		t.Fatalf("NewEvent(%+v)\n got %s\nwant %s", s, g, w)
+	}
+}
+
+// errorLines is err's text with its lines sorted: the SDK lists a
+// ValidationError's attributes in a map's order.
+func errorLines(err error) string {
+	if err == nil {
+		return ""
+	}
+	lines := strings.Split(strings.Replace(err.Error(), "CloudEvent: ", "CloudEvent:\n", 1), "\n")
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
+
+func TestNewEventAsBySetters(t *testing.T) {
+	for _, s := range specCases {
+		sameEvent(t, s)
+	}
+}
+
+// FuzzNewEvent holds NewEvent to the SDK's setters and Validate on
+// specs of the fuzzer's strings.
+func FuzzNewEvent(f *testing.F) {
+	for _, s := range specCases {
+		if _, ok := s.Data.(appenderFunc); ok || s.Data != nil {
+			continue
+		}
+		f.Add(s.ID, s.Source, s.Type, s.Subject, s.Schema, s.PartitionKey, s.Facts.Repository, s.Facts.Tag, s.Facts.OccurredAt.UnixNano())
+	}
+	f.Fuzz(func(t *testing.T, id, source, typ, subject, schema, partition, repo, tag string, at int64) {
+		var when time.Time
+		if at != 0 {
+			when = time.Unix(0, at).UTC()
+		}
+		sameEvent(t, Spec{ID: id, Source: source, Type: typ, Subject: subject, Schema: schema, PartitionKey: partition,
+			Facts: Facts{Repository: repo, Tag: tag, Digest: tag + repo, OccurredAt: when}, Data: map[string]string{"k": subject}})
+	})
 }

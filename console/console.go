@@ -43,6 +43,10 @@ type Config struct {
 	History reply.History
 	// Redeliverer starts a callback's new chain; nil hides the action.
 	Redeliverer reply.Redeliverer
+	// Replayer copies a filtered set of events to a destination; nil
+	// hides the action. Auditor notes each event replayed in its record.
+	Replayer Replayer
+	Auditor  reply.Auditor
 	// Registries are the names of the registries served (the filter's
 	// choices).
 	Registries []string
@@ -76,6 +80,7 @@ type Console struct {
 	pages    map[string]*template.Template
 	static   fs.FS
 	live     *live
+	jobs     jobs
 	// done closes at Close: the live tails end then.
 	done      chan struct{}
 	closeOnce sync.Once
@@ -84,7 +89,7 @@ type Console struct {
 // Close ends the live tails, so that a server shutting down does not wait
 // for pages left open.
 func (c *Console) Close() {
-	c.closeOnce.Do(func() { close(c.done) })
+	c.closeOnce.Do(func() { close(c.done); c.jobs.stopAll() })
 }
 
 // New checks cfg and returns the console.
@@ -100,7 +105,7 @@ func New(cfg Config) (*Console, error) {
 	}
 	c := &Console{cfg: cfg, sessions: newSessions(cfg.Token), failures: newFailures(), pages: map[string]*template.Template{}, done: make(chan struct{})}
 	c.static, _ = fs.Sub(files, "static")
-	for _, name := range []string{"signin", "list", "detail", "health"} {
+	for _, name := range []string{"signin", "list", "detail", "health", "replay", "job"} {
 		t, err := template.New("layout.html").Funcs(funcs(cfg.Clock)).ParseFS(files, "templates/layout.html", "templates/row.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("console template %s: %w", name, err)
@@ -161,6 +166,8 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		c.live.serve(w, req)
 	case path == "/health" && req.Method != http.MethodPost:
 		c.health(w, req, v)
+	case path == "/replay" || strings.HasPrefix(path, "/replay/"):
+		c.serveReplay(w, req, v, strings.TrimPrefix(strings.TrimPrefix(path, "/replay"), "/"))
 	case strings.HasPrefix(path, "/static/") && req.Method != http.MethodPost:
 		http.StripPrefix(Prefix+"static/", http.FileServerFS(c.static)).ServeHTTP(w, req)
 	case strings.HasPrefix(path, "/events/"):
@@ -272,6 +279,11 @@ type view struct {
 
 	// Health.
 	Health *healthView
+
+	// Replay: the list's link, the replay page, a job's page.
+	ReplayLink string
+	Replay     *replayView
+	Job        *jobView
 }
 
 // filter is the list's filters, as the URL holds them.
@@ -294,6 +306,16 @@ func (f filter) values() url.Values {
 		}
 	}
 	return v
+}
+
+// Pairs are the filter's non-empty parameters, without the cursor, for
+// a form's hidden fields.
+func (f filter) Pairs() map[string]string {
+	m := map[string]string{}
+	for k, v := range f.values() {
+		m[k] = v[0]
+	}
+	return m
 }
 
 // Active reports whether any filter is set.
@@ -337,6 +359,9 @@ func (c *Console) list(w http.ResponseWriter, req *http.Request, v view) {
 		v.Rows[i] = newRow(&recs[i])
 	}
 	v.Loaded = now.UTC().Format(time.RFC3339Nano)
+	if c.cfg.Replayer != nil {
+		v.ReplayLink = replayLink(v.Filter)
+	}
 	c.render(w, req, http.StatusOK, "list", v)
 }
 

@@ -169,6 +169,7 @@ func funcs(clock func() time.Time) template.FuncMap {
 			return o
 		},
 		"statusClass": statusClass,
+		"jobClass":    jobClass,
 		"add":         func(a, b int) int { return a + b },
 		"sub":         func(a, b int) int { return a - b },
 	}
@@ -246,4 +247,17 @@ func ago(now, t time.Time) string {
 		return "in " + s
 	}
 	return s + " ago"
+}
+
+// jobClass colours a replay job's state; the page says the word too.
+func jobClass(state string) string {
+	switch state {
+	case "done":
+		return "ok"
+	case "failed":
+		return "bad"
+	case "running", "cancelling":
+		return "wait"
+	}
+	return "none"
 }

@@ -21,10 +21,16 @@ func (s *Server) console(reg prometheus.Gatherer) (*console.Console, error) {
 		return nil, nil
 	}
 	r, _ := s.reply.(reply.Redeliverer)
+	a, _ := s.reply.(reply.Auditor)
+	// A replay to a URL is held to the callbacks' rules: the same
+	// allowlist, and the same checks of the address dialled.
+	rp := consoleReplayer{s: s, poster: &reply.Poster{AllowedHosts: s.opts.Reply.AllowHosts, AllowInsecure: s.opts.Reply.AllowInsecure}}
 	return console.New(console.Config{
 		Token:       s.token,
 		History:     h,
 		Redeliverer: r,
+		Replayer:    rp,
+		Auditor:     a,
 		Registries:  s.opts.Registries.Names(),
 		PublicURL:   s.publicURL,
 		Health:      s.health,

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/hubwire/hubwire/adapter"
@@ -76,4 +78,30 @@ func Sample(t testing.TB, samples fs.FS, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// SameAnswer fails t unless decoder got answers d as want, the way it is
+// held to, does: the same events (ids, attributes, data and all, compared
+// field by field), the same callback URLs and addresses, or the same
+// error. A registry's hand-written decoding is held to the
+// encoding/json way it replaced with it, on every sample and under a
+// fuzz target.
+func SameAnswer(t testing.TB, got, want adapter.Decoder, d adapter.Delivery) {
+	t.Helper()
+	g, gerr := got.Decode(d)
+	w, werr := want.Decode(d)
+	if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+		t.Fatalf("body %q: error %v; the reference says %v", d.Body, gerr, werr)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Fatalf("body %q:\n got %s\nwant %s", d.Body, describe(g), describe(w))
+	}
+}
+
+func describe(events []*adapter.Decoded) string {
+	var b strings.Builder
+	for _, e := range events {
+		fmt.Fprintf(&b, "%s\ndata %s\naddress %+v callback %q\n", e.Event.String(), e.Event.Data(), e.Address, e.CallbackURL)
+	}
+	return b.String()
 }

@@ -1,7 +1,9 @@
 package dtr
 
 import (
+	"bytes"
 	"encoding/json"
+	"slices"
 
 	"github.com/hubwire/hubwire/internal/rawjson"
 )
@@ -46,8 +48,17 @@ func (c *canonicalizer) value(out []byte) []byte {
 
 func (c *canonicalizer) object(out []byte) []byte {
 	var stack [16]rawjson.Member
+	return canonicalMembers(out, c.Members(stack[:0]))
+}
+
+// canonicalMembers appends the canonical form of the object of members:
+// sorted by key (in place), each key as it decodes, each value's
+// canonical form. The keys must be decoded and given once, as
+// JSONReader.Members and rawjson.ObjectMembers return them.
+func canonicalMembers(out []byte, members []rawjson.Member) []byte {
+	slices.SortFunc(members, func(a, b rawjson.Member) int { return bytes.Compare(a.Key, b.Key) })
 	out = append(out, '{')
-	for i, m := range c.Members(stack[:0]) {
+	for i, m := range members {
 		if i > 0 {
 			out = append(out, ',')
 		}

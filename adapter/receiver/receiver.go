@@ -9,7 +9,6 @@ package receiver
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -25,6 +24,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -255,15 +255,16 @@ func (r *Receiver) hook(w http.ResponseWriter, req *http.Request) {
 	// path (which holds the token) is never logged: only the route, and
 	// only for a known source (a misconfigured /hooks/<token> must not
 	// put the token in the log).
-	route := "/hooks/" + sourceName
-	if !known {
-		route = "/hooks/?"
-	}
 	// Every line about the request names its route and remote address;
-	// the attributes are put together only for a line that is written (at
-	// high rates Info is often off, and then most requests write none).
+	// the attributes (the route too) are put together only for a line that
+	// is written (at high rates Info is often off, and then most requests
+	// write none).
 	log := func(level slog.Level, msg string, args ...any) {
 		if r.cfg.Logger.Enabled(req.Context(), level) {
+			route := "/hooks/?"
+			if known {
+				route = "/hooks/" + sourceName
+			}
 			r.cfg.Logger.Log(req.Context(), level, msg, append([]any{"route", route, "remote", req.RemoteAddr}, args...)...)
 		}
 	}
@@ -425,12 +426,13 @@ func (r *Receiver) deliver(req *http.Request, source string, dec adapter.Decoder
 		// some registries retry forever, others disable the webhook.
 		return http.StatusOK, Batch{Events: []Accepted{}}, ""
 	}
-	// One deadline for the whole delivery, however many events it holds.
-	// A sender that gives up does not cut a publish short: the broker may
-	// store an event whose publish was abandoned, and the answer (and the
-	// log) would then say the opposite of what happened.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), r.cfg.Store.Timeout())
-	defer cancel()
+	// One deadline for the whole delivery, however many events it holds,
+	// shared with the deliveries that begin at about the same time (see
+	// store.Context). It is not the request's context: a sender that gives
+	// up does not cut a publish short, since the broker may store an event
+	// whose publish was abandoned, and the answer (and the log) would then
+	// say the opposite of what happened.
+	ctx := r.cfg.Store.Context(time.Now())
 	// The events of one delivery share hubwire's span of its trace.
 	var tp, ts string
 	if r.cfg.Tracing {
@@ -523,7 +525,16 @@ func (r *Receiver) readBody(req *http.Request, source string) (body []byte, held
 		}
 		held = req.ContentLength
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, max(req.ContentLength, 0)+bytes.MinRead))
+	if req.ContentLength > 0 {
+		// The usual case, read into a buffer of its size: net/http ends
+		// the body at its Content-Length, which is within MaxBodyBytes.
+		body := make([]byte, req.ContentLength)
+		if _, err := io.ReadFull(req.Body, body); err != nil {
+			return refuse(http.StatusBadRequest, "reading body: %v", err)
+		}
+		return body, held, 0, nil
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, bytes.MinRead))
 	in := http.MaxBytesReader(nil, req.Body, r.cfg.MaxBodyBytes)
 	for {
 		if int64(buf.Len()) == held {
@@ -662,7 +673,11 @@ func (r *Receiver) notStored(id string, err error) (int, ErrorBody) {
 // value of tokenHeader, if named) against valid, every pair in constant
 // time and without stopping early.
 func (r *Receiver) authorized(req *http.Request, pathToken, tokenHeader string, valid [][sha256.Size]byte) bool {
-	candidates := []string{pathToken, req.URL.Query().Get("access_token")}
+	var stack [6]string
+	candidates := append(stack[:0], pathToken)
+	if req.URL.RawQuery != "" { // most requests have none: no map to make
+		candidates = append(candidates, req.URL.Query().Get("access_token"))
+	}
 	if tokenHeader != "" {
 		candidates = append(candidates, req.Header.Get(tokenHeader))
 	}
@@ -677,8 +692,9 @@ func (r *Receiver) authorized(req *http.Request, pathToken, tokenHeader string, 
 		candidates = append(candidates, auth)
 	}
 	ok := 0
+	var text [128]byte // a token's bytes, on the stack (most tokens fit)
 	for _, c := range candidates {
-		sum := sha256.Sum256([]byte(c))
+		sum := sha256.Sum256(append(text[:0], c...))
 		for _, v := range valid {
 			ok |= subtle.ConstantTimeCompare(sum[:], v[:]) & boolInt(c != "")
 		}
@@ -773,7 +789,7 @@ func isOneOf(ct string, types []string) bool {
 // isJSON accepts what a registry may send: no Content-Type at all (Docker
 // Hub does not document one), application/json, or any +json type.
 func isJSON(ct string) bool {
-	if ct == "" {
+	if ct == "" || ct == "application/json" { // most deliveries: no parameters to parse
 		return true
 	}
 	mt, _, err := mime.ParseMediaType(ct)
@@ -796,13 +812,28 @@ func notFound(w http.ResponseWriter) {
 	writeJSON(w, http.StatusNotFound, ErrorBody{Error: "not found"})
 }
 
+// The header values of every JSON answer, shared by all answers (net/http
+// only reads them, and a handler that adds a value appends to a copy).
+var (
+	jsonContentType = []string{"application/json"}
+	noSniff         = []string{"nosniff"}
+)
+
+// answerBufs hold the bodies of deliveries' answers while they are
+// written: http.ResponseWriter.Write copies them.
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
 func writeJSON(w http.ResponseWriter, status int, body any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(status)
 	switch a := body.(type) { // every delivery's answer: no reflection
 	case Accepted:
-		w.Write(a.appendJSON(make([]byte, 0, 256)))
+		buf := answerBufs.Get().(*[]byte)
+		*buf = a.appendJSON((*buf)[:0])
+		w.Write(*buf)
+		answerBufs.Put(buf)
 		return
 	case Batch:
 		w.Write(a.appendJSON(make([]byte, 0, 256*len(a.Events))))

@@ -239,6 +239,49 @@ func (p *Poster) httpClient() *http.Client {
 	return p.client
 }
 
+// Client is an HTTP client held to the callbacks' rules, for other POSTs
+// an operator asks for (the console's replay to a URL): it dials no
+// loopback, link-local or private address the allowlist does not name,
+// through no proxy, and follows no redirect. Check the URL with Allowed
+// first: the client checks the address dialled, not the host.
+func (p *Poster) Client() *http.Client {
+	c := *p.httpClient()
+	c.Transport = schemeTransport{c.Transport}
+	return &c
+}
+
+// schemeTransport tells the dialler each request's scheme, as try does.
+type schemeTransport struct{ base http.RoundTripper }
+
+func (t schemeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.base.RoundTrip(req.WithContext(context.WithValue(req.Context(), schemeKey{}, req.URL.Scheme)))
+}
+
+// CheckAddresses resolves raw's host and refuses it, as the dialler would,
+// when an address it has is loopback, link-local or private and not
+// allowed itself: a refusal said before anything is sent, rather than at
+// each attempt.
+func (p *Poster) CheckAddresses(ctx context.Context, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("not an absolute URL")
+	}
+	port := u.Port()
+	if port == "" {
+		port = defaultPort(u.Scheme)
+	}
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", u.Hostname())
+	if err != nil {
+		return fmt.Errorf("resolving %s: %w", u.Hostname(), err)
+	}
+	for _, a := range addrs {
+		if err := p.checkDialled(u.Scheme, net.JoinHostPort(a.Unmap().String(), port)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // maxResponseExcerpt is how much of a callback's answer is recorded.
 const maxResponseExcerpt = 512
 

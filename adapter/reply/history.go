@@ -64,6 +64,14 @@ type Redeliverer interface {
 	Redeliver(ctx context.Context, id, who string) (Record, error)
 }
 
+// Auditor notes in events' records what people did to them (a replay);
+// both brokers' subscribers implement it.
+type Auditor interface {
+	// Audit adds entry to the record of each of recs' events (Note); an
+	// event without a record gets one, started with recs' Bare.
+	Audit(ctx context.Context, recs []Record, entry AuditEntry) error
+}
+
 // Match reports whether q selects r.
 func (q Query) Match(r *Record) bool {
 	t := r.Time()

@@ -172,6 +172,26 @@ func RecordOf(d sinks.Entry, where sinks.Receipt, required []string, ackTimeout 
 	return r
 }
 
+// MaxAudit bounds the audit entries a record keeps, the newest: an event
+// replayed again and again keeps a record of bounded size.
+const MaxAudit = 50
+
+// Note adds e to r's audit, keeping the newest MaxAudit entries.
+func (r *Record) Note(e AuditEntry) {
+	r.Audit = append(r.Audit, e)
+	if n := len(r.Audit) - MaxAudit; n > 0 {
+		r.Audit = append([]AuditEntry(nil), r.Audit[n:]...)
+	}
+}
+
+// Bare is the record to start for r's event when it has none and is
+// audited: what r says of the event, without its receipt (a record with
+// one would take no later receipt), acks, callback or the event itself.
+func (r *Record) Bare() Record {
+	return Record{ID: r.ID, Type: r.Type, Source: r.Source, Subject: r.Subject, EventTime: r.EventTime,
+		Stored: Destination{Broker: r.Stored.Broker, Stream: r.Stored.Stream}, Callback: Callback{Outcome: OutcomeNone}}
+}
+
 // NewAckRecord starts the record of an event at its first ack.
 func NewAckRecord(id string) Record {
 	return Record{ID: id, Callback: Callback{Outcome: OutcomeNone}}
@@ -204,9 +224,9 @@ func (r *Record) TakeReceipt(got Record, now time.Time) bool {
 		r.Duplicates++
 		return true
 	}
-	acks := r.Acks
+	acks, audit := r.Acks, r.Audit
 	*r = got
-	r.Acks = acks
+	r.Acks, r.Audit = acks, audit
 	if len(acks) > 0 {
 		r.settle(now)
 	}
@@ -417,6 +437,6 @@ func (r *Record) Redeliver(who string, now time.Time) error {
 	}
 	r.Callback.Chain++
 	r.Callback.Outcome, r.Callback.Note, r.Callback.ClaimedAt = OutcomeQueued, "", time.Time{}
-	r.Audit = append(r.Audit, AuditEntry{At: now, Action: "redeliver", Detail: fmt.Sprintf("callback chain %d started by %s", r.Callback.Chain+1, cmp.Or(who, "an operator"))})
+	r.Note(AuditEntry{At: now, Action: "redeliver", Detail: fmt.Sprintf("callback chain %d started by %s", r.Callback.Chain+1, cmp.Or(who, "an operator"))})
 	return nil
 }

@@ -2,6 +2,7 @@ package reply
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -178,5 +179,26 @@ func TestRecordOmitsWhatItDoesNotKnow(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"stored":{"broker":"nats","stream":"HUBWIRE_EVENTS"}`) {
 		t.Errorf("the record does not name where the event is stored: %s", b)
+	}
+}
+
+// TestAuditIsBoundedAndKeptByTheReceipt: a record keeps the newest
+// MaxAudit entries, and one an audit started takes the receipt that comes
+// later without losing them.
+func TestAuditIsBoundedAndKeptByTheReceipt(t *testing.T) {
+	listed := Record{ID: "e1", Type: "com.docker.hub.push", Source: "dockerhub", Subject: "acme/api:1", ReceivedAt: time.Now(), Stored: Destination{Broker: "nats", Stream: "HUBWIRE_EVENTS", Seq: 7}}
+	r := listed.Bare()
+	if !r.ReceivedAt.IsZero() || r.Stored.Seq != 0 || r.Type != listed.Type {
+		t.Fatalf("bare %+v", r)
+	}
+	for i := range MaxAudit + 3 {
+		r.Note(AuditEntry{Action: "replay", Detail: fmt.Sprint(i)})
+	}
+	if len(r.Audit) != MaxAudit || r.Audit[0].Detail != "3" {
+		t.Fatalf("audit %d entries, first %q", len(r.Audit), r.Audit[0].Detail)
+	}
+	got := NewRecord("e1", listed.Type, "dockerhub", listed.Subject, "https://registry.hub.docker.com/x", sinks.Receipt{Broker: "nats", Stream: "HUBWIRE_EVENTS"}, nil, time.Minute, time.Now())
+	if !r.TakeReceipt(got, time.Now()) || r.ReceivedAt.IsZero() || r.CallbackURL == "" || len(r.Audit) != MaxAudit || r.Duplicates != 0 {
+		t.Errorf("after the receipt: %+v", r)
 	}
 }

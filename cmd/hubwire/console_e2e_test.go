@@ -153,6 +153,7 @@ var consoleSteps = []struct {
 	{"deliver", stepDeliver},
 	{"sign in", stepSignIn},
 	{"filter", stepFilter},
+	{"replay", func(t *testing.T, r *consoleRun) { replayInBrowser(t, r.ctx, r.base) }},
 	{"live", stepLive},
 	{"phone width", stepPhone},
 	{"detail", stepDetail},
@@ -322,6 +323,41 @@ func stepNoSecrets(t *testing.T, r *consoleRun) {
 	}
 }
 
+// replayInBrowser replays the list filtered by registry=dtr (one event)
+// to an HTTP receiver: the list's Replay… link, the preview's count, the
+// destination typed in, and the job's progress polled to done.
+func replayInBrowser(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	rcv := newEventReceiver(t)
+	const secret = "replay-secret-path"
+	browse(t, ctx, "opening the replay of a filtered list",
+		chromedp.Navigate(base+"?registry=dtr"),
+		chromedp.WaitVisible(chromedp.CSS("#replay-link")),
+		chromedp.Click(chromedp.CSS("#replay-link")),
+		chromedp.WaitVisible(chromedp.CSS("#replay-count")))
+	if n := text(t, ctx, "#replay-count"); n != "1" {
+		t.Errorf("the preview counts %q events, want 1", n)
+	}
+	if f := text(t, ctx, "#replay-filter"); !strings.Contains(f, "registry=dtr") {
+		t.Errorf("the preview's filter reads %q", f)
+	}
+	browse(t, ctx, "starting the replay",
+		chromedp.SendKeys(chromedp.CSS("#replay-to"), rcv.URL+"/"+secret),
+		chromedp.Click(chromedp.CSS("#replay-start")),
+		chromedp.WaitVisible(chromedp.CSS("#job")))
+	// The page's script polls the progress: no reload.
+	browse(t, ctx, "waiting for the replay to be done", chromedp.Poll[chromedp.Void](`document.getElementById("job-state").textContent == "done"`, chromedp.WithPollingTimeout(30*time.Second)))
+	if w, total := text(t, ctx, "#job-written"), text(t, ctx, "#job-total"); w != "1" || total != "1" {
+		t.Errorf("the job's page says %s of %s written", w, total)
+	}
+	if got := rcv.got(); len(got) != 1 {
+		t.Errorf("the receiver got %v", got)
+	}
+	if html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err != nil || strings.Contains(html, secret) {
+		t.Errorf("the job's page shows the URL's path (%v)", err)
+	}
+}
+
 // stepSignOut: back to the sign-in form, and the pages are gone.
 func stepSignOut(t *testing.T, r *consoleRun) {
 	browse(t, r.ctx, "signing out",
@@ -353,8 +389,8 @@ func refusesWithoutSession(t *testing.T, inst *server.Server, id string) {
 	base := inst.PublicURL() + "/console/"
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	anon := &http.Client{CheckRedirect: noRedirect}
-	pages := []string{"events/" + id, "health", "live", "static/console.js", "static/console.css", "nowhere"}
-	actions := []string{"events/" + id + "/redeliver", "logout"}
+	pages := []string{"events/" + id, "health", "live", "replay", "replay/1", "replay/1/progress", "static/console.js", "static/console.css", "nowhere"}
+	actions := []string{"events/" + id + "/redeliver", "logout", "replay", "replay/1/cancel"}
 	for _, p := range pages {
 		resp, err := anon.Get(base + p)
 		if err != nil {

@@ -36,6 +36,29 @@
     });
   });
 
+  // A replay job's page: its progress, polled while it runs.
+  var job = document.getElementById("job");
+  if (job && job.getAttribute("data-running")) {
+    var set = function (id, v) { var el = document.getElementById(id); if (el) el.textContent = v; };
+    var poll = function () {
+      fetch(job.getAttribute("data-progress"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.json(); })
+        .then(function (p) {
+          set("job-state", p.state); set("job-written", p.written); set("job-total", p.total);
+          set("job-rate", p.rate); set("job-audited", p.audited); set("job-took", p.took); set("job-warnings", p.warnings);
+          document.getElementById("job-state").className = "badge " + ({done: "ok", failed: "bad", running: "wait", cancelling: "wait"}[p.state] || "none");
+          var bar = document.getElementById("job-bar"); bar.max = p.total; bar.value = p.written;
+          var ul = document.getElementById("job-messages"); ul.textContent = "";
+          p.messages.forEach(function (m) { var li = document.createElement("li"); li.className = "mono"; li.textContent = m; ul.appendChild(li); });
+          if (p.error) { set("job-error-text", p.error); document.getElementById("job-error").hidden = false; }
+          if (p.running) { setTimeout(poll, 1000); return; }
+          var f = document.getElementById("job-cancel"); if (f) f.remove();
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    };
+    setTimeout(poll, 500);
+  }
+
   // The live tail: only on the unfiltered first page, where new events
   // belong on top.
   var rows = document.getElementById("rows"), live = document.querySelector(".live");

@@ -11,6 +11,9 @@ import (
 // key, the last is kept, as in a decoded map.
 type Object struct {
 	members []Member
+	// compact says the members' values hold no insignificant space (Scan
+	// saw none), so that Payload copies them as they are.
+	compact bool
 }
 
 // Member is one member of an Object.
@@ -58,7 +61,11 @@ func (o Object) Payload(drop ...string) json.RawMessage {
 		}
 		out = AppendString(out, m.Key)
 		out = append(out, ':')
-		out = AppendCompact(out, m.Value)
+		if o.compact {
+			out = append(out, m.Value...)
+		} else {
+			out = AppendCompact(out, m.Value)
+		}
 	}
 	return append(out, '}')
 }

@@ -32,6 +32,7 @@ type Config struct {
 type Sink struct {
 	nc     *natsgo.Conn
 	js     jetstream.JetStream
+	acks   *acks
 	cfg    Config
 	stream string
 	// remaking lets one caller at a time make a missing stream again.
@@ -80,7 +81,11 @@ func New(ctx context.Context, nc *natsgo.Conn, cfg Config) (*Sink, error) {
 	if _, err := ensureStream(ctx, js, cfg.Stream); err != nil {
 		return nil, err
 	}
-	return &Sink{nc: nc, js: js, cfg: cfg, stream: cfg.Stream.Name}, nil
+	a, err := newAcks(nc, cfg.Stream.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &Sink{nc: nc, js: js, acks: a, cfg: cfg, stream: cfg.Stream.Name}, nil
 }
 
 // missingStream reports whether err says no stream took a publish (or
@@ -107,7 +112,9 @@ func (s *Sink) remake(ctx context.Context) error {
 }
 
 // Publish implements sinks.Sink: it returns once JetStream acknowledged
-// the event (stored, or recognised as a duplicate).
+// the event (stored, or recognised as a duplicate). Publishes from many
+// goroutines at once share the connection and one subscription for their
+// PubAcks (see acks).
 func (s *Sink) Publish(ctx context.Context, addr sinks.Address, e *event.Event) (sinks.Receipt, error) {
 	subject := Subject(s.cfg.Stream.SubjectPrefix, addr)
 	var msg *natsgo.Msg
@@ -124,16 +131,15 @@ func (s *Sink) Publish(ctx context.Context, addr sinks.Address, e *event.Event) 
 			return sinks.Receipt{}, err
 		}
 	}
-	if size := int64(len(msg.Data)) + headerSize(msg.Header); size > s.nc.MaxPayload() {
-		return sinks.Receipt{}, &sinks.TooLargeError{ID: e.ID(), Size: size, Max: s.nc.MaxPayload(), Broker: "the NATS server"}
-	}
-	ack, err := s.js.PublishMsg(ctx, msg)
+	// A message over the server's limit is refused by nats.go before it
+	// is sent (ErrMaxPayload, below).
+	ack, err := s.acks.publish(ctx, msg)
 	if err != nil && missingStream(err) {
 		// Deleted while hubwire runs: make it again and publish once more.
 		if rerr := s.remake(ctx); rerr != nil {
 			return sinks.Receipt{}, fmt.Errorf("publishing event %s: %w", e.ID(), rerr)
 		}
-		ack, err = s.js.PublishMsg(ctx, msg)
+		ack, err = s.acks.publish(ctx, msg)
 	}
 	if err != nil {
 		if errors.Is(err, natsgo.ErrMaxPayload) {
@@ -180,6 +186,7 @@ func (s *Sink) Ready(ctx context.Context) error {
 // Close implements sinks.Sink. Publish waits for every ack, so nothing is
 // left in flight to drain.
 func (s *Sink) Close() error {
+	s.acks.close()
 	s.nc.Close()
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/hubwire/hubwire/internal/redact"
@@ -102,6 +103,26 @@ func intoSource(d Destination, b Broker, out output) error {
 		if b.Kafka != nil && d.Target == b.Kafka.Topic {
 			return fmt.Errorf("--to %s: that is topic %s, which this replay reads: every event replayed would be stored in it a second time. Choose another topic, or pass --force if that is what you want", d, b.Kafka.Topic)
 		}
+	}
+	return nil
+}
+
+// protected refuses a nats: or kafka: destination that writes into one of
+// the streams or topics named, whatever Force says.
+func protected(d Destination, out output, names []string) error {
+	var target string
+	switch o := out.(type) {
+	case natsOutput:
+		target = o.p.Stream()
+	case kafkaOutput:
+		target = d.Target
+	}
+	if target != "" && slices.Contains(names, target) {
+		what := "stream"
+		if d.Kind == ToKafka {
+			what = "topic"
+		}
+		return fmt.Errorf("%s: that writes into %s %s, which is hubwire's own: choose another destination", d, what, target)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package replay
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,7 +25,13 @@ type httpOutput struct {
 	client *http.Client
 	reader *eventReader
 	logf   func(string, ...any)
+	// stop, when closed, ends the retries (Options.Stop).
+	stop <-chan struct{}
 }
+
+// errStopped is an event's write given up because Options.Stop closed
+// before the receiver took it.
+var errStopped = errors.New("replay stopped")
 
 // Retries wait firstRetry, then twice as long each time up to lastRetry,
 // or what the receiver's Retry-After asks, up to maxRetryAfter.
@@ -44,6 +51,9 @@ func (h *httpOutput) write(ctx context.Context, rec record) error {
 		return err
 	}
 	for attempt := 0; ; attempt++ {
+		if attempt > 0 && closed(h.stop) {
+			return errStopped
+		}
 		status, answer, retryAfter, err := h.post(ctx, e)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -69,6 +79,8 @@ func (h *httpOutput) write(ctx context.Context, rec record) error {
 		case <-time.After(wait):
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-h.stop:
+			return errStopped
 		}
 	}
 }
@@ -101,4 +113,14 @@ func (h *httpOutput) post(ctx context.Context, e *event.Event) (int, string, tim
 func (h *httpOutput) finish(context.Context) error {
 	h.client.CloseIdleConnections()
 	return nil
+}
+
+// closed reports whether ch (nil: never) is closed.
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }

@@ -17,6 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"net/http"
 	"strings"
 	"time"
 
@@ -43,6 +45,27 @@ type Options struct {
 	// Log takes the progress (a bar when it is a terminal), the warnings
 	// and the summary line.
 	Log io.Writer
+
+	// IDs, when set, keeps only the events of these ids, each written
+	// once (the first the broker stored): an explicit set, such as the
+	// console's filter selects. Run ends once each of them was written.
+	IDs map[string]bool
+	// Written, when set, is called with each event's id once it is
+	// written (into a stream: handed to it, its acknowledgement checked
+	// with the next ones and at the end).
+	Written func(id string)
+	// Stop, when closed, ends Run between two events: unlike ctx, which
+	// abandons the event being written, it lets that one finish (an HTTP
+	// POST in flight gets its answer, and is not retried). The Summary
+	// then says Stopped.
+	Stop <-chan struct{}
+	// HTTPClient, when set, makes the POSTs to an HTTP destination (one
+	// that dials only the addresses allowed); Run sets its Timeout to
+	// HTTPTimeout on a copy.
+	HTTPClient *http.Client
+	// Protected names streams (NATS) or topics (Kafka) never written to,
+	// Force or not: hubwire's own.
+	Protected []string
 }
 
 // DefaultHTTPTimeout is Options.HTTPTimeout when none is given: long enough
@@ -61,6 +84,8 @@ type Summary struct {
 	Undecodable int64
 	// Took is from the first read to the end of writing.
 	Took time.Duration
+	// Stopped says that Options.Stop ended the replay.
+	Stopped bool
 }
 
 // String is the line that ends a replay.
@@ -100,14 +125,31 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	}
 	defer reader.close()
 	out, err := opts.To.open(ctx, opts.Out, reader, opts.HTTPTimeout, prog.logf)
+	if err == nil {
+		if h, ok := out.(*httpOutput); ok {
+			h.stop = opts.Stop
+			if opts.HTTPClient != nil {
+				c := *opts.HTTPClient
+				c.Timeout = opts.HTTPTimeout
+				h.client = &c
+			}
+		}
+		err = protected(opts.To, out, opts.Protected)
+	}
 	if err == nil && !opts.Force {
 		err = intoSource(opts.To, opts.Broker, out)
 	}
 	if err != nil {
+		if out != nil {
+			out.finish(ctx)
+		}
 		return Summary{}, err
 	}
 	prog.begin(reader.pending)
-	r := replayer{reader: reader, out: out, sel: &opts.Selection, prog: prog}
+	r := replayer{reader: reader, out: out, sel: &opts.Selection, prog: prog, written: opts.Written, stop: opts.Stop}
+	if opts.IDs != nil {
+		r.remaining = maps.Clone(opts.IDs)
+	}
 	if opts.Rate > 0 {
 		// A burst of a tenth of a second's worth keeps the average rate
 		// even where timers are coarse.
@@ -115,7 +157,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	}
 	err = r.run(ctx)
 	prog.stop()
-	sum := Summary{To: opts.To, Written: r.written, Unmatched: r.skipped, Undecodable: reader.undecodable.Load(), Took: time.Since(prog.start)}
+	sum := Summary{To: opts.To, Written: r.count, Unmatched: r.skipped, Undecodable: reader.undecodable.Load(), Took: time.Since(prog.start), Stopped: r.stopped}
 	fmt.Fprintln(prog.w, sum)
 	if err == nil && ctx.Err() != nil {
 		err = r.interrupted()
@@ -134,22 +176,54 @@ type replayer struct {
 	sel    *Selection
 	prog   *progress
 	limit  *rate.Limiter
+	// remaining are the ids of Options.IDs not yet written; nil selects
+	// every event.
+	remaining map[string]bool
+	written   func(id string)
+	stop      <-chan struct{}
 
-	written, skipped int64
-	last             *record // the last event written
+	count, skipped int64
+	last           *record // the last event written
+	stopped        bool
 }
 
+// errSetWritten ends the read once every id of the set was written.
+var errSetWritten = errors.New("every event of the set written")
+
 func (r *replayer) run(ctx context.Context) error {
-	err := r.reader.read(ctx, func(rec record) error {
+	// Stop ends the reading (and a rate limit's wait), not the write in
+	// progress, which goes on under ctx.
+	readCtx, cancelRead := context.WithCancel(ctx)
+	defer cancelRead()
+	if r.stop != nil {
+		go func() {
+			select {
+			case <-r.stop:
+				cancelRead()
+			case <-readCtx.Done():
+			}
+		}()
+	}
+	err := r.reader.read(readCtx, func(rec record) error {
 		r.prog.read.Add(1)
 		if !r.sel.matches(rec) {
 			r.skipped++
 			return nil
 		}
+		var id string
+		if r.remaining != nil {
+			if id = rec.msg.Attribute("id"); !r.remaining[id] {
+				r.skipped++
+				return nil
+			}
+		}
 		if r.limit != nil {
-			if err := r.limit.Wait(ctx); err != nil {
+			if err := r.limit.Wait(readCtx); err != nil {
 				return err
 			}
+		}
+		if readCtx.Err() != nil {
+			return readCtx.Err() // stopped while waiting: not written
 		}
 		if err := r.out.write(ctx, rec); errors.Is(err, errNotAnEvent) {
 			r.reader.skip(rec, err)
@@ -157,10 +231,28 @@ func (r *replayer) run(ctx context.Context) error {
 		} else if err != nil {
 			return err
 		}
-		r.written++
+		r.count++
 		r.last = &rec
+		if r.written != nil {
+			if id == "" {
+				id = rec.msg.Attribute("id")
+			}
+			r.written(id)
+		}
+		if r.remaining != nil {
+			delete(r.remaining, id)
+			if len(r.remaining) == 0 {
+				return errSetWritten
+			}
+		}
 		return nil
 	})
+	if errors.Is(err, errSetWritten) {
+		err = nil
+	}
+	if ctx.Err() == nil && (errors.Is(err, errStopped) || readCtx.Err() != nil && (err == nil || errors.Is(err, context.Canceled))) {
+		r.stopped, err = true, nil
+	}
 	// What was written must arrive, even when reading failed or was
 	// interrupted; but not wait for a broker that is gone.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)

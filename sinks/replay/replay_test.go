@@ -134,3 +134,77 @@ func TestRunSaysWhereToResume(t *testing.T) {
 		t.Errorf("replayed %v, then resumed", all)
 	}
 }
+
+// TestRunWritesASetOnce replays an explicit set of ids: only those are
+// written, each once, Written hears of each, and the read ends with the
+// set.
+func TestRunWritesASetOnce(t *testing.T) {
+	srv, _ := startStream(t, 8)
+	var out bytes.Buffer
+	var heard []string
+	sum, err := Run(context.Background(), Options{Broker: Broker{NATS: &NATS{URL: srv.ClientURL(), Stream: "HUBWIRE_EVENTS"}},
+		IDs: map[string]bool{"ev-5": true, "ev-2": true}, Written: func(id string) { heard = append(heard, id) }, Out: &out, Log: io.Discard})
+	if err != nil || sum.Written != 2 || sum.Stopped {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	if got := strings.Join(lineIDs(t, out.String()), ","); got != "ev-2,ev-5" {
+		t.Errorf("wrote %s", got)
+	}
+	if got := strings.Join(heard, ","); got != "ev-2,ev-5" {
+		t.Errorf("Written heard %s", got)
+	}
+	// The read ended with the set: the message after ev-7 that is not a
+	// CloudEvent was never read, so never skipped.
+	if sum.Undecodable != 0 {
+		t.Errorf("read past the set: %+v", sum)
+	}
+}
+
+// TestStopLetsTheEventInFlightFinish stops a replay to an HTTP receiver
+// while it takes the third event: the third is answered and counted (not
+// half-written), no fourth is sent; stopped while a retry waits, the
+// event is not counted.
+func TestStopLetsTheEventInFlightFinish(t *testing.T) {
+	srv, _ := startStream(t, 8)
+	broker := Broker{NATS: &NATS{URL: srv.ClientURL(), Stream: "HUBWIRE_EVENTS"}}
+	for _, tc := range []struct {
+		third   int
+		written int64
+	}{{http.StatusNoContent, 3}, {http.StatusServiceUnavailable, 2}} {
+		stop := make(chan struct{})
+		var mu sync.Mutex
+		var got []string
+		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, r.Header.Get("ce-id"))
+			if len(got) == 3 {
+				close(stop)
+				time.Sleep(50 * time.Millisecond) // the stop lands while the POST is in flight
+				w.WriteHeader(tc.third)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		var heard int
+		sum, err := Run(context.Background(), Options{Broker: broker, To: Destination{Kind: ToHTTP, Target: rcv.URL + "/x"}, Stop: stop,
+			Written: func(string) { heard++ }, Log: io.Discard})
+		rcv.Close()
+		mu.Lock()
+		if err != nil || !sum.Stopped || sum.Written != tc.written || heard != int(tc.written) || len(got) != 3 {
+			t.Errorf("third answered %d: %+v %v; receiver got %v, Written heard %d", tc.third, sum, err, got, heard)
+		}
+		mu.Unlock()
+	}
+}
+
+// TestProtectedIsRefusedEvenWithForce refuses a destination stream of
+// hubwire's own, whatever Force says.
+func TestProtectedIsRefusedEvenWithForce(t *testing.T) {
+	srv, _ := startStream(t, 1)
+	_, err := Run(context.Background(), Options{Broker: Broker{NATS: &NATS{URL: srv.ClientURL(), Stream: "HUBWIRE_EVENTS"}},
+		To: Destination{Kind: ToNATS, Target: "hubwire.events.x.y.acme.api"}, Force: true, Protected: []string{"HUBWIRE_EVENTS"}, Log: io.Discard})
+	if err == nil || !strings.Contains(err.Error(), "stream HUBWIRE_EVENTS, which is hubwire's own") {
+		t.Fatalf("%v", err)
+	}
+}

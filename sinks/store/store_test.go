@@ -141,3 +141,58 @@ func TestPutSpoolsWhileTheBrokerIsAway(t *testing.T) {
 }
 
 func natsgoNoBuffer() []natsgo.Option { return []natsgo.Option{natsgo.ReconnectBufSize(-1)} }
+
+// TestContextDeadline: a delivery's context ends no later than the store's
+// timeout after the delivery began (so that a sender waiting that long
+// gets its 503 first), at most store.DeadlineStep sooner, and not before;
+// deliveries begun close together share one context.
+func TestContextDeadline(t *testing.T) {
+	b := natstest.StartBroker(t)
+	const timeout = 300 * time.Millisecond
+	st, err := store.New(context.Background(), store.Config{Sink: sink(t, b), Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	var ctxs []context.Context
+	for i := range 200 {
+		// From before the first context was made to well past a step,
+		// and back to the first time (a delivery whose clock read came
+		// before another's that made the context).
+		now := begin.Add(time.Duration(i%100) * store.DeadlineStep / 7)
+		if i == 150 {
+			now = begin
+		}
+		ctx := st.Context(now)
+		deadline, ok := ctx.Deadline()
+		if !ok {
+			t.Fatalf("delivery at +%v: no deadline", now.Sub(begin))
+		}
+		if end := now.Add(timeout); deadline.After(end) || deadline.Before(end.Add(-store.DeadlineStep)) {
+			t.Fatalf("delivery at +%v: deadline at +%v, want within %v before +%v", now.Sub(begin), deadline.Sub(begin), store.DeadlineStep, end.Sub(begin))
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("delivery at +%v: context already ended: %v", now.Sub(begin), ctx.Err())
+		}
+		ctxs = append(ctxs, ctx)
+	}
+	shared := map[context.Context]bool{}
+	for _, c := range ctxs {
+		shared[c] = true
+	}
+	if len(shared) > 40 {
+		t.Errorf("%d contexts for 200 deliveries over %v: each step's deliveries should share one", len(shared), 100*store.DeadlineStep/7)
+	}
+	// It ends by itself, without a cancel, at its deadline.
+	select {
+	case <-ctxs[0].Done():
+		if waited := time.Since(begin); waited < timeout-store.DeadlineStep {
+			t.Errorf("ended after %v, before the timeout %v", waited, timeout)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the context did not end at its deadline")
+	}
+	if !errors.Is(ctxs[0].Err(), context.DeadlineExceeded) {
+		t.Errorf("ended with %v, want context.DeadlineExceeded", ctxs[0].Err())
+	}
+}

@@ -85,6 +85,7 @@ type Subscriber struct {
 var (
 	_ reply.History     = (*Subscriber)(nil)
 	_ reply.Redeliverer = (*Subscriber)(nil)
+	_ reply.Auditor     = (*Subscriber)(nil)
 )
 
 // notice is what a receiver puts on the acks topic for each stored event,
@@ -92,6 +93,14 @@ var (
 type notice struct {
 	Received  *reply.Record `json:"hubwire_received,omitempty"`
 	Redeliver *redelivery   `json:"hubwire_redeliver,omitempty"`
+	Audit     *audit        `json:"hubwire_audit,omitempty"`
+}
+
+// audit asks the owner of an event's partition to note Entry in its
+// record, started from Record (reply.Record.Bare) when there is none.
+type audit struct {
+	Record reply.Record     `json:"record"`
+	Entry  reply.AuditEntry `json:"entry"`
 }
 
 // redelivery asks the owner of an event's partition for a new chain of
@@ -224,6 +233,26 @@ func (k *Subscriber) Redeliver(ctx context.Context, id, who string) (reply.Recor
 	return rec, k.produce(ctx, k.cfg.AcksTopic, k.partitionOf(id), id, body)
 }
 
+// Audit implements reply.Auditor: the notes go to the owners of the
+// events' partitions, one request per partition, and each owner writes its
+// records.
+func (k *Subscriber) Audit(ctx context.Context, recs []reply.Record, entry reply.AuditEntry) error {
+	byPartition := map[int][]kafkago.Record{}
+	for i := range recs {
+		body, err := json.Marshal(notice{Audit: &audit{Record: recs[i].Bare(), Entry: entry}})
+		if err != nil {
+			return err
+		}
+		p := k.partitionOf(recs[i].ID)
+		byPartition[p] = append(byPartition[p], kafkago.Record{Key: kafkago.NewBytes([]byte(recs[i].ID)), Value: kafkago.NewBytes(body)})
+	}
+	var errs []error
+	for p, batch := range byPartition {
+		errs = append(errs, k.produceRecords(ctx, k.cfg.AcksTopic, p, batch...))
+	}
+	return errors.Join(errs...)
+}
+
 func (k *Subscriber) ackAttempts() int {
 	if k.cfg.AckAttempts > 0 {
 		return k.cfg.AckAttempts
@@ -260,9 +289,13 @@ func (k *Subscriber) partitionOf(id string) int {
 }
 
 func (k *Subscriber) produce(ctx context.Context, topic string, partition int, key string, value []byte) error {
+	return k.produceRecords(ctx, topic, partition, kafkago.Record{Key: kafkago.NewBytes([]byte(key)), Value: kafkago.NewBytes(value)})
+}
+
+func (k *Subscriber) produceRecords(ctx context.Context, topic string, partition int, records ...kafkago.Record) error {
 	resp, err := k.client.Produce(ctx, &kafkago.ProduceRequest{
 		Topic: topic, Partition: partition, RequiredAcks: kafkago.RequireAll,
-		Records: kafkago.NewRecordReader(kafkago.Record{Key: kafkago.NewBytes([]byte(key)), Value: kafkago.NewBytes(value)}),
+		Records: kafkago.NewRecordReader(records...),
 	})
 	if err == nil && resp.Error != nil {
 		err = resp.Error
@@ -500,6 +533,20 @@ func (o *owner) apply(ctx context.Context, m kafkago.Message) error {
 		}
 		k.cfg.Logger.Info("callback redelivery", "event_id", rec.ID, "chain", rec.Callback.Chain)
 		o.startCallback(ctx, rec.ID)
+		return nil
+	}
+	if json.Unmarshal(m.Value, &n) == nil && n.Audit != nil {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		rec := n.Audit.Record
+		if cur, ok := o.records[rec.ID]; ok {
+			rec = cur.Clone()
+		}
+		rec.Note(n.Audit.Entry)
+		if err := o.keep(ctx, rec); err != nil {
+			k.cfg.Metrics.RecordWriteError(reply.OpReceipt)
+			return err
+		}
 		return nil
 	}
 	if json.Unmarshal(m.Value, &n) == nil && n.Received != nil {

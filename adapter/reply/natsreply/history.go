@@ -13,9 +13,10 @@ import (
 )
 
 // The bounds of a read of the events stream: a list (or the search of one
-// event) reads at most maxScan messages, however little its filter matches.
+// event) reads at most MaxScan messages, however little its filter matches.
 const (
-	maxScan  = 100_000
+	// MaxScan is the most messages a list reads.
+	MaxScan  = 100_000
 	maxNoLim = 10_000 // the most records of a list that asks for all
 	lookups  = 16     // records of a page looked up at once
 )
@@ -33,7 +34,7 @@ func (s *Subscriber) Get(ctx context.Context, id string) (reply.Record, error) {
 	if s.cfg.Events == "" || id == "" {
 		return rec, err
 	}
-	q := natssink.NewestQuery{Stream: s.cfg.Events, Limit: 1, MaxScan: maxScan,
+	q := natssink.NewestQuery{Stream: s.cfg.Events, Limit: 1, MaxScan: MaxScan,
 		Keep: func(st *natssink.Stored) bool { return st.Attribute("id") == id }}
 	if found && validToken(rec.Source) {
 		q.Subjects = []string{natssink.DefaultSubjectPrefix + "." + rec.Source + ".>"}
@@ -82,7 +83,7 @@ func (s *Subscriber) near(ctx context.Context, subjects []string, id string, at 
 			found = st
 			return errFound
 		}
-		if read++; read >= maxScan {
+		if read++; read >= MaxScan {
 			return errFound
 		}
 		return nil
@@ -101,7 +102,7 @@ func (s *Subscriber) List(ctx context.Context, q reply.Query) ([]reply.Record, e
 	}
 	// The stream's time is the record's (ReceivedAt) for the events it
 	// lists: an event stored before q.Since ends the read.
-	nq := natssink.NewestQuery{Stream: s.cfg.Events, Before: q.Before, Limit: q.Limit, MaxScan: maxScan, Since: q.Since}
+	nq := natssink.NewestQuery{Stream: s.cfg.Events, Before: q.Before, Limit: q.Limit, MaxScan: MaxScan, Since: q.Since}
 	if nq.Limit <= 0 {
 		nq.Limit = maxNoLim
 	}

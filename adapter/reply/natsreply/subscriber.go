@@ -107,6 +107,7 @@ func (s *Subscriber) enter() bool {
 var (
 	_ reply.History     = (*Subscriber)(nil)
 	_ reply.Redeliverer = (*Subscriber)(nil)
+	_ reply.Auditor     = (*Subscriber)(nil)
 )
 
 // Start sets up the bucket, the streams and the consumers, and starts
@@ -384,6 +385,30 @@ func (s *Subscriber) Redeliver(ctx context.Context, id, who string) (reply.Recor
 	return rec, s.queue(ctx, "callback", id, fmt.Sprint(rec.Callback.Chain))
 }
 
+// Audit implements reply.Auditor: entry is added to each record with
+// compare-and-set, a few records at a time.
+func (s *Subscriber) Audit(ctx context.Context, recs []reply.Record, entry reply.AuditEntry) error {
+	errs := make([]error, len(recs))
+	sem := make(chan struct{}, lookups)
+	var wg sync.WaitGroup
+	for i := range recs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			r := &recs[i]
+			_, err := s.write(ctx, r.ID, r.Bare, func(rec *reply.Record) bool {
+				rec.Note(entry)
+				return true
+			})
+			if err != nil {
+				errs[i] = fmt.Errorf("auditing %s: %w", r.ID, err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // record returns the record of an event in the bucket; reply.ErrNoRecord
 // when there is none (or id could not be a key).
 func (s *Subscriber) record(ctx context.Context, id string) (reply.Record, error) {
@@ -419,23 +444,25 @@ func (r records) Update(ctx context.Context, id string, change func(*reply.Recor
 // whether it changed anything; nothing is written otherwise. An id with
 // no record is jetstream.ErrKeyNotFound.
 func (s *Subscriber) update(ctx context.Context, id string, change func(*reply.Record) bool) (reply.Record, error) {
-	return s.write(ctx, id, false, change)
+	return s.write(ctx, id, nil, change)
 }
 
 // upsert is update that starts the record (as an ack does) when there is
 // none.
 func (s *Subscriber) upsert(ctx context.Context, id string, change func(*reply.Record) bool) (reply.Record, error) {
-	return s.write(ctx, id, true, change)
+	return s.write(ctx, id, func() reply.Record { return reply.NewAckRecord(id) }, change)
 }
 
-func (s *Subscriber) write(ctx context.Context, id string, create bool, change func(*reply.Record) bool) (reply.Record, error) {
+// write applies change to the record of id; start, when set, starts the
+// record of an id that has none.
+func (s *Subscriber) write(ctx context.Context, id string, start func() reply.Record, change func(*reply.Record) bool) (reply.Record, error) {
 	for {
 		var rec reply.Record
 		var rev uint64
 		e, err := s.kv.Get(ctx, id)
 		switch {
-		case create && errors.Is(err, jetstream.ErrKeyNotFound):
-			rec = reply.NewAckRecord(id)
+		case start != nil && errors.Is(err, jetstream.ErrKeyNotFound):
+			rec = start()
 		case err != nil:
 			return rec, err
 		default:
