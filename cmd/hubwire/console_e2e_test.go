@@ -231,12 +231,22 @@ func stepFilter(t *testing.T, r *consoleRun) {
 	ctx := r.ctx
 	browse(t, ctx, "filtering by registry",
 		chromedp.SetValue(chromedp.CSS(`select[name=registry]`), "dtr"),
-		chromedp.Submit(chromedp.CSS(`select[name=registry]`)),
-		chromedp.WaitVisible(chromedp.CSS("table.events")))
-	loc, _ := chromedp.Run(ctx, chromedp.Location())
-	if !strings.Contains(loc, "registry=dtr") {
-		t.Errorf("the filter is not in the URL: %s", loc)
+		chromedp.Submit(chromedp.CSS(`select[name=registry]`)))
+	// Until the filtered page has loaded, the table found may be the old
+	// page's, gone by the time it is read.
+	// A poll in the page would end with the old page, so ask again until
+	// the new one answers.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.search.includes("registry=dtr") && document.readyState === "complete"`))
+		if err == nil && done {
+			break
+		}
+		if time.Now().After(deadline) {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			t.Fatalf("the filter is not in the URL: %s (%v)", loc, err)
+		}
 	}
+	browse(t, ctx, "the filtered list", chromedp.WaitVisible(chromedp.CSS("table.events")))
 	if rows := text(t, ctx, "#rows"); !strings.Contains(rows, "dtr") || strings.Contains(rows, "dockerhub") || strings.Contains(rows, "quay") {
 		t.Errorf("filtered by dtr, the list shows:\n%s", rows)
 	}
