@@ -116,13 +116,9 @@ type Data struct {
 // with the field at fault.
 func (s *Source) Decode(d adapter.Delivery) ([]*adapter.Decoded, error) {
 	var env envelope
-	top, ok := s.decodeEnvelope(d.Body, &env)
-	if !ok {
-		env = envelope{}
-		var err error
-		if top, err = adapter.DecodeJSON(d.Body, &env); err != nil {
-			return nil, err
-		}
+	top, err := adapter.DecodeFast(d.Body, &env, s.decodeEnvelope)
+	if err != nil {
+		return nil, err
 	}
 	if top.Get("events") == nil {
 		return nil, adapter.Errorf("events", `is required: distribution sends {"events":[…]}`)
@@ -168,13 +164,9 @@ func joinField(prefix, field string) string {
 
 func (s *Source) decode(raw json.RawMessage) (*adapter.Decoded, error) {
 	var el element
-	top, ok := s.decodeElement(raw, &el)
-	if !ok {
-		el = element{}
-		var err error
-		if top, err = adapter.DecodeJSON(raw, &el); err != nil {
-			return nil, err
-		}
+	top, err := adapter.DecodeFast(raw, &el, s.decodeElement)
+	if err != nil {
+		return nil, err
 	}
 	// The actions are lower case; a sender that capitalizes one still
 	// means it.

@@ -62,7 +62,7 @@ func (s *Source) decodeElement(raw []byte, el *element) (rawjson.Object, bool) {
 				ok = false
 			}
 		case "request":
-			ok = readObject(m.Value, func(k string, v []byte) (ok bool) {
+			ok = rawjson.ReadObject(m.Value, func(k string, v []byte) (ok bool) {
 				switch k {
 				case "host":
 					el.Request.Host, ok = rawjson.StringValue(v)
@@ -76,7 +76,7 @@ func (s *Source) decodeElement(raw []byte, el *element) (rawjson.Object, bool) {
 				return ok
 			})
 		case "actor":
-			ok = readObject(m.Value, func(k string, v []byte) (ok bool) {
+			ok = rawjson.ReadObject(m.Value, func(k string, v []byte) (ok bool) {
 				if k == "name" {
 					el.Actor.Name, ok = rawjson.StringValue(v)
 					return ok
@@ -84,7 +84,7 @@ func (s *Source) decodeElement(raw []byte, el *element) (rawjson.Object, bool) {
 				return true
 			})
 		case "source":
-			ok = readObject(m.Value, func(k string, v []byte) (ok bool) {
+			ok = rawjson.ReadObject(m.Value, func(k string, v []byte) (ok bool) {
 				switch k {
 				case "addr":
 					el.Source.Addr, ok = rawjson.StringValue(v)
@@ -104,7 +104,7 @@ func (s *Source) decodeElement(raw []byte, el *element) (rawjson.Object, bool) {
 }
 
 func (t *target) read(v []byte) bool {
-	return readObject(v, func(k string, v []byte) (ok bool) {
+	return rawjson.ReadObject(v, func(k string, v []byte) (ok bool) {
 		switch k {
 		case "mediaType":
 			t.MediaType, ok = rawjson.StringValue(v)
@@ -123,24 +123,4 @@ func (t *target) read(v []byte) bool {
 		}
 		return ok
 	})
-}
-
-// readObject calls field with each member of v, a value Scan vouched for
-// decoded into a struct: nothing for null, false for anything but an
-// object (encoding/json refuses it) or where field says false.
-func readObject(v []byte, field func(key string, value []byte) bool) bool {
-	switch v[0] {
-	case 'n':
-		return true
-	case '{':
-	default:
-		return false
-	}
-	var stack [16]rawjson.Member
-	for _, m := range rawjson.ObjectMembers(v, stack[:0]) {
-		if !field(string(m.Key), m.Value) {
-			return false
-		}
-	}
-	return true
 }

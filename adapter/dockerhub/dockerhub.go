@@ -102,13 +102,9 @@ func (s *Source) Decode(d adapter.Delivery) ([]*adapter.Decoded, error) {
 
 func (s *Source) decode(body []byte) (*adapter.Decoded, error) {
 	var d delivery
-	top, ok := s.decodeDelivery(body, &d)
-	if !ok {
-		d = delivery{}
-		var err error
-		if top, err = adapter.DecodeJSON(body, &d); err != nil {
-			return nil, err
-		}
+	top, err := adapter.DecodeFast(body, &d, s.decodeDelivery)
+	if err != nil {
+		return nil, err
 	}
 	if d.Repository == nil {
 		return nil, adapter.Errorf("repository", "is required: a Docker Hub push names its repository in repository.repo_name")

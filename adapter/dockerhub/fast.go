@@ -22,35 +22,15 @@ func (s *Source) decodeDelivery(body []byte, d *delivery) (rawjson.Object, bool)
 		case "callback_url":
 			d.CallbackURL, ok = rawjson.StringValue(m.Value)
 		case "push_data":
-			d.PushData, ok = readPtr(m.Value, (*pushData).read)
+			d.PushData, ok = rawjson.ReadPtr(m.Value, (*pushData).read)
 		case "repository":
-			d.Repository, ok = readPtr(m.Value, (*repository).read)
+			d.Repository, ok = rawjson.ReadPtr(m.Value, (*repository).read)
 		}
 		if !ok {
 			return rawjson.Object{}, false
 		}
 	}
 	return top.Sorted(), true
-}
-
-// readPtr reads v into a new T by read, as encoding/json decodes into a
-// *T: nil for null, false for anything but an object or null.
-func readPtr[T any](v []byte, read func(*T, string, []byte) bool) (*T, bool) {
-	switch v[0] {
-	case 'n':
-		return nil, true
-	case '{':
-	default:
-		return nil, false
-	}
-	t := new(T)
-	var stack [16]rawjson.Member
-	for _, m := range rawjson.ObjectMembers(v, stack[:0]) {
-		if !read(t, string(m.Key), m.Value) {
-			return nil, false
-		}
-	}
-	return t, true
 }
 
 func (p *pushData) read(k string, v []byte) (ok bool) {

@@ -35,28 +35,8 @@ func (s *Source) decodeDelivery(body []byte, d *delivery) (rawjson.Object, bool)
 	return top.Sorted(), true
 }
 
-// readPtr reads v into a new T by read, as encoding/json decodes into a
-// *T: nil for null, false for anything but an object or null.
-func readPtr[T any](v []byte, read func(*T, string, []byte) bool) (*T, bool) {
-	switch v[0] {
-	case 'n':
-		return nil, true
-	case '{':
-	default:
-		return nil, false
-	}
-	t := new(T)
-	var stack [16]rawjson.Member
-	for _, m := range rawjson.ObjectMembers(v, stack[:0]) {
-		if !read(t, string(m.Key), m.Value) {
-			return nil, false
-		}
-	}
-	return t, true
-}
-
 func readLogin(v []byte) (*login, bool) {
-	return readPtr(v, func(l *login, k string, v []byte) (ok bool) {
+	return rawjson.ReadPtr(v, func(l *login, k string, v []byte) (ok bool) {
 		if k == "login" {
 			l.Login, ok = rawjson.StringValue(v)
 			return ok
@@ -66,7 +46,7 @@ func readLogin(v []byte) (*login, bool) {
 }
 
 func readPkg(v []byte) (*pkg, bool) {
-	return readPtr(v, func(p *pkg, k string, v []byte) (ok bool) {
+	return rawjson.ReadPtr(v, func(p *pkg, k string, v []byte) (ok bool) {
 		switch k {
 		case "name":
 			p.Name, ok = rawjson.StringValue(v)
@@ -90,7 +70,7 @@ func readPkg(v []byte) (*pkg, bool) {
 }
 
 func readVersion(v []byte) (*version, bool) {
-	return readPtr(v, func(ver *version, k string, v []byte) (ok bool) {
+	return rawjson.ReadPtr(v, func(ver *version, k string, v []byte) (ok bool) {
 		switch k {
 		case "version":
 			ver.Version, ok = rawjson.StringValue(v)
@@ -112,10 +92,10 @@ func readVersion(v []byte) (*version, bool) {
 }
 
 func readContainerMetadata(v []byte) (*containerMetadata, bool) {
-	return readPtr(v, func(c *containerMetadata, k string, v []byte) (ok bool) {
+	return rawjson.ReadPtr(v, func(c *containerMetadata, k string, v []byte) (ok bool) {
 		switch k {
 		case "tag":
-			c.Tag, ok = readPtr(v, func(t *struct {
+			c.Tag, ok = rawjson.ReadPtr(v, func(t *struct {
 				Name   string `json:"name"`
 				Digest string `json:"digest"`
 			}, k string, v []byte) (ok bool) {
@@ -130,7 +110,7 @@ func readContainerMetadata(v []byte) (*containerMetadata, bool) {
 				return ok
 			})
 		case "manifest":
-			c.Manifest, ok = readPtr(v, func(m *struct {
+			c.Manifest, ok = rawjson.ReadPtr(v, func(m *struct {
 				Digest    string `json:"digest"`
 				MediaType string `json:"media_type"`
 			}, k string, v []byte) (ok bool) {

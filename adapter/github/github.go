@@ -163,13 +163,9 @@ func isForm(contentType string) bool {
 
 func (s *Source) decode(event string, body []byte) (*adapter.Decoded, error) {
 	var d delivery
-	top, ok := s.decodeDelivery(body, &d)
-	if !ok {
-		d = delivery{}
-		var err error
-		if top, err = adapter.DecodeJSON(body, &d); err != nil {
-			return nil, err
-		}
+	top, err := adapter.DecodeFast(body, &d, s.decodeDelivery)
+	if err != nil {
+		return nil, err
 	}
 	if event == "" && top.Get("zen") != nil && top.Get("hook_id") != nil {
 		return nil, nil // a ping sent without its header

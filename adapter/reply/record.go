@@ -197,6 +197,28 @@ func NewAckRecord(id string) Record {
 	return Record{ID: id, Callback: Callback{Outcome: OutcomeNone}}
 }
 
+// Complete fills r from the broker's copy of its event, from (what a
+// stream or topic says of it): where it is stored always, and its receipt,
+// type, source, subject and time where r has none.
+func (r *Record) Complete(from Record) {
+	r.Stored = from.Stored
+	if r.ReceivedAt.IsZero() {
+		r.ReceivedAt = from.ReceivedAt
+	}
+	if r.Type == "" {
+		r.Type = from.Type
+	}
+	if r.Source == "" {
+		r.Source = from.Source
+	}
+	if r.Subject == "" {
+		r.Subject = from.Subject
+	}
+	if r.EventTime.IsZero() {
+		r.EventTime = from.EventTime
+	}
+}
+
 // Clone is a copy of r that shares nothing with it that changes, for a
 // change to be made on the copy and kept only once it is written.
 func (r *Record) Clone() Record {

@@ -339,6 +339,40 @@ func ObjectMembers(v []byte, into []Member) []Member {
 	}
 }
 
+// ReadObject calls field with each member of v, a value Scan vouched for
+// that is decoded into a struct: nothing for null; false for anything but
+// an object (encoding/json refuses it), or where field says false.
+func ReadObject(v []byte, field func(key string, value []byte) bool) bool {
+	switch v[0] {
+	case 'n':
+		return true
+	case '{':
+	default:
+		return false
+	}
+	var stack [16]Member
+	for _, m := range ObjectMembers(v, stack[:0]) {
+		if !field(string(m.Key), m.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// ReadPtr reads v, a value Scan vouched for, into a new T by read, as
+// encoding/json decodes into a *T: nil for null, false for anything but an
+// object or null, or where read says false.
+func ReadPtr[T any](v []byte, read func(t *T, key string, value []byte) bool) (*T, bool) {
+	if v[0] == 'n' {
+		return nil, true
+	}
+	t := new(T)
+	if !ReadObject(v, func(k string, v []byte) bool { return read(t, k, v) }) {
+		return nil, false
+	}
+	return t, true
+}
+
 // Members are o's members in the order sent, as Scan found them (Decode's
 // Object holds none: it sorts them as it reads them).
 func (o Object) Members() []Member { return o.members }

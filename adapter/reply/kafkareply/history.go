@@ -184,23 +184,7 @@ func (k *Subscriber) fromTopic(s kafkasink.Stored) reply.Record {
 // holds of its event: where it is stored, when, and the event as
 // published.
 func (k *Subscriber) complete(rec reply.Record, s kafkasink.Stored) reply.Record {
-	from := k.fromTopic(s)
-	rec.Stored = from.Stored
-	if rec.ReceivedAt.IsZero() {
-		rec.ReceivedAt = from.ReceivedAt
-	}
-	if rec.Type == "" {
-		rec.Type = from.Type
-	}
-	if rec.Source == "" {
-		rec.Source = from.Source
-	}
-	if rec.Subject == "" {
-		rec.Subject = from.Subject
-	}
-	if rec.EventTime.IsZero() {
-		rec.EventTime = from.EventTime
-	}
+	rec.Complete(k.fromTopic(s))
 	if ev, err := sinks.MarshalJSON(s.Event); err == nil {
 		rec.Event = ev
 	}

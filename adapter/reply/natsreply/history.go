@@ -206,23 +206,7 @@ func (s *Subscriber) fromStream(st *natssink.Stored) reply.Record {
 // complete fills rec (the bucket's, or a bare one) with what the stream
 // holds of its event: where it is stored, when, and the event as published.
 func (s *Subscriber) complete(rec reply.Record, st *natssink.Stored) reply.Record {
-	from := s.fromStream(st)
-	rec.Stored = from.Stored
-	if rec.ReceivedAt.IsZero() {
-		rec.ReceivedAt = from.ReceivedAt
-	}
-	if rec.Type == "" {
-		rec.Type = from.Type
-	}
-	if rec.Source == "" {
-		rec.Source = from.Source
-	}
-	if rec.Subject == "" {
-		rec.Subject = from.Subject
-	}
-	if rec.EventTime.IsZero() {
-		rec.EventTime = from.EventTime
-	}
+	rec.Complete(s.fromStream(st))
 	if ev, err := st.AppendJSON(nil); err == nil {
 		rec.Event = ev
 	}
