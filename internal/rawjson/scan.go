@@ -157,21 +157,8 @@ func (s *scanner) object(depth int) bool {
 		if depth == 1 {
 			s.top = append(s.top, Member{Key: key, Value: s.in[start:s.pos]})
 		}
-		s.space()
-		if s.pos >= len(s.in) {
-			return false
-		}
-		switch s.in[s.pos] {
-		case '}':
-			s.pos++
-			return true
-		case ',':
-			s.pos++
-			if s.commas++; s.commas > MaxJSONValues {
-				return false
-			}
-		default:
-			return false
+		if end, ok := s.after('}'); !ok || end {
+			return ok
 		}
 	}
 }
@@ -191,23 +178,30 @@ func (s *scanner) array(depth int) bool {
 		if !s.value(depth + 1) {
 			return false
 		}
-		s.space()
-		if s.pos >= len(s.in) {
-			return false
-		}
-		switch s.in[s.pos] {
-		case ']':
-			s.pos++
-			return true
-		case ',':
-			s.pos++
-			if s.commas++; s.commas > MaxJSONValues {
-				return false
-			}
-		default:
-			return false
+		if end, ok := s.after(']'); !ok || end {
+			return ok
 		}
 	}
+}
+
+// after reads what follows a member or an element: closer, which ends
+// the object or array (end), or a comma before the next; ok is false for
+// anything else, or for one comma too many.
+func (s *scanner) after(closer byte) (end, ok bool) {
+	s.space()
+	if s.pos >= len(s.in) {
+		return false, false
+	}
+	switch s.in[s.pos] {
+	case closer:
+		s.pos++
+		return true, true
+	case ',':
+		s.pos++
+		s.commas++
+		return false, s.commas <= MaxJSONValues
+	}
+	return false, false
 }
 
 // str reads the string at s.pos and returns its text between the quotes,
