@@ -6,6 +6,7 @@ package adaptertest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"reflect"
@@ -104,4 +105,17 @@ func describe(events []*adapter.Decoded) string {
 		fmt.Fprintf(&b, "%s\ndata %s\naddress %+v callback %q\n", e.Event.String(), e.Event.Data(), e.Address, e.CallbackURL)
 	}
 	return b.String()
+}
+
+// WantFieldError fails t unless err is an *adapter.FieldError naming field,
+// its problem containing problem: what a sender's 400 says.
+func WantFieldError(t testing.TB, err error, field, problem string) {
+	t.Helper()
+	var fe *adapter.FieldError
+	if !errors.As(err, &fe) {
+		t.Fatalf("want a FieldError, got %v", err)
+	}
+	if fe.Field != field || !strings.Contains(fe.Problem, problem) {
+		t.Errorf("got field %q problem %q; want field %q problem containing %q", fe.Field, fe.Problem, field, problem)
+	}
 }

@@ -2,14 +2,12 @@ package dtr
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hubwire/hubwire/adapter/adaptertest"
 
-	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/schemas/schematest"
 )
 
@@ -197,13 +195,7 @@ func TestDecodeErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := adaptertest.DecodeOne(New(schemaBase), []byte(tt.body))
-			var fe *adapter.FieldError
-			if !errors.As(err, &fe) {
-				t.Fatalf("want a FieldError, got %v", err)
-			}
-			if fe.Field != tt.field || !strings.Contains(fe.Problem, tt.problem) {
-				t.Errorf("got field %q problem %q; want field %q problem containing %q", fe.Field, fe.Problem, tt.field, tt.problem)
-			}
+			adaptertest.WantFieldError(t, err, tt.field, tt.problem)
 		})
 	}
 }

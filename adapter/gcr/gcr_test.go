@@ -3,7 +3,6 @@ package gcr
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -174,13 +173,7 @@ func TestDecodeErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(schemaBase).Decode(adapter.Delivery{Body: []byte(tt.body)})
-			var fe *adapter.FieldError
-			if !errors.As(err, &fe) {
-				t.Fatalf("want a FieldError, got %v", err)
-			}
-			if fe.Field != tt.field || !strings.Contains(fe.Problem, tt.reason) {
-				t.Errorf("got field %q problem %q; want field %q problem containing %q", fe.Field, fe.Problem, tt.field, tt.reason)
-			}
+			adaptertest.WantFieldError(t, err, tt.field, tt.reason)
 		})
 	}
 }

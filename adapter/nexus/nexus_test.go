@@ -2,13 +2,13 @@ package nexus
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/adapter/adaptertest"
 	"github.com/hubwire/hubwire/schemas/schematest"
 )
 
@@ -187,13 +187,7 @@ func TestDecodeErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(schemaBase).Decode(adapter.Delivery{Header: tt.h, Body: []byte(tt.body)})
-			var fe *adapter.FieldError
-			if !errors.As(err, &fe) {
-				t.Fatalf("want a FieldError, got %v", err)
-			}
-			if fe.Field != tt.field || !strings.Contains(fe.Problem, tt.saying) {
-				t.Errorf("got field %q problem %q; want field %q problem containing %q", fe.Field, fe.Problem, tt.field, tt.saying)
-			}
+			adaptertest.WantFieldError(t, err, tt.field, tt.saying)
 		})
 	}
 }
