@@ -119,3 +119,15 @@ func WantFieldError(t testing.TB, err error, field, problem string) {
 		t.Errorf("got field %q problem %q; want field %q problem containing %q", fe.Field, fe.Problem, field, problem)
 	}
 }
+
+// SamePayload fails t unless payload (an event's data.payload) holds the
+// delivery body as sent, member for member.
+func SamePayload(t testing.TB, body, payload []byte) {
+	t.Helper()
+	var sent, kept map[string]any
+	json.Unmarshal(body, &sent)
+	json.Unmarshal(payload, &kept)
+	if a, b := MustJSON(t, sent), MustJSON(t, kept); a != b {
+		t.Errorf("payload differs from the delivery:\n got %s\nwant %s", b, a)
+	}
+}
