@@ -1,14 +1,14 @@
 package receiver
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/hubwire/hubwire/internal/secretfile"
 )
 
 // TokenFile is the name of the file, in the data directory, that keeps the
@@ -48,24 +48,9 @@ func LoadOrCreateToken(dir string) (token string, created bool, err error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", false, fmt.Errorf("reading webhook token: %w", err)
 	}
-	raw := make([]byte, 24)
-	rand.Read(raw)
-	tok := hex.EncodeToString(raw)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", false, fmt.Errorf("creating data directory: %w", err)
-	}
-	// O_EXCL: if two hubwire processes start on one data dir at once, one
-	// of them keeps its token and the other fails instead of overwriting.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tok, err := secretfile.Create(dir, TokenFile, "webhook token")
 	if err != nil {
-		return "", false, fmt.Errorf("keeping webhook token: %w", err)
-	}
-	if _, err := f.WriteString(tok + "\n"); err != nil {
-		f.Close()
-		return "", false, fmt.Errorf("keeping webhook token: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return "", false, fmt.Errorf("keeping webhook token: %w", err)
+		return "", false, err
 	}
 	return tok, true, nil
 }

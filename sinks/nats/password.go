@@ -1,14 +1,14 @@
 package nats
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/hubwire/hubwire/internal/secretfile"
 )
 
 // PasswordFile is the name of the file, in the data directory, that keeps
@@ -28,24 +28,8 @@ func LoadOrCreatePassword(dir string) (password string, created bool, err error)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return pw, false, err
 	}
-	raw := make([]byte, 24)
-	rand.Read(raw)
-	pw = hex.EncodeToString(raw)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", false, fmt.Errorf("creating data directory: %w", err)
-	}
-	// O_EXCL: of two processes starting on one data dir at once, one
-	// keeps its password and the other fails instead of overwriting it.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", false, fmt.Errorf("keeping the NATS password: %w", err)
-	}
-	if _, err := f.WriteString(pw + "\n"); err != nil {
-		f.Close()
-		return "", false, fmt.Errorf("keeping the NATS password: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return "", false, fmt.Errorf("keeping the NATS password: %w", err)
+	if pw, err = secretfile.Create(dir, PasswordFile, "the NATS password"); err != nil {
+		return "", false, err
 	}
 	return pw, true, nil
 }
