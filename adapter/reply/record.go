@@ -76,6 +76,33 @@ type Destination struct {
 	// known only once the event is read back from the stream.
 	Partition int    `json:"partition,omitempty"`
 	Seq       uint64 `json:"seq,omitempty"`
+	// Located is set when the event was read back from the stream, so
+	// that Partition and Seq are known even when 0 (Kafka's first
+	// partition and offset). It is not stored.
+	Located bool `json:"-"`
+}
+
+// MarshalJSON leaves out Partition and Seq while they are unknown, and
+// writes them, 0 or not, once they are known.
+func (d Destination) MarshalJSON() ([]byte, error) {
+	if !d.Located {
+		type unlocated Destination // without this method
+		return json.Marshal(unlocated(d))
+	}
+	return json.Marshal(struct {
+		Broker    string `json:"broker"`
+		Stream    string `json:"stream"`
+		Partition *int   `json:"partition,omitempty"`
+		Seq       uint64 `json:"seq"`
+	}{d.Broker, d.Stream, partitionOf(d), d.Seq})
+}
+
+// partitionOf is a Kafka event's partition; a NATS stream has none.
+func partitionOf(d Destination) *int {
+	if d.Broker != "kafka" {
+		return nil
+	}
+	return &d.Partition
 }
 
 // AuditEntry is one thing done to an event by hand.

@@ -182,6 +182,26 @@ func TestRecordOmitsWhatItDoesNotKnow(t *testing.T) {
 	}
 }
 
+// TestDestinationOnceLocated: read back from its stream, an event's
+// position is shown whole, Kafka's first partition and offset (0 and 0)
+// included; NATS has no partition.
+func TestDestinationOnceLocated(t *testing.T) {
+	for _, c := range []struct {
+		d    Destination
+		want string
+	}{
+		{Destination{Broker: "kafka", Stream: "hubwire.events"}, `{"broker":"kafka","stream":"hubwire.events"}`},
+		{Destination{Broker: "kafka", Stream: "hubwire.events", Located: true}, `{"broker":"kafka","stream":"hubwire.events","partition":0,"seq":0}`},
+		{Destination{Broker: "kafka", Stream: "hubwire.events", Partition: 2, Seq: 9, Located: true}, `{"broker":"kafka","stream":"hubwire.events","partition":2,"seq":9}`},
+		{Destination{Broker: "nats", Stream: "HUBWIRE_EVENTS", Seq: 1, Located: true}, `{"broker":"nats","stream":"HUBWIRE_EVENTS","seq":1}`},
+	} {
+		b, err := json.Marshal(Record{Stored: c.d}.Stored)
+		if err != nil || string(b) != c.want {
+			t.Errorf("%+v: %s %v, want %s", c.d, b, err, c.want)
+		}
+	}
+}
+
 // TestAuditIsBoundedAndKeptByTheReceipt: a record keeps the newest
 // MaxAudit entries, and one an audit started takes the receipt that comes
 // later without losing them.

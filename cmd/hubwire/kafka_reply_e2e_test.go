@@ -202,6 +202,11 @@ func TestAckOfAnEventWithoutCallback(t *testing.T) {
 				rec.Stored.Partition != int(partition) || rec.Subject != "foo/bar:latest" || len(rec.Event) == 0 {
 				t.Errorf("an event no one acked: %+v %v", rec, err)
 			}
+			// The API names where it is stored as the 202 did, Kafka's
+			// first offset (0) included.
+			if code, raw := apiGet(t, inst, "/api/events/"+id, true); code != http.StatusOK || !strings.Contains(string(raw), fmt.Sprintf(`"seq":%d`, rec.Stored.Seq)) {
+				t.Errorf("GET /api/events/%s: %d %s", id, code, raw)
+			}
 			if _, err := getRecord(inst, "0123456789abcdef0123456789abcdef"); err == nil || !strings.Contains(err.Error(), "404") {
 				t.Errorf("GET /api/events/<id> of an event never stored: %v", err)
 			}

@@ -175,7 +175,7 @@ func (k *Subscriber) fromTopic(s kafkasink.Stored) reply.Record {
 	return reply.Record{
 		ID: e.ID(), Type: e.Type(), Subject: e.Subject(), Source: k.cfg.Registries[e.Type()],
 		ReceivedAt: s.Time, EventTime: e.Time(),
-		Stored:   reply.Destination{Broker: "kafka", Stream: k.cfg.Events, Partition: s.Partition, Seq: uint64(s.Offset)},
+		Stored:   reply.Destination{Broker: "kafka", Stream: k.cfg.Events, Partition: s.Partition, Seq: uint64(s.Offset), Located: true},
 		Callback: reply.Callback{Outcome: reply.OutcomeNone},
 	}
 }

@@ -194,7 +194,7 @@ func (s *Subscriber) fromStream(st *natssink.Stored) reply.Record {
 	r := reply.Record{
 		ID: st.Attribute("id"), Type: st.Attribute("type"), Subject: st.Attribute("subject"),
 		Source: registryOf(st.Subject), ReceivedAt: st.Time,
-		Stored:   reply.Destination{Broker: "nats", Stream: s.cfg.Events, Seq: st.Seq},
+		Stored:   reply.Destination{Broker: "nats", Stream: s.cfg.Events, Seq: st.Seq, Located: true},
 		Callback: reply.Callback{Outcome: reply.OutcomeNone},
 	}
 	if t, err := time.Parse(time.RFC3339Nano, st.Attribute("time")); err == nil {
