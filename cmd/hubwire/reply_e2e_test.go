@@ -416,6 +416,10 @@ func TestCallbackHistoryAPI(t *testing.T) {
 				}
 			}
 			acked := deliver(t, inst, hubDelivery(t, cb.URL, "v1"))
+			// Kafka's record times are milliseconds, and two records of
+			// one millisecond on two partitions have no order but the
+			// partitions'.
+			time.Sleep(2 * time.Millisecond)
 			waiting := deliver(t, inst, hubDelivery(t, cb.URL, "v2"))
 			ack(acked)
 			waitFor(t, "the callback", func() bool { return len(cb.received()) == 1 })
