@@ -66,6 +66,23 @@ func (m *Metrics) stored(source, eventType string, r sinks.Receipt, took time.Du
 	if m == nil {
 		return
 	}
+	c := m.of(source, eventType, r)
+	c.seconds.Observe(took.Seconds())
+	c.counter.Inc()
+}
+
+// forwarded counts an event the spool forwarded to the broker. Its time
+// in the spool is not the broker's, so the histogram is left alone.
+func (m *Metrics) forwarded(source, eventType string, r sinks.Receipt) {
+	if m == nil {
+		return
+	}
+	m.of(source, eventType, r).counter.Inc()
+}
+
+// of is the counter and histogram of an event of source and
+// eventType that the broker answered with r.
+func (m *Metrics) of(source, eventType string, r sinks.Receipt) children {
 	k := childKey{eventType: eventType, broker: r.Broker, source: source, duplicate: r.Duplicate}
 	if r.Duplicate {
 		k.eventType = "" // duplicates are not counted by type
@@ -74,8 +91,7 @@ func (m *Metrics) stored(source, eventType string, r sinks.Receipt, took time.Du
 	if !ok {
 		c = m.add(k)
 	}
-	c.seconds.Observe(took.Seconds())
-	c.counter.Inc()
+	return c
 }
 
 // add resolves the children of k and keeps them.

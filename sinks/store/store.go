@@ -80,12 +80,16 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 			MaxBytes: cfg.SpoolMaxBytes,
 			Primary:  cfg.Sink,
 			// A spooled event's delivery record is written when it is
-			// forwarded, since the record lives in the broker too.
-			Forwarded: func(ctx context.Context, e sinks.Entry, _ sinks.Receipt) error {
-				if cfg.Recorder == nil || e.CallbackURL == "" {
-					return nil
+			// forwarded, since the record lives in the broker too; and
+			// only then is it counted as stored.
+			Forwarded: func(ctx context.Context, e sinks.Entry, r sinks.Receipt) error {
+				if cfg.Recorder != nil && e.CallbackURL != "" {
+					if err := cfg.Recorder.Received(ctx, e, cfg.Sink.Destination()); err != nil {
+						return err
+					}
 				}
-				return cfg.Recorder.Received(ctx, e, cfg.Sink.Destination())
+				cfg.Metrics.forwarded(e.Source, e.Event.Type(), r)
+				return nil
 			},
 			ForwardTimeout: cfg.Timeout,
 			Logger:         cfg.Logger.With("component", "spool"),

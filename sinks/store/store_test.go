@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	natsgo "github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/hubwire/hubwire/sinks"
 	natssink "github.com/hubwire/hubwire/sinks/nats"
@@ -106,14 +109,15 @@ func TestPutRecordsBesideThePublish(t *testing.T) {
 
 // TestPutSpoolsWhileTheBrokerIsAway: with the broker stopped an event is
 // spooled within the deadline (and /readyz still says ready); once the
-// broker is back the spool forwards it and its record is written then.
-// The recorder fails meanwhile, as the records' bucket in the same broker
-// does.
+// broker is back the spool forwards it and its record is written then,
+// and only then is it counted as stored. The recorder fails meanwhile, as
+// the records' bucket in the same broker does.
 func TestPutSpoolsWhileTheBrokerIsAway(t *testing.T) {
 	b := natstest.StartBroker(t)
 	rec := &recorder{}
+	reg := prometheus.NewRegistry()
 	st, err := store.New(context.Background(), store.Config{Sink: sink(t, b), Recorder: rec, Timeout: 2 * time.Second,
-		SpoolDir: t.TempDir(), SpoolMaxBytes: 1 << 20})
+		SpoolDir: t.TempDir(), SpoolMaxBytes: 1 << 20, Metrics: store.NewMetrics(reg)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +132,9 @@ func TestPutSpoolsWhileTheBrokerIsAway(t *testing.T) {
 	if rd := st.Ready(context.Background(), 1<<10); rd.Status != "ready" || rd.Spool == nil || rd.Spool.Events != 1 {
 		t.Errorf("ready while spooling: %+v", rd)
 	}
+	if n := testutil.CollectAndCount(reg, "hubwire_events_published_total"); n != 0 {
+		t.Errorf("a spooled event is counted as stored before the broker took it (%d series)", n)
+	}
 	b.Start()
 	rec.setFail(nil)
 	deadline := time.Now().Add(30 * time.Second)
@@ -138,6 +145,14 @@ func TestPutSpoolsWhileTheBrokerIsAway(t *testing.T) {
 		t.Errorf("recorded on forward: %v", got)
 	}
 	natstest.ReadStream(t, b.URL(), "EVENTS", 1)
+	want := `
+		# HELP hubwire_events_published_total Events stored by the broker, by CloudEvent type, broker and source (the registry).
+		# TYPE hubwire_events_published_total counter
+		hubwire_events_published_total{broker="nats",source="dtr",type="com.example.test"} 1
+	`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "hubwire_events_published_total"); err != nil {
+		t.Errorf("the forwarded event, counted as stored: %v", err)
+	}
 }
 
 func natsgoNoBuffer() []natsgo.Option { return []natsgo.Option{natsgo.ReconnectBufSize(-1)} }
