@@ -87,9 +87,17 @@ type Console struct {
 }
 
 // Close ends the live tails, so that a server shutting down does not wait
-// for pages left open.
+// for pages left open, and stops a running replay between two events.
 func (c *Console) Close() {
 	c.closeOnce.Do(func() { close(c.done); c.jobs.stopAll() })
+}
+
+// Shutdown closes the console and waits, within ctx, for a running
+// replay to finish the event it is writing and to audit what it sent,
+// which needs the broker: call it before the broker closes.
+func (c *Console) Shutdown(ctx context.Context) error {
+	c.Close()
+	return c.jobs.wait(ctx)
 }
 
 // New checks cfg and returns the console.

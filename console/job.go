@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -75,6 +76,21 @@ func (js *jobs) stopAll() {
 	for _, j := range js.list {
 		j.cancel()
 	}
+}
+
+// wait waits for every job to have ended, or for ctx.
+func (js *jobs) wait(ctx context.Context) error {
+	js.mu.Lock()
+	list := slices.Clone(js.list)
+	js.mu.Unlock()
+	for _, j := range list {
+		select {
+		case <-j.done:
+		case <-ctx.Done():
+			return fmt.Errorf("replay job %d did not end in time (%d of %d events sent): %w", j.id, j.written.Load(), j.total, ctx.Err())
+		}
+	}
+	return nil
 }
 
 // job is one replay: its progress, and the channel that stops it.

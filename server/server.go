@@ -27,6 +27,7 @@ import (
 
 	"github.com/hubwire/hubwire/adapter"
 	"github.com/hubwire/hubwire/adapter/receiver"
+	"github.com/hubwire/hubwire/console"
 	"github.com/hubwire/hubwire/schemas"
 	"github.com/hubwire/hubwire/sinks/spool"
 	"github.com/hubwire/hubwire/sinks/store"
@@ -96,7 +97,8 @@ type Server struct {
 	reply        replier
 	store        *store.Store
 	http         *http.Server
-	debug        *http.Server // the profiler, with DebugAddr
+	cons         *console.Console // nil without a console
+	debug        *http.Server     // the profiler, with DebugAddr
 	httpAddr     net.Addr
 	httpErr      chan error
 	publicURL    string
@@ -285,6 +287,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	}
 	if cons != nil {
 		s.http.RegisterOnShutdown(cons.Close)
+		s.cons = cons
 	}
 	if opts.DebugAddr != "" {
 		// http.DefaultServeMux holds net/http/pprof's handlers.
@@ -473,6 +476,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	if s.debug != nil {
 		s.debug.Close()
+	}
+	// A console's replay ends with the event it is writing, and notes
+	// what it sent in the records, in the broker: before the broker stops.
+	if s.cons != nil {
+		if err := s.cons.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	// The reply subscriber first, so that no callback attempt starts
 	// while the rest stops; then the spool (a forward cut short by it is

@@ -487,3 +487,46 @@ func TestConsoleReplayKafka(t *testing.T) {
 	}
 	checkReplayAudit(t, inst, ids, "job 3", "secret")
 }
+
+// TestShutdownWaitsForTheReplay: a hubwire stopped while a console replay
+// posts an event finishes that event, sends no other, and notes the ones
+// it sent in their records before its broker stops: started again on the
+// same data directory, it shows both audited.
+func TestShutdownWaitsForTheReplay(t *testing.T) {
+	dir := t.TempDir()
+	inst := startHubwire(t, dir, allowTestCallbacks...)
+	cb := newRegistryCallbacks(t, 200)
+	for _, tag := range []string{"s1", "s2", "s3"} {
+		deliver(t, inst, hubDelivery(t, cb.URL, tag))
+	}
+	u := signIn(t, inst)
+	inFlight, release := make(chan struct{}), make(chan struct{})
+	rcv := newEventReceiver(t)
+	rcv.gate = func(n int) int {
+		if n == 2 {
+			close(inFlight)
+			<-release
+		}
+		return 0
+	}
+	u.startReplay(url.Values{"registry": {"dockerhub"}}, rcv.URL+"/replayed")
+	<-inFlight
+	stopped := make(chan error, 1)
+	go func() { stopped <- inst.Shutdown(context.Background()) }()
+	select {
+	case err := <-stopped:
+		close(release)
+		t.Fatalf("the shutdown ended while the replay's event was in flight (%v)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	if err := <-stopped; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	sent := sorted(rcv.got())
+	if len(sent) != 2 {
+		t.Fatalf("the receiver got %v, want the two events begun before the shutdown", sent)
+	}
+	inst = startHubwire(t, dir, allowTestCallbacks...)
+	checkReplayAudit(t, inst, sent, "job 1", "replayed")
+}

@@ -120,7 +120,7 @@ func (c *serveConfig) register(f *cli.Flags) {
 	f.DurationVar(&c.writeTimeout, "write-timeout", 45*time.Second, "time to answer a request, publish included (`duration`); keep it\nabove --publish-timeout")
 	f.DurationVar(&c.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open (`duration`)")
 	f.Int64Var(&c.memoryLimit, "memory-limit", 0, "soft limit on the process's memory, in `bytes` (Go's GOMEMLIMIT): the\ngarbage collector works harder as the heap nears it; 0 leaves GOMEMLIMIT\nas the environment sets it")
-	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight deliveries may take to\nfinish (`duration`)")
+	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight deliveries (and a console\nreplay's event in flight) may take to finish (`duration`)")
 	f.Group("Broker: the embedded NATS server, or an external one (--broker)")
 	f.StringVar(&c.dataDir, "data-dir", "./hubwire-data", "`directory` for the embedded JetStream store and the generated token")
 	f.Int64Var(&c.spoolMaxBytes, "spool-max-bytes", 1<<30, "size in `bytes` of the local spool under --data-dir that keeps deliveries\nan external broker cannot take in time (answered 202 with \"spooled\": true,\nforwarded in order when it is back); 503 when full; 0 turns it off")
