@@ -283,12 +283,31 @@ func stepFilter(t *testing.T, r *consoleRun) {
 }
 
 // stepLive: the live tail marks an event that arrives while the list is
-// open.
+// open; paused, it holds the next one back, and shows it on resume.
 func stepLive(t *testing.T, r *consoleRun) {
 	browse(t, r.ctx, "opening the list", chromedp.Navigate(r.base), chromedp.WaitVisible(chromedp.CSS("table.events")))
 	liveID := deliver(t, r.inst, hubDelivery(t, r.cb.URL, "live"))
 	browse(t, r.ctx, "waiting for the live row", chromedp.WaitVisible(chromedp.CSS(`tr.new[data-id="`+liveID+`"]`)))
 	shot(t, r, "console-list.png")
+
+	browse(t, r.ctx, "pausing", chromedp.Click(chromedp.CSS("#live-toggle")))
+	heldID := deliver(t, r.inst, hubDelivery(t, r.cb.URL, "held"))
+	waitFor(t, "the paused tail to hold the event", func() bool {
+		s, err := innerText(r.ctx, "#live-state")
+		return err == nil && strings.Contains(s, "paused (1 waiting)")
+	})
+	if shown, err := chromedp.Run(r.ctx, chromedp.Evaluate[bool](`document.querySelector('tr[data-id="`+heldID+`"]') !== null`)); err != nil || shown {
+		t.Errorf("paused, the list shows the new event (%v)", err)
+	}
+	if b := text(t, r.ctx, "#live-toggle"); b != "Resume" {
+		t.Errorf("paused, the button reads %q", b)
+	}
+	browse(t, r.ctx, "resuming",
+		chromedp.Click(chromedp.CSS("#live-toggle")),
+		chromedp.WaitVisible(chromedp.CSS(`tr.new[data-id="`+heldID+`"]`)))
+	if c := text(t, r.ctx, "#live-count"); !strings.Contains(c, "2 new since the page was loaded") {
+		t.Errorf("after resuming, the count reads %q", c)
+	}
 }
 
 // stepPhone: at a phone's width the rows become cards, each value
@@ -406,11 +425,12 @@ func stepSignOut(t *testing.T, r *consoleRun) {
 	}
 }
 
-// stepHealthCounts: the health page counts the two Docker Hub
-// deliveries posted above, both stored.
+// stepHealthCounts: the health page counts the three Docker Hub
+// deliveries posted above (stepDeliver's, and stepLive's two), all
+// stored.
 func stepHealthCounts(t *testing.T, r *consoleRun) {
 	browse(t, r.ctx, "opening the health page", chromedp.Navigate(r.base+"health"), chromedp.WaitReady(chromedp.CSS("main")))
-	for label, want := range map[string]string{"Received": "2", "Stored": "2"} {
+	for label, want := range map[string]string{"Received": "3", "Stored": "3"} {
 		if got := text(t, r.ctx, `tr[data-registry="dockerhub"] td[data-label="`+label+`"]`); strings.TrimSpace(got) != want {
 			t.Errorf("the health page's Docker Hub %s: %q, want %s", label, got, want)
 		}
