@@ -50,12 +50,31 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// run runs browser actions, failing the test with what was being done.
+// browse runs browser actions in order, failing the test with what was
+// being done. An action that finds its element and then cannot use it,
+// because chromedp fetched the page's document again after a navigation
+// (which makes the browser forget every node id it gave out), is tried
+// again: it failed before it did anything.
 func browse(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
+	for _, a := range actions {
+		for try := 1; ; try++ {
+			err := chromedp.Do(ctx, a)
+			if err == nil {
+				break
+			}
+			if try < 5 && staleNode(err) {
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
+			t.Fatalf("%s: %v", what, err)
+		}
 	}
+}
+
+// staleNode tells the browser's answer to a node id it no longer knows.
+func staleNode(err error) bool {
+	return strings.Contains(err.Error(), "No node with given id found") || strings.Contains(err.Error(), "Could not find node with given id")
 }
 
 // text is the visible text of the element sel, once it is in the page.
