@@ -142,6 +142,7 @@ fuzz:
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPercentRoundTrip$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzJSONValue$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sinks/nats -run '^$$' -fuzz '^FuzzPubAck$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./adapter/reply -run '^$$' -fuzz '^FuzzDestinationJSON$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin dist

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/hubwire/hubwire/internal/rawjson"
 	"github.com/hubwire/hubwire/internal/redact"
 	"github.com/hubwire/hubwire/sinks"
 )
@@ -83,26 +85,24 @@ type Destination struct {
 }
 
 // MarshalJSON leaves out Partition and Seq while they are unknown, and
-// writes them, 0 or not, once they are known.
+// writes them, 0 or not, once they are known; a NATS stream has no
+// partition. Written by hand, since every record write encodes one:
+// encoding/json called from here would reflect over it a second time.
 func (d Destination) MarshalJSON() ([]byte, error) {
-	if !d.Located {
-		type unlocated Destination // without this method
-		return json.Marshal(unlocated(d))
+	b := make([]byte, 0, 64)
+	b = append(b, `{"broker":`...)
+	b = rawjson.AppendString(b, d.Broker)
+	b = append(b, `,"stream":`...)
+	b = rawjson.AppendString(b, d.Stream)
+	if d.Partition != 0 || (d.Located && d.Broker == "kafka") {
+		b = append(b, `,"partition":`...)
+		b = strconv.AppendInt(b, int64(d.Partition), 10)
 	}
-	return json.Marshal(struct {
-		Broker    string `json:"broker"`
-		Stream    string `json:"stream"`
-		Partition *int   `json:"partition,omitempty"`
-		Seq       uint64 `json:"seq"`
-	}{d.Broker, d.Stream, partitionOf(d), d.Seq})
-}
-
-// partitionOf is a Kafka event's partition; a NATS stream has none.
-func partitionOf(d Destination) *int {
-	if d.Broker != "kafka" {
-		return nil
+	if d.Seq != 0 || d.Located {
+		b = append(b, `,"seq":`...)
+		b = strconv.AppendUint(b, d.Seq, 10)
 	}
-	return &d.Partition
+	return append(b, '}'), nil
 }
 
 // AuditEntry is one thing done to an event by hand.

@@ -202,6 +202,40 @@ func TestDestinationOnceLocated(t *testing.T) {
 	}
 }
 
+// FuzzDestinationJSON: a Destination's JSON, written by hand, is what
+// encoding/json writes of its fields while its place is unknown (the
+// stored records), and adds Kafka's partition and any sequence, 0
+// included, once it is known.
+func FuzzDestinationJSON(f *testing.F) {
+	f.Add("kafka", "hubwire.events", 0, uint64(0), true)
+	f.Add("nats", "HUBWIRE_EVENTS", 0, uint64(12), false)
+	f.Add("kafka", "t\"<&>\u2028é\xff", 3, uint64(1)<<63, false)
+	f.Fuzz(func(t *testing.T, broker, stream string, partition int, seq uint64, located bool) {
+		d := Destination{Broker: broker, Stream: stream, Partition: partition, Seq: seq, Located: located}
+		got, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(struct {
+			Broker    string  `json:"broker"`
+			Stream    string  `json:"stream"`
+			Partition *int    `json:"partition,omitempty"`
+			Seq       *uint64 `json:"seq,omitempty"`
+		}{broker, stream, known(partition != 0 || located && broker == "kafka", partition), known(seq != 0 || located, seq)})
+		if err != nil || string(got) != string(want) {
+			t.Fatalf("%+v:\n got %s\nwant %s (%v)", d, got, want, err)
+		}
+	})
+}
+
+// known is &v when ok, else nil.
+func known[T any](ok bool, v T) *T {
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
 // TestAuditIsBoundedAndKeptByTheReceipt: a record keeps the newest
 // MaxAudit entries, and one an audit started takes the receipt that comes
 // later without losing them.
