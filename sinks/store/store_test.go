@@ -145,6 +145,10 @@ func TestPutSpoolsWhileTheBrokerIsAway(t *testing.T) {
 		t.Errorf("recorded on forward: %v", got)
 	}
 	natstest.ReadStream(t, b.URL(), "EVENTS", 1)
+	// Counted once the record is written: a moment after the recorder saw it.
+	for testutil.CollectAndCount(reg, "hubwire_events_published_total") == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	want := `
 		# HELP hubwire_events_published_total Events stored by the broker, by CloudEvent type, broker and source (the registry).
 		# TYPE hubwire_events_published_total counter
