@@ -7,15 +7,15 @@ import (
 )
 
 // DataAppender is event data that writes its own JSON: byte for byte what
-// json.Marshal writes of it, without the reflection, since every delivery
-// encodes its data once. The registries' Data types are; their tests hold
-// them to json.Marshal.
+// rawjson.Marshal (encoding/json, HTML escaping off) writes of it, without
+// the reflection, since every delivery encodes its data once. The
+// registries' Data types are; their tests hold them to rawjson.Marshal.
 type DataAppender interface {
 	AppendJSON(b []byte) ([]byte, error)
 }
 
 // AppendJSONStart appends the opening brace and f's members as
-// json.Marshal writes them: the start of a registry's Data, which embeds
+// rawjson.Marshal writes them: the start of a registry's Data, which embeds
 // Facts first (encoding/json writes an embedded struct's fields where it
 // stands). The Data's own members and the closing brace follow.
 func (f Facts) AppendJSONStart(b []byte) ([]byte, error) {

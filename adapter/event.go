@@ -13,6 +13,8 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/cloudevents/sdk-go/v2/types"
+
+	"github.com/hubwire/hubwire/internal/rawjson"
 )
 
 // Facts are the normalized fields at the top of every event's data, the same
@@ -188,16 +190,20 @@ func newEventBySetters(s Spec) (event.Event, error) {
 	return e, nil
 }
 
-// setData sets data as e's JSON data. Either way the data is marked as
-// JSON, not as bytes, so that structured mode writes "data": {…} rather
-// than "data_base64" (what the SDK's SetData does with a value; given
-// bytes, it would mark them base64).
+// setData sets data as e's JSON data, with '<', '>' and '&' as sent:
+// the DataAppenders write them so, and data of any other type is encoded
+// the same way rather than by the SDK's SetData, whose json.Marshal would
+// escape them (one registry's events would then differ from another's).
+// The data is marked as JSON, not as bytes, so that structured mode
+// writes "data": {…} rather than "data_base64".
 func setData(e *event.Event, data any) error {
-	a, ok := data.(DataAppender)
-	if !ok {
-		return e.SetData(event.ApplicationJSON, data)
+	var b []byte
+	var err error
+	if a, ok := data.(DataAppender); ok {
+		b, err = a.AppendJSON(make([]byte, 0, 1024))
+	} else {
+		b, err = rawjson.Marshal(data)
 	}
-	b, err := a.AppendJSON(make([]byte, 0, 1024))
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubwire/hubwire/internal/rawjson"
 )
 
 // eventIDByFprintf is how EventID hashed its parts before it appended
@@ -121,4 +123,31 @@ func FuzzNewEvent(f *testing.F) {
 		sameEvent(t, Spec{ID: id, Source: source, Type: typ, Subject: subject, Schema: schema, PartitionKey: partition,
 			Facts: Facts{Repository: repo, Tag: tag, Digest: tag + repo, OccurredAt: when}, Data: map[string]string{"k": subject}})
 	})
+}
+
+// appendedData is a DataAppender, as the registries' Data types are.
+type appendedData struct{ Note string }
+
+func (d appendedData) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"Note":`...)
+	return append(rawjson.AppendString(b, d.Note), '}'), nil
+}
+
+// TestDataKeepsHTMLCharacters: an event's data says '<', '>' and '&' as
+// they were sent, whether its Data writes its own JSON or is encoded for
+// it (Harbor's, ECR's, GCR's and zot's are), so that every registry's
+// events read alike. json.Marshal would write \u003c and so on.
+func TestDataKeepsHTMLCharacters(t *testing.T) {
+	for _, data := range []any{appendedData{Note: "<a & b>"}, struct{ Note string }{"<a & b>"}, map[string]any{"Note": "<a & b>"}} {
+		e, err := NewEvent(Spec{ID: "x", Source: "urn:a", Type: "t", Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := string(e.Data()), `{"Note":"<a & b>"}`; got != want {
+			t.Errorf("data of %T is %s, want %s", data, got, want)
+		}
+		if e.DataContentType() != "application/json" || e.DataBase64 {
+			t.Errorf("data of %T is marked %q (base64 %v), want application/json", data, e.DataContentType(), e.DataBase64)
+		}
+	}
 }

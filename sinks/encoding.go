@@ -1,8 +1,6 @@
 package sinks
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -10,21 +8,6 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/cloudevents/sdk-go/v2/types"
 )
-
-// MarshalJSON is v as encoding/json writes it with HTML escaping off:
-// the structured-mode body of an event (and a spooled entry). '<', '>'
-// and '&' need no escaping in JSON, and json.Marshal's escaping of them
-// in the event's data grew a body of them 6 times, past the broker's
-// limit.
-func MarshalJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
 
 // Mode is a CloudEvents content mode; every broker binding has both.
 type Mode string

@@ -1,10 +1,9 @@
 // Package adaptertest helps the registries' tests and fuzz targets: it
-// holds their data encoders to json.Marshal and decodes a body that makes
+// holds their data encoders to encoding/json (rawjson.Marshal) and decodes a body that makes
 // one event. Only tests import it.
 package adaptertest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/rawjson"
 )
 
 // SameAsMarshal fails t for each of values whose AppendJSON is not, byte
@@ -22,11 +22,7 @@ import (
 func SameAsMarshal[T adapter.DataAppender](t testing.TB, values []T) {
 	t.Helper()
 	for _, v := range values {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		werr := enc.Encode(v)
-		want := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		want, werr := rawjson.Marshal(v)
 		got, err := v.AppendJSON(nil)
 		if string(got) != string(want) || err != nil || werr != nil {
 			t.Errorf("AppendJSON(%+v)\n got %s (%v)\nwant %s (%v)", v, got, err, want, werr)
@@ -47,23 +43,10 @@ func DecodeOne(d adapter.Decoder, body []byte) (*adapter.Decoded, error) {
 	return events[0], nil
 }
 
-// Marshal is what encoding/json writes of v with HTML escaping off, as
-// hubwire publishes data: the reference a registry's hand-written data
-// encoder is held to.
-func Marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// MustJSON is Marshal's text of v, failing t if v does not encode.
+// MustJSON is rawjson.Marshal's text of v, failing t if v does not encode.
 func MustJSON(t testing.TB, v any) string {
 	t.Helper()
-	b, err := Marshal(v)
+	b, err := rawjson.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 
 var _ adapter.DataAppender = Data{}
 
-// AppendJSON implements adapter.DataAppender: d as json.Marshal writes it.
+// AppendJSON implements adapter.DataAppender: d as rawjson.Marshal writes it.
 func (d Data) AppendJSON(b []byte) ([]byte, error) {
 	b, err := d.Facts.AppendJSONStart(b)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/hubwire/hubwire/adapter"
-	"github.com/hubwire/hubwire/adapter/adaptertest"
+	"github.com/hubwire/hubwire/internal/rawjson"
 )
 
 // FuzzDecode checks that no body, as JSON or as a form, under any event
@@ -51,7 +51,7 @@ func FuzzDecode(f *testing.F) {
 			if err := json.Unmarshal(d.Event.Data(), &back); err != nil {
 				t.Fatalf("data does not decode into Data: %v", err)
 			}
-			if want, _ := adaptertest.Marshal(back); string(want) != string(d.Event.Data()) {
+			if want, _ := rawjson.Marshal(back); string(want) != string(d.Event.Data()) {
 				t.Fatalf("data\n %s\nis not what encoding/json writes of it:\n %s", d.Event.Data(), want)
 			}
 			again, err := New(schemaBase).Decode(adapter.Delivery{Header: h, Body: body})

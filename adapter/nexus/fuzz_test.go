@@ -6,9 +6,10 @@ import (
 	"net/http"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hubwire/hubwire/adapter"
-	"github.com/hubwire/hubwire/adapter/adaptertest"
+	"github.com/hubwire/hubwire/internal/rawjson"
 )
 
 // FuzzDecode checks that no body under any webhook id makes the decoder
@@ -52,7 +53,10 @@ func FuzzDecode(f *testing.F) {
 		if err := json.Unmarshal(e.Data(), &back); err != nil {
 			t.Fatalf("data does not decode into Data: %v", err)
 		}
-		if want, _ := adaptertest.Marshal(back); string(want) != string(e.Data()) {
+		// A webhook id of invalid UTF-8 is written "\ufffd", which decodes
+		// to a U+FFFD that encoding/json writes as it is: the same string,
+		// other bytes.
+		if want, _ := rawjson.Marshal(back); utf8.ValidString(webhook) && string(want) != string(e.Data()) {
 			t.Fatalf("data\n %s\nis not what encoding/json writes of it:\n %s", e.Data(), want)
 		}
 		again, err := New(schemaBase).Decode(adapter.Delivery{Header: h, Body: body})

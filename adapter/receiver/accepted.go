@@ -1,8 +1,6 @@
 package receiver
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
 
 	"github.com/hubwire/hubwire/adapter"
@@ -78,11 +76,7 @@ func (b Batch) appendJSON(out []byte) []byte {
 	}
 	out = append(out, ']')
 	if len(b.Rejected) > 0 {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.Encode(b.Rejected)
-		rejected := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		rejected, _ := rawjson.Marshal(b.Rejected)
 		out = append(out, `,"rejected":`...)
 		out = append(out, rejected...)
 	}

@@ -26,8 +26,8 @@ func AppendInt(b []byte, name string, n int64) []byte {
 }
 
 // AppendPayload appends ,"payload":p. p is written as it is: it must be
-// what Object.Payload returns (compact, escaped as json.Marshal escapes),
-// and is then what json.Marshal writes of it.
+// what Object.Payload returns (compact, strings as sent), and is then
+// what Marshal writes of it.
 func AppendPayload(b []byte, p []byte) []byte {
 	b = AppendName(b, "payload")
 	if p == nil {

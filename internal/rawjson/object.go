@@ -43,8 +43,8 @@ func (o Object) Get(key string) json.RawMessage {
 // any spelling that differs only in case (callback_url, CALLBACK_URL: a
 // capability that never leaves hubwire, whichever way it is written). Values are kept
 // as sent (a float timestamp stays a float); the members are sorted by
-// key and the text written as json.Marshal writes a
-// map[string]json.RawMessage, which is what earlier versions did.
+// key and the text written as Marshal writes a
+// map[string]json.RawMessage (strings as sent, '<', '>' and '&' too).
 func (o Object) Payload(drop ...string) json.RawMessage {
 	n := 2
 	for _, m := range o.members {

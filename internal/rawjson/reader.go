@@ -203,11 +203,8 @@ func marshalString(s string, html bool) []byte {
 		quoted, _ := json.Marshal(s)
 		return quoted
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.Encode(s)
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	quoted, _ := Marshal(s)
+	return quoted
 }
 
 // escapes marks the bytes AppendString does not copy as they are;

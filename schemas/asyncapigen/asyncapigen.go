@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/hubwire/hubwire/adapter"
+	"github.com/hubwire/hubwire/internal/rawjson"
 )
 
 // The broker names the document gives. They are hubwire's defaults
@@ -44,7 +45,7 @@ func Generate(regs adapter.List) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := marshal(document(f))
+	raw, err := rawjson.Marshal(document(f))
 	if err != nil {
 		return nil, err
 	}
@@ -636,11 +637,11 @@ func (o object) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, err := marshal(m.key)
+		k, err := rawjson.Marshal(m.key)
 		if err != nil {
 			return nil, err
 		}
-		v, err := marshal(m.value)
+		v, err := rawjson.Marshal(m.value)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", m.key, err)
 		}
@@ -650,17 +651,4 @@ func (o object) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
-}
-
-// marshal is json.Marshal without its escaping of <, > and &, which the
-// document's prose (<namespace>/<name>) is full of and which a reader of
-// the file should see as written.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/hubwire/hubwire/internal/rawjson"
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -25,7 +26,7 @@ func Message(e *event.Event, mode sinks.Mode) (kafkago.Message, error) {
 		r.Key = []byte(key)
 	}
 	if mode == sinks.Structured {
-		body, err := sinks.MarshalJSON(e)
+		body, err := rawjson.Marshal(e)
 		if err != nil {
 			return r, fmt.Errorf("encoding event %s: %w", e.ID(), err)
 		}

@@ -10,6 +10,7 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hubwire/hubwire/internal/rawjson"
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -20,7 +21,7 @@ func Message(subject string, e *event.Event, mode sinks.Mode) (*natsgo.Msg, erro
 	if mode == sinks.Binary {
 		return binaryMessage(subject, e)
 	}
-	body, err := sinks.MarshalJSON(e)
+	body, err := rawjson.Marshal(e)
 	if err != nil {
 		return nil, fmt.Errorf("encoding event %s: %w", e.ID(), err)
 	}

@@ -21,6 +21,7 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hubwire/hubwire/internal/rawjson"
 	"github.com/hubwire/hubwire/sinks"
 )
 
@@ -210,7 +211,7 @@ func (s *Spool) Failing(room int64) error {
 // Put stores e durably. The receipt names the broker the event is bound
 // for, with Spooled set.
 func (s *Spool) Put(ctx context.Context, e sinks.Entry) (sinks.Receipt, error) {
-	body, err := sinks.MarshalJSON(e)
+	body, err := rawjson.Marshal(e)
 	if err != nil {
 		return sinks.Receipt{}, fmt.Errorf("spooling event %s: %w", e.Event.ID(), err)
 	}

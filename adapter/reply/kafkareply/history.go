@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/hubwire/hubwire/adapter/reply"
-	"github.com/hubwire/hubwire/sinks"
+	"github.com/hubwire/hubwire/internal/rawjson"
 	kafkasink "github.com/hubwire/hubwire/sinks/kafka"
 )
 
@@ -133,7 +133,7 @@ func (k *Subscriber) List(ctx context.Context, q reply.Query) ([]reply.Record, e
 			return false
 		}
 		if q.Text != "" {
-			if ev, err := sinks.MarshalJSON(s.Event); err == nil {
+			if ev, err := rawjson.Marshal(s.Event); err == nil {
 				r.Event = ev
 			}
 			if !(reply.Query{Text: q.Text}).Match(&r) {
@@ -185,7 +185,7 @@ func (k *Subscriber) fromTopic(s kafkasink.Stored) reply.Record {
 // published.
 func (k *Subscriber) complete(rec reply.Record, s kafkasink.Stored) reply.Record {
 	rec.Complete(k.fromTopic(s))
-	if ev, err := sinks.MarshalJSON(s.Event); err == nil {
+	if ev, err := rawjson.Marshal(s.Event); err == nil {
 		rec.Event = ev
 	}
 	return rec
