@@ -43,6 +43,9 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		for _, d := range events {
+			if d.Address.Kind == "" {
+				t.Fatalf("event %s has no kind", d.Event.Type())
+			}
 			if err := d.Event.Validate(); err != nil {
 				t.Fatalf("invalid CloudEvent: %v", err)
 			}

@@ -156,6 +156,9 @@ func (s *Source) Decode(d adapter.Delivery) ([]*adapter.Decoded, error) {
 	k, known := byName[del.Type]
 	if !known {
 		k = unknownType(del.Type)
+		if k.Action == "" {
+			return nil, adapter.Errorf("type", "%q names no event: a Harbor webhook names one after the prefix (harbor.artifact.pushed…)", del.Type)
+		}
 	}
 	occurred, err := occurrence(ce, del)
 	if err != nil {

@@ -246,6 +246,8 @@ func TestBadInput(t *testing.T) {
 		{"resources not a list", "application/json", `{"type":"PUSH_ARTIFACT","occur_at":1,"event_data":{"resources":{}}}`, "event_data.resources"},
 		{"no time", cloudEventsMediaType, `{"specversion":"1.0","type":"harbor.artifact.pushed","data":{}}`, "time"},
 		{"bad time", cloudEventsMediaType, `{"specversion":"1.0","type":"harbor.artifact.pushed","time":"now","data":{}}`, "time"},
+		{"CloudEvent type names no event", cloudEventsMediaType, `{"specversion":"1.0","type":"harbor.","time":"2025-01-02T03:04:05Z","data":{"repository":{"repo_full_name":"a/b"}}}`, "type"},
+		{"type names no event", "application/json", `{"type":"harbor.","occur_at":1,"event_data":{"repository":{"repo_full_name":"a/b"}}}`, "type"},
 		{"no CloudEvent repository", cloudEventsMediaType, `{"specversion":"1.0","type":"harbor.artifact.pushed","time":"2025-01-02T03:04:05Z","data":{}}`, "data.repository.repo_full_name"},
 	}
 	for _, tt := range tests {
