@@ -1,6 +1,6 @@
 // Package adaptertest helps the registries' tests and fuzz targets: it
-// holds their data encoders to encoding/json (rawjson.Marshal) and decodes a body that makes
-// one event. Only tests import it.
+// holds their data encoders to encoding/json (rawjson.Marshal) and
+// decodes a body that makes one event. Only tests import it.
 package adaptertest
 
 import (

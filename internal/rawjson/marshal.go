@@ -6,8 +6,8 @@ import (
 )
 
 // Marshal is what json.Marshal writes of v, but with HTML escaping off,
-// as AppendString writes strings: hubwire's one encoding of JSON it
-// publishes, spools or answers with. '<', '>' and '&' need no escaping
+// as AppendString writes strings: how hubwire encodes the events it
+// publishes and spools. '<', '>' and '&' need no escaping
 // in JSON, and json.Marshal's escaping of them in an event's data grew a
 // body of them 6 times, past the broker's limit.
 func Marshal(v any) ([]byte, error) {
