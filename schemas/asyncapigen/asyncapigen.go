@@ -45,6 +45,9 @@ func Generate(regs adapter.List) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Without json.Marshal's escaping of <, > and &: the document's prose
+	// (<namespace>/<name>) is full of them, and a reader of the file
+	// should see it as written.
 	raw, err := rawjson.Marshal(document(f))
 	if err != nil {
 		return nil, err
